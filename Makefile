@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# l4lb: the module (kmod/), l4lbadm (tools/l4lbadm/) and their tests.
+#
+#   make              build l4lb.ko and l4lbadm
+#   make demo         boot a guest, balance traffic through a service
+#   make check        every test: W=1, sparse, checkpatch, KUnit, guest
+#   make kunit        KUnit suites under UML (with KASAN and lockdep)
+#   make guest-tests  the end-to-end tests in a guest kernel
+#   make dkms-install install the module with DKMS (as root)
+
+# The headers of the running kernel where there are some, else those that
+# Debian's linux-headers-amd64 points at (a build machine for a guest).
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+	sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p'; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+all: module tools
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools/l4lbadm
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tools/l4lbadm clean
+
+# Warnings are errors here: W=1 and sparse must stay silent.
+check-build:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee .build.log
+	@! grep -E 'warning:|error:' .build.log
+
+checkpatch:
+	tests/checkpatch.sh
+
+kunit:
+	tests/kunit/run.sh
+
+guest-tests: all
+	tests/guest/run-tests.sh
+
+demo: all
+	tests/guest/vm.sh tests/demo.sh
+
+check: check-build checkpatch tools kunit guest-tests
+	@echo "make check: all stages passed"
+
+dkms-install:
+	tests/dkms.sh install $(VERSION)
+
+.PHONY: all module tools clean check-build checkpatch kunit guest-tests \
+	demo check dkms-install

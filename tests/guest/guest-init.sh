@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the guest as its init, in this machine's root: runs the
+# command vm.sh left in RUN/cmd, records its status, the kernel log and the
+# taint flags in RUN/, then powers off.
+
+run=$1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb
+export L4LB_REPO=${run%/.guest-runs/*}
+cd "$L4LB_REPO" || exit 1
+
+hostname l4lb-guest
+ip link set lo up
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo 1 > /proc/sys/kernel/panic_on_oops
+
+read -r taint_before < /proc/sys/kernel/tainted
+status=0
+eval "timeout -k 5 ${L4LB_SCRIPT_TIMEOUT:-800} bash $(cat "$run/cmd")" || status=$?
+read -r taint_after < /proc/sys/kernel/tainted
+
+dmesg > "$run/dmesg"
+echo "$taint_before $taint_after" > "$run/taint"
+echo "$status" > "$run/status"
+sync
+echo o > /proc/sysrq-trigger
+sleep 10

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh SCRIPT [ARGS...]: boot Debian's stock kernel under QEMU with this
+# machine's own root as the guest's userspace, run SCRIPT (a path inside
+# this repository) there as root, and exit with its status.
+#
+# The run fails, whatever SCRIPT says, when the kernel log has a BUG,
+# WARNING, Oops, lockdep, KASAN, RCU stall or soft lockup line, or when the
+# kernel gained a taint other than out-of-tree (4096) and unsigned (8192).
+#
+#   host /  --9p, read-only-->  guest /      (tools, libraries)
+#   repo    --9p, read-write->  guest repo   (module, tests, results)
+#   cache   ----------------->  guest /lib/modules (the image's modules)
+#
+# L4LB_GUEST_TIMEOUT (seconds, default 900) bounds the whole boot.
+
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+[ $# -ge 1 ] || die "usage: vm.sh SCRIPT [ARGS...]"
+[ "$(id -u)" = 0 ] || die "vm.sh runs as root (it shares / with the guest)"
+
+kver=$(l4lb_kver)
+[ -n "$kver" ] || die "linux-headers-amd64 is not installed"
+gdir=$L4LB_CACHE/guest/$kver
+
+# The boot modules the initramfs needs to mount the 9p shares, in order.
+boot_mods="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
+virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+
+fetch_kernel() {
+	local tmp
+
+	[ -f "$gdir/.ready" ] && return
+	echo "vm: fetching linux-image-$kver into $gdir" >&2
+	rm -rf "$gdir"
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get download -q "linux-image-$kver" >&2)
+	mkdir -p "$gdir/root"
+	dpkg -x "$tmp"/linux-image-"$kver"_*.deb "$gdir/root"
+	rm -rf "$tmp"
+	depmod -b "$gdir/root" "$kver"
+	touch "$gdir/.ready"
+}
+
+build_initramfs() {
+	local dir m path
+
+	[ -f "$gdir/initramfs.cpio.gz" ] && return
+	dir=$(mktemp -d)
+	mkdir -p "$dir"/{bin,dev,proc,sys,mods,newroot}
+	cp /bin/busybox "$dir/bin/busybox"
+	ln -s busybox "$dir/bin/sh"
+	: > "$dir/mods/order"
+	for m in $boot_mods; do
+		path=$(modinfo -b "$gdir/root" -k "$kver" -n "$m" 2>/dev/null) ||
+			continue
+		case $path in
+		/*) cp "$path" "$dir/mods/$m.ko"; echo "$m" >> "$dir/mods/order" ;;
+		esac
+	done
+	cp "$L4LB_REPO/tests/guest/initramfs-init" "$dir/init"
+	chmod 755 "$dir/init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 \
+		> "$gdir/initramfs.cpio.gz.tmp"
+	mv "$gdir/initramfs.cpio.gz.tmp" "$gdir/initramfs.cpio.gz"
+	rm -rf "$dir"
+}
+
+fetch_kernel
+# Rebuilt when the init script changes.
+if [ "$L4LB_REPO/tests/guest/initramfs-init" -nt "$gdir/initramfs.cpio.gz" ]; then
+	rm -f "$gdir/initramfs.cpio.gz"
+fi
+build_initramfs
+# The guest mounts the image's modules over /lib/modules: it needs a
+# mount point on the shared root.
+mkdir -p /lib/modules
+
+mkdir -p "$L4LB_REPO/.guest-runs"
+run=$(mktemp -d "$L4LB_REPO/.guest-runs/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+printf '%q ' "$@" > "$run/cmd"
+
+timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
+	qemu-system-x86_64 -m 2048 -smp 2 -cpu max -nographic -no-reboot \
+	-nic none \
+	-kernel "$gdir/root/boot/vmlinuz-$kver" \
+	-initrd "$gdir/initramfs.cpio.gz" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules" \
+	< /dev/null 2>&1 | tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g' |
+	tee "$run/console" || true
+
+fail=0
+if [ ! -f "$run/status" ]; then
+	echo "vm: the guest stopped before the script finished" >&2
+	fail=1
+else
+	status=$(cat "$run/status")
+	[ "$status" = 0 ] || fail=$status
+fi
+bad='BUG:|WARNING:|Oops|lockdep|KASAN|rcu.*stall|soft lockup|hung_task|Call Trace:|general protection'
+if grep -Eh "$bad" "$run/console" "$run/dmesg" 2>/dev/null | grep -v 'l4lb-test-ignore' >&2; then
+	echo "vm: the kernel log has the lines above" >&2
+	[ "$fail" != 0 ] || fail=1
+fi
+if [ -f "$run/taint" ]; then
+	read -r before after < "$run/taint"
+	if [ $(((after & ~before) & ~(4096 | 8192))) != 0 ]; then
+		echo "vm: the kernel became tainted ($before -> $after)" >&2
+		[ "$fail" != 0 ] || fail=1
+	fi
+fi
+exit "$fail"

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds a UML kernel from Debian's linux-source-6.1 with l4lb grafted in as
+# net/l4lb/ and runs l4lb's KUnit suites under KASAN and lockdep
+# (tests/kunit/kunitconfig). The unpacked tree and the build folder live in
+# the cache ($L4LB_CACHE), so later runs rebuild only what changed.
+
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+tarball=/usr/src/linux-source-6.1.tar.xz
+[ -f "$tarball" ] || die "install linux-source-6.1"
+src=$L4LB_CACHE/linux-source-6.1
+stamp=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+
+mkdir -p "$L4LB_CACHE"
+if [ "$(cat "$src/.l4lb-stamp" 2>/dev/null)" != "$stamp" ]; then
+	echo "kunit: unpacking $tarball" >&2
+	rm -rf "$src" "$L4LB_CACHE/kunit-build"
+	tar -C "$L4LB_CACHE" -xf "$tarball"
+	echo "$stamp" > "$src/.l4lb-stamp"
+fi
+
+# Graft: a copy of the sources only (an O= build must not find the objects
+# of an out-of-tree build in its source tree). cpio -m keeps modification
+# times, so unchanged files are not rebuilt.
+rm -rf "$src/net/l4lb"
+mkdir -p "$src/net/l4lb"
+(cd "$L4LB_REPO" && find Kbuild kmod include tests/kunit \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Kconfig \) -print |
+	cpio -pdm --quiet "$src/net/l4lb")
+grep -q 'net/l4lb/kmod/Kconfig' "$src/net/Kconfig" ||
+	sed -i '/source "net\/netfilter\/Kconfig"/a source "net/l4lb/kmod/Kconfig"' \
+		"$src/net/Kconfig"
+grep -q 'l4lb/' "$src/net/Makefile" ||
+	echo 'obj-$(CONFIG_L4LB) += l4lb/' >> "$src/net/Makefile"
+
+cd "$src"
+exec python3 tools/testing/kunit/kunit.py run \
+	--kunitconfig "$L4LB_REPO/tests/kunit/kunitconfig" \
+	--build_dir "$L4LB_CACHE/kunit-build" \
+	--jobs "$(nproc)" --timeout 600 "$@"

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef L4LBADM_H
+#define L4LBADM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+
+/* What names a service: l4lbadm's words "tcp 10.0.0.1:5432". */
+struct svc_id {
+	uint8_t proto;
+	struct in_addr addr;
+	uint16_t port;
+};
+
+struct svc_info {
+	struct svc_id id;
+	uint8_t sched;
+};
+
+/* nl.c: the only file that talks to the kernel. */
+struct nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint32_t portid;
+	uint32_t seq;
+	char ext_msg[256];	/* the kernel's extack text of the last error */
+};
+
+int nl_open(struct nl *nl);
+void nl_close(struct nl *nl);
+struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint8_t cmd,
+			uint16_t flags);
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    void (*reset)(void *data));
+
+/* parse.c: pure functions from words to values; false on bad input. */
+bool parse_proto(const char *s, uint8_t *proto);
+bool parse_addr_port(const char *s, struct in_addr *addr, uint16_t *port);
+bool parse_sched(const char *s, uint8_t *sched);
+const char *proto_name(uint8_t proto);
+const char *sched_name(uint8_t sched);
+
+/* main.c */
+extern bool json;
+extern const char *prog;
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fail_nl(struct nl *nl, const char *what);
+
+/* service.c */
+int cmd_service(struct nl *nl, int argc, char **argv);
+int cmd_list(struct nl *nl, int argc, char **argv);
+void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id);
+
+#endif /* L4LBADM_H */

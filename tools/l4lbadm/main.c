@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * l4lbadm: configure the l4lb load balancer. Parses the command line, hands
+ * each verb to its file and turns every failure into one line on stderr and
+ * a non-zero exit.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/l4lb.h>
+
+#include "../../kmod/version.h"
+#include "l4lbadm.h"
+
+/* The tool and the module are released together, from one version.h. */
+#define L4LBADM_VERSION L4LB_VERSION
+
+bool json;
+const char *prog = "l4lbadm";
+
+static const char usage[] =
+"Usage: l4lbadm [-j|--json] COMMAND ...\n"
+"\n"
+"Services (PROTO is tcp or udp, VIP:PORT like 10.0.0.1:5432):\n"
+"  l4lbadm service add PROTO VIP:PORT [sched SCHED]\n"
+"  l4lbadm service del PROTO VIP:PORT\n"
+"  l4lbadm service show [PROTO VIP:PORT]\n"
+"  l4lbadm list                    every service\n"
+"\n"
+"Other:\n"
+"  l4lbadm version                 l4lbadm's and the module's versions\n"
+"  l4lbadm help                    this text\n"
+"\n"
+"SCHED: rr (round robin, default for tcp), wrr (weighted round robin),\n"
+"       lc (least connections), wlc (weighted least connections),\n"
+"       sh (source address hash, default for udp), mh (Maglev hashing)\n"
+"\n"
+"-j, --json  print what a command reads as JSON\n"
+"Every command needs CAP_NET_ADMIN and acts on the current network\n"
+"namespace. See l4lbadm(8).\n";
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* One line: what failed, then the kernel's own words where it gave some. */
+void fail_nl(struct nl *nl, const char *what)
+{
+	int err = errno;
+
+	if (err == EPERM || err == EACCES)
+		fail("%s: permission denied (l4lb needs CAP_NET_ADMIN)", what);
+	if (nl->ext_msg[0])
+		fail("%s: %s", what, nl->ext_msg);
+	fail("%s: %s", what, strerror(err));
+}
+
+static void open_family(struct nl *nl)
+{
+	if (nl_open(nl) == 0)
+		return;
+	if (errno == ENOENT)
+		fail("the l4lb module is not loaded (try: modprobe l4lb)");
+	fail_nl(nl, "netlink");
+}
+
+static int version_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const char **version = data;
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == L4LB_A_VERSION &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			*version = strdup(mnl_attr_get_str(attr));
+	}
+	return MNL_CB_OK;
+}
+
+static int cmd_version(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const char *kversion = NULL;
+
+	(void)argv;
+	if (argc)
+		fail("version takes no arguments");
+	if (nl_talk(nl, nl_msg(nl, buf, L4LB_CMD_INFO_GET, 0), version_cb,
+		    &kversion) < 0)
+		fail_nl(nl, "version");
+	if (!kversion)
+		fail("version: the module did not say its version");
+	if (json)
+		printf("{\"l4lbadm\":\"%s\",\"module\":\"%s\"}\n",
+		       L4LBADM_VERSION, kversion);
+	else
+		printf("l4lbadm %s\nl4lb module %s\n", L4LBADM_VERSION,
+		       kversion);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct nl *nl, int argc, char **argv);
+} commands[] = {
+	{ "version", cmd_version },
+	{ "service", cmd_service },
+	{ "list", cmd_list },
+};
+
+int main(int argc, char **argv)
+{
+	struct nl nl;
+	unsigned int i;
+
+	argc--, argv++;
+	while (argc && argv[0][0] == '-') {
+		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else {
+			fail("unknown option '%s' (see l4lbadm --help)", argv[0]);
+		}
+		argc--, argv++;
+	}
+	if (!argc || !strcmp(argv[0], "help")) {
+		fputs(usage, argc ? stdout : stderr);
+		return argc ? 0 : 1;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name))
+			continue;
+		open_family(&nl);
+		return commands[i].fn(&nl, argc - 1, argv + 1);
+	}
+	fail("unknown command '%s' (see l4lbadm --help)", argv[0]);
+}
