@@ -7,7 +7,9 @@
 #   make check        every test: W=1, sparse, checkpatch, KUnit, guest
 #   make kunit        KUnit suites under UML (with KASAN and lockdep)
 #   make guest-tests  the end-to-end tests in a guest kernel
+#   make dkms-check   DKMS build and install, then modprobe in a guest
 #   make dkms-install install the module with DKMS (as root)
+#   make deps         install the Debian packages all of this needs
 
 # The headers of the running kernel where there are some, else those that
 # Debian's linux-headers-amd64 points at (a build machine for a guest).
@@ -16,8 +18,6 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p'; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-
 all: module tools
 
 module:
@@ -25,10 +25,12 @@ module:
 
 tools:
 	$(MAKE) -C tools/l4lbadm
+	$(MAKE) -C tests/tools
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/l4lbadm clean
+	$(MAKE) -C tests/tools clean
 
 # Warnings are errors here: W=1 and sparse must stay silent.
 check-build:
@@ -47,11 +49,17 @@ guest-tests: all
 demo: all
 	tests/guest/vm.sh tests/demo.sh
 
-check: check-build checkpatch tools kunit guest-tests
-	@echo "make check: all stages passed"
+dkms-check:
+	tests/dkms.sh check
 
-dkms-install:
-	tests/dkms.sh install $(VERSION)
+# The guest tests come last: their closing line counts them.
+check: check-build checkpatch tools kunit dkms-check guest-tests
+
+dkms-install: tools
+	tests/dkms.sh install $(KVER)
+
+deps:
+	tests/deps.sh
 
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
-	demo check dkms-install
+	demo check dkms-check dkms-install deps

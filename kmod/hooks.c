@@ -2,35 +2,271 @@
 /*
  * Where l4lb meets the packet: its netfilter hooks, registered in a
  * namespace only while that namespace has a service, so a namespace
- * without one pays nothing per packet.
+ * without one pays nothing per packet. Everything here runs in softirq
+ * under the RCU read lock that nf_hook() holds.
  */
 
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
+#include "backend.h"
+#include "conn.h"
+#include "expiry.h"
 #include "hooks.h"
+#include "nat.h"
 #include "netns.h"
+#include "sched.h"
 #include "service.h"
+#include "stats.h"
+
+/* What the hooks read of a packet: addresses, ports and TCP flags. */
+struct pkt {
+	__be32 saddr, daddr;
+	__be16 sport, dport;
+	u8 proto;
+	bool syn, fin_rst;
+};
+
+/*
+ * False for what l4lb never touches: other protocols, fragments, and
+ * transport headers too short to hold ports (the stack drops those).
+ */
+static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+		return false;
+	/* nf_defrag_ipv4 reassembles before us; a fragment here is not ours. */
+	if (ip_is_fragment(iph))
+		return false;
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	p->proto = iph->protocol;
+	if (p->proto == IPPROTO_TCP) {
+		th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+		if (!th)
+			return false;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->syn = th->syn && !th->ack;
+		p->fin_rst = th->fin || th->rst;
+		return true;
+	}
+	ports = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(struct udphdr),
+				   _ports);
+	if (!ports)
+		return false;
+	p->sport = ports[0];
+	p->dport = ports[1];
+	p->syn = false;
+	p->fin_rst = false;
+	return true;
+}
+
+/* A client's packet of @svc with no usable flow: schedule a new one. */
+static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
+				  const struct l4lb_orig_key *key,
+				  const struct pkt *p,
+				  enum l4lb_drop_reason *why)
+{
+	struct l4lb_backend *be;
+	struct l4lb_pool *pool;
+	struct l4lb_conn *conn;
+
+	if (p->proto == IPPROTO_TCP && !p->syn) {
+		*why = L4LB_DROP_NO_FLOW;
+		return NULL;
+	}
+	pool = rcu_dereference(svc->pool);
+	be = pool ? l4lb_sched_pick(svc, pool, p->saddr) : NULL;
+	if (!be) {
+		*why = L4LB_DROP_NO_BACKEND;
+		return NULL;
+	}
+	conn = l4lb_conn_create(ln, key, be, p->proto == IPPROTO_TCP ?
+				L4LB_CONN_SYN_SEEN : L4LB_CONN_UDP);
+	if (!conn) {
+		*why = atomic_read(&ln->nr_conns) >= READ_ONCE(ln->max_conns) ?
+		       L4LB_DROP_TABLE_FULL : L4LB_DROP_NO_MEMORY;
+		return NULL;
+	}
+	l4lb_stats_conn(svc->stats);
+	l4lb_stats_conn(conn->be->stats);
+	return conn;
+}
+
+/* Stateless UDP (DNS): every datagram is scheduled on its own. */
+static unsigned int in_stateless(struct l4lb_service *svc, struct sk_buff *skb,
+				 const struct pkt *p)
+{
+	struct l4lb_pool *pool = rcu_dereference(svc->pool);
+	struct l4lb_backend *be;
+
+	be = pool ? l4lb_sched_pick(svc, pool, p->saddr) : NULL;
+	if (!be) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_BACKEND);
+		return NF_DROP;
+	}
+	if (l4lb_nat4(skb, false, be->key.addr.ip, be->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, true, skb->len);
+	l4lb_stats_packet(be->stats, true, skb->len);
+	return NF_ACCEPT;
+}
+
+/* Client to VIP: find or make the flow, send the packet to its backend. */
+static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
+			    struct sk_buff *skb, const struct pkt *p)
+{
+	enum l4lb_drop_reason why;
+	struct l4lb_orig_key key;
+	struct l4lb_conn *conn;
+	u32 now = l4lb_now();
+
+	if (svc->flags & L4LB_SVC_F_STATELESS)
+		return in_stateless(svc, skb, p);
+
+	memset(&key, 0, sizeof(key));
+	key.caddr.ip = p->saddr;
+	key.svc = svc;
+	/* UDP: one session per client address, whatever its port. */
+	key.cport = p->proto == IPPROTO_TCP ? p->sport : 0;
+
+	conn = l4lb_conn_lookup_orig(ln, &key);
+	if (conn && (!l4lb_conn_alive(conn, now) ||
+		     (p->syn && READ_ONCE(conn->state) == L4LB_CONN_CLOSING))) {
+		/* Expired, or a new connection reusing a closing one's port. */
+		l4lb_conn_unlink(ln, conn);
+		conn = NULL;
+	}
+	if (!conn) {
+		conn = conn_new(ln, svc, &key, p, &why);
+		if (!conn || !l4lb_conn_alive(conn, now)) {
+			l4lb_stats_drop(svc->stats, conn ? L4LB_DROP_NO_FLOW : why);
+			return NF_DROP;
+		}
+	} else if (p->fin_rst) {
+		l4lb_conn_closing(ln, conn);
+	} else {
+		l4lb_conn_refresh(ln, conn);
+	}
+
+	if (l4lb_nat4(skb, false, conn->be->key.addr.ip, conn->be->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, true, skb->len);
+	l4lb_stats_packet(conn->be->stats, true, skb->len);
+	return NF_ACCEPT;
+}
 
 static unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
+	struct l4lb_net *ln = l4lb_net(state->net);
+	struct l4lb_service *svc;
+	struct l4lb_svc_key skey;
+	struct pkt p;
+
+	if (!pkt_parse(skb, &p))
+		return NF_ACCEPT;
+	l4lb_svc_key_init4(&skey, p.proto, p.daddr, p.dport);
+	svc = l4lb_service_lookup(ln, &skey);
+	if (!svc)
+		return NF_ACCEPT;
+	return l4lb_in(ln, svc, skb, &p);
+}
+
+/* Backend to client, a flow's reply: the source becomes the VIP again. */
+static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
+			     struct sk_buff *skb, const struct pkt *p)
+{
+	struct l4lb_service *svc = conn->be->svc;
+
+	/* Expired but not yet unlinked: don't show the client the backend. */
+	if (!l4lb_conn_alive(conn, l4lb_now())) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_FLOW);
+		return NF_DROP;
+	}
+	if (p->fin_rst)
+		l4lb_conn_closing(ln, conn);
+	else if (READ_ONCE(conn->state) == L4LB_CONN_SYN_SEEN)
+		l4lb_conn_established(ln, conn);
+	else
+		l4lb_conn_refresh(ln, conn);
+
+	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, false, skb->len);
+	l4lb_stats_packet(conn->be->stats, false, skb->len);
+	return NF_ACCEPT;
+}
+
+static unsigned int out_stateless(struct l4lb_backend *be, struct sk_buff *skb)
+{
+	struct l4lb_service *svc = be->svc;
+
+	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, false, skb->len);
+	l4lb_stats_packet(be->stats, false, skb->len);
 	return NF_ACCEPT;
 }
 
 static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	return NF_ACCEPT;
+	struct l4lb_net *ln = l4lb_net(state->net);
+	struct l4lb_reply_key rkey;
+	struct l4lb_be_key bkey;
+	struct l4lb_backend *be;
+	struct l4lb_conn *conn;
+	struct pkt p;
+
+	if (!pkt_parse(skb, &p))
+		return NF_ACCEPT;
+	memset(&rkey, 0, sizeof(rkey));
+	rkey.baddr.ip = p.saddr;
+	rkey.caddr.ip = p.daddr;
+	rkey.bport = p.sport;
+	rkey.cport = p.proto == IPPROTO_TCP ? p.dport : 0;
+	rkey.proto = p.proto;
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	if (conn)
+		return l4lb_out(ln, conn, skb, &p);
+
+	if (p.proto != IPPROTO_UDP || !atomic_read(&ln->stateless.nelems))
+		return NF_ACCEPT;
+	memset(&bkey, 0, sizeof(bkey));
+	bkey.addr.ip = p.saddr;
+	bkey.port = p.sport;
+	bkey.proto = p.proto;
+	be = l4lb_backend_lookup_stateless(ln, &bkey);
+	return be ? out_stateless(be, skb) : NF_ACCEPT;
 }
 
 static const struct nf_hook_ops l4lb_nf_ops[] = {
 	/*
 	 * Client to VIP: rewrite the destination before routing, so the
-	 * route is the backend's. Before conntrack (-200), so with
-	 * nf_conntrack loaded it tracks client <-> backend in both
-	 * directions and nf_nat never sees the VIP: nothing is NATed twice.
+	 * route is the backend's. After defragmentation (-400), before
+	 * conntrack (-200): with nf_conntrack loaded it tracks client <->
+	 * backend in both directions and nf_nat never sees the VIP, so
+	 * nothing is NATed twice.
 	 */
 	{
 		.hook = l4lb_pre_routing,
@@ -60,12 +296,21 @@ int l4lb_hooks_register(struct l4lb_net *ln)
 
 	if (ln->hooks_on)
 		return 0;
+	/* Fragments are reassembled before l4lb sees them. */
+	ret = nf_defrag_ipv4_enable(ln->net);
+	if (ret)
+		return ret;
 	ret = nf_register_net_hooks(ln->net, l4lb_nf_ops,
 				    ARRAY_SIZE(l4lb_nf_ops));
 	if (ret)
-		return ret;
-	ln->hooks_on = true;
+		goto err_defrag;
+	WRITE_ONCE(ln->hooks_on, true);
+	l4lb_expiry_start(ln);
 	return 0;
+
+err_defrag:
+	nf_defrag_ipv4_disable(ln->net);
+	return ret;
 }
 
 void l4lb_hooks_unregister(struct l4lb_net *ln)
@@ -76,5 +321,6 @@ void l4lb_hooks_unregister(struct l4lb_net *ln)
 		return;
 	/* Waits for packets already inside the hooks (synchronize_net()). */
 	nf_unregister_net_hooks(ln->net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
-	ln->hooks_on = false;
+	nf_defrag_ipv4_disable(ln->net);
+	WRITE_ONCE(ln->hooks_on, false);
 }

@@ -9,18 +9,25 @@
 #include <net/genetlink.h>
 #include <linux/l4lb.h>
 
+#include "conn.h"
 #include "netlink.h"
 #include "netns.h"
+#include "sched.h"
+#include "service.h"
 #include "version.h"
 
 static int __init l4lb_mod_init(void)
 {
 	int ret;
 
-	/* Per-netns state first: a netlink request may arrive at once. */
-	ret = l4lb_netns_init();
+	l4lb_sched_init();
+	ret = l4lb_conn_init();
 	if (ret)
 		return ret;
+	/* Per-netns state before the family: a request may arrive at once. */
+	ret = l4lb_netns_init();
+	if (ret)
+		goto err_netns;
 	ret = l4lb_genl_init();
 	if (ret)
 		goto err_genl;
@@ -30,6 +37,9 @@ static int __init l4lb_mod_init(void)
 
 err_genl:
 	l4lb_netns_uninit();
+	rcu_barrier();
+err_netns:
+	l4lb_conn_uninit();
 	return ret;
 }
 
@@ -39,8 +49,15 @@ static void __exit l4lb_mod_exit(void)
 	l4lb_genl_uninit();
 	/* 2. Each netns unregisters its hooks and unlinks its services. */
 	l4lb_netns_uninit();
-	/* 3. Wait for the kfree_rcu() and call_rcu() callbacks queued above. */
-	rcu_barrier();
+	/*
+	 * 3. Wait for the RCU callbacks queued above and for those they
+	 * queue in turn (flow -> backend -> service): see &l4lb_objects.
+	 */
+	do {
+		rcu_barrier();
+	} while (atomic_read(&l4lb_objects));
+	/* 4. Only now can no callback touch a flow of the cache. */
+	l4lb_conn_uninit();
 	pr_info("version %s unloaded\n", L4LB_VERSION);
 }
 

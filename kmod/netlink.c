@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "l4lb" generic netlink family: configuration in, state out.
- * Every request is validated whole before anything changes.
+ * The "l4lb" generic netlink family: configuration in, state out. Every
+ * request is validated whole (policies, then the checks here) before
+ * anything changes; all changes and dumps run under &l4lb_net.lock.
  */
 
 #include <linux/in.h>
@@ -9,40 +10,63 @@
 #include <net/sock.h>
 #include <linux/l4lb.h>
 
+#include "backend.h"
 #include "netlink.h"
 #include "netns.h"
 #include "service.h"
+#include "stats.h"
 #include "version.h"
 
 static struct genl_family l4lb_genl_family;
 
+#define SVC_KEY_POLICY \
+	[L4LB_A_SVC_PROTO] = { .type = NLA_U8 }, \
+	[L4LB_A_SVC_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
+	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
+
+#define BE_KEY_POLICY \
+	[L4LB_A_BE_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
+	[L4LB_A_BE_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
+
 static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
-	[L4LB_A_SVC_PROTO] = { .type = NLA_U8 },
-	[L4LB_A_SVC_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
-	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	SVC_KEY_POLICY,
 };
 
 static const struct nla_policy svc_new_policy[L4LB_A_MAX + 1] = {
-	[L4LB_A_SVC_PROTO] = { .type = NLA_U8 },
-	[L4LB_A_SVC_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
-	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	SVC_KEY_POLICY,
 	[L4LB_A_SVC_SCHED] = NLA_POLICY_MAX(NLA_U8, L4LB_SCHED_MAX),
+	[L4LB_A_SVC_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_STATELESS),
+	[L4LB_A_SVC_UDP_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32,
+						    L4LB_UDP_TIMEOUT_MIN,
+						    L4LB_UDP_TIMEOUT_MAX),
 };
 
-/* Fills @key from the request; on error, extack says which part is wrong. */
-static int parse_svc_key(struct genl_info *info, struct l4lb_svc_key *key)
+static const struct nla_policy be_key_policy[L4LB_A_MAX + 1] = {
+	SVC_KEY_POLICY,
+	BE_KEY_POLICY,
+};
+
+static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
+	SVC_KEY_POLICY,
+	BE_KEY_POLICY,
+	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
+};
+
+/* Fills @key from @tb; on error, extack says which part is wrong. */
+static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
+			 struct l4lb_svc_key *key)
 {
-	struct nlattr **tb = info->attrs;
 	u8 proto;
 
-	if (GENL_REQ_ATTR_CHECK(info, L4LB_A_SVC_PROTO) ||
-	    GENL_REQ_ATTR_CHECK(info, L4LB_A_SVC_ADDR4) ||
-	    GENL_REQ_ATTR_CHECK(info, L4LB_A_SVC_PORT))
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PROTO) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_ADDR4) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PORT)) {
+		NL_SET_ERR_MSG(extack, "a service is named by protocol, address and port");
 		return -EINVAL;
-
+	}
 	proto = nla_get_u8(tb[L4LB_A_SVC_PROTO]);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_PROTO],
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_PROTO],
 				    "protocol must be TCP (6) or UDP (17)");
 		return -EINVAL;
 	}
@@ -51,12 +75,110 @@ static int parse_svc_key(struct genl_info *info, struct l4lb_svc_key *key)
 	return 0;
 }
 
-static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
+/* The service named in @tb; caller holds &l4lb_net.lock. */
+static struct l4lb_service *find_service(struct l4lb_net *ln,
+					 struct nlattr **tb,
+					 struct netlink_ext_ack *extack)
+{
+	struct l4lb_service *svc;
+	struct l4lb_svc_key key;
+	int ret;
+
+	ret = parse_svc_key(tb, extack, &key);
+	if (ret)
+		return ERR_PTR(ret);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(ln, &key);
+	rcu_read_unlock();
+	if (!svc) {
+		NL_SET_ERR_MSG(extack, "no such service");
+		return ERR_PTR(-ENOENT);
+	}
+	return svc;
+}
+
+static int parse_be_key(struct nlattr **tb, struct netlink_ext_ack *extack,
+			union nf_inet_addr *addr, __be16 *port)
+{
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_ADDR4) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_PORT)) {
+		NL_SET_ERR_MSG(extack, "a backend is named by address and port");
+		return -EINVAL;
+	}
+	memset(addr, 0, sizeof(*addr));
+	addr->ip = nla_get_in_addr(tb[L4LB_A_BE_ADDR4]);
+	*port = htons(nla_get_u16(tb[L4LB_A_BE_PORT]));
+	return 0;
+}
+
+static int put_stats(struct sk_buff *skb, int type,
+		     struct l4lb_stats __percpu *stats)
+{
+	struct l4lb_stats_sum sum;
+	struct nlattr *nest;
+	unsigned int i;
+
+	l4lb_stats_sum(stats, &sum);
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, L4LB_STATS_A_CONNS, sum.conns,
+			      L4LB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_A_PKTS_IN, sum.pkts_in,
+			      L4LB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_A_BYTES_IN, sum.bytes_in,
+			      L4LB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_A_PKTS_OUT, sum.pkts_out,
+			      L4LB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_A_BYTES_OUT, sum.bytes_out,
+			      L4LB_STATS_A_PAD))
+		goto err;
+	for (i = 0; i < __L4LB_DROP_MAX; i++)
+		if (nla_put_u64_64bit(skb, L4LB_STATS_A_DROP_NO_FLOW + i,
+				      sum.drops[i], L4LB_STATS_A_PAD))
+			goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int put_svc_key(struct sk_buff *skb, const struct l4lb_service *svc)
 {
 	if (nla_put_u8(skb, L4LB_A_SVC_PROTO, svc->key.proto) ||
 	    nla_put_in_addr(skb, L4LB_A_SVC_ADDR4, svc->key.addr.ip) ||
-	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(svc->key.port)) ||
-	    nla_put_u8(skb, L4LB_A_SVC_SCHED, svc->sched))
+	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(svc->key.port)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Caller holds &l4lb_net.lock. */
+static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
+{
+	const struct l4lb_backend *be;
+	u32 active = 0;
+
+	list_for_each_entry(be, &svc->backends, list)
+		active += atomic_read(&be->active);
+	if (put_svc_key(skb, svc) ||
+	    nla_put_u8(skb, L4LB_A_SVC_SCHED, svc->sched) ||
+	    nla_put_u32(skb, L4LB_A_SVC_FLAGS, svc->flags) ||
+	    nla_put_u32(skb, L4LB_A_SVC_UDP_TIMEOUT, svc->udp_timeout / HZ) ||
+	    nla_put_u32(skb, L4LB_A_SVC_ACTIVE, active) ||
+	    put_stats(skb, L4LB_A_SVC_STATS, svc->stats))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
+{
+	if (put_svc_key(skb, be->svc) ||
+	    nla_put_in_addr(skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
+	    nla_put_u16(skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
+	    nla_put_u16(skb, L4LB_A_BE_WEIGHT, be->weight) ||
+	    nla_put_u32(skb, L4LB_A_BE_ACTIVE, atomic_read(&be->active)) ||
+	    put_stats(skb, L4LB_A_BE_STATS, be->stats))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -82,19 +204,34 @@ static int info_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct l4lb_svc_config cfg;
 	struct l4lb_svc_key key;
-	u8 sched;
 	int ret;
 
-	ret = parse_svc_key(info, &key);
+	ret = parse_svc_key(tb, info->extack, &key);
 	if (ret)
 		return ret;
-	sched = l4lb_service_default_sched(key.proto);
-	if (info->attrs[L4LB_A_SVC_SCHED])
-		sched = nla_get_u8(info->attrs[L4LB_A_SVC_SCHED]);
+	l4lb_service_default_config(key.proto, &cfg);
+	if (tb[L4LB_A_SVC_SCHED])
+		cfg.sched = nla_get_u8(tb[L4LB_A_SVC_SCHED]);
+	if (tb[L4LB_A_SVC_FLAGS])
+		cfg.flags = nla_get_u32(tb[L4LB_A_SVC_FLAGS]);
+	if (tb[L4LB_A_SVC_UDP_TIMEOUT])
+		cfg.udp_timeout = nla_get_u32(tb[L4LB_A_SVC_UDP_TIMEOUT]);
+	if (key.proto != IPPROTO_UDP && (cfg.flags & L4LB_SVC_F_STATELESS)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_FLAGS],
+				    "only a UDP service can be stateless");
+		return -EINVAL;
+	}
+	if (key.proto != IPPROTO_UDP && tb[L4LB_A_SVC_UDP_TIMEOUT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_UDP_TIMEOUT],
+				    "a UDP timeout needs a UDP service");
+		return -EINVAL;
+	}
 
 	mutex_lock(&ln->lock);
-	ret = l4lb_service_add(ln, &key, sched);
+	ret = l4lb_service_add(ln, &key, &cfg);
 	mutex_unlock(&ln->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
@@ -107,7 +244,7 @@ static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_svc_key key;
 	int ret;
 
-	ret = parse_svc_key(info, &key);
+	ret = parse_svc_key(info->attrs, info->extack, &key);
 	if (ret)
 		return ret;
 
@@ -123,26 +260,19 @@ static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct l4lb_service *svc;
-	struct l4lb_svc_key key;
 	struct sk_buff *msg;
 	void *hdr;
 	int ret;
 
-	ret = parse_svc_key(info, &key);
-	if (ret)
-		return ret;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
 	/* The lock keeps the service alive while it is written out. */
 	mutex_lock(&ln->lock);
-	rcu_read_lock();
-	svc = l4lb_service_lookup(ln, &key);
-	rcu_read_unlock();
-	if (!svc) {
-		NL_SET_ERR_MSG(info->extack, "no such service");
-		ret = -ENOENT;
+	svc = find_service(ln, info->attrs, info->extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
 		goto err_unlock;
 	}
 	hdr = genlmsg_put_reply(msg, info, &l4lb_genl_family, 0,
@@ -191,6 +321,156 @@ static int service_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct l4lb_service *svc;
+	union nf_inet_addr addr;
+	u16 weight = 1;
+	__be16 port;
+	int ret;
+
+	ret = parse_be_key(tb, info->extack, &addr, &port);
+	if (ret)
+		return ret;
+	if (tb[L4LB_A_BE_WEIGHT])
+		weight = nla_get_u16(tb[L4LB_A_BE_WEIGHT]);
+
+	mutex_lock(&ln->lock);
+	svc = find_service(ln, tb, info->extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	ret = l4lb_backend_add(ln, svc, &addr, port, weight);
+	if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
+		NL_SET_ERR_MSG(info->extack, "backend already exists");
+	else if (ret == -EEXIST)
+		NL_SET_ERR_MSG(info->extack,
+			       "backend already serves another stateless service");
+	else if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack, "service has the most backends it can hold");
+out:
+	mutex_unlock(&ln->lock);
+	return ret;
+}
+
+/* The backend named in @tb of the service named in @tb; under the lock. */
+static struct l4lb_backend *find_backend(struct l4lb_net *ln,
+					 struct nlattr **tb,
+					 struct netlink_ext_ack *extack)
+{
+	struct l4lb_service *svc;
+	struct l4lb_backend *be;
+	union nf_inet_addr addr;
+	__be16 port;
+	int ret;
+
+	ret = parse_be_key(tb, extack, &addr, &port);
+	if (ret)
+		return ERR_PTR(ret);
+	svc = find_service(ln, tb, extack);
+	if (IS_ERR(svc))
+		return ERR_CAST(svc);
+	be = l4lb_backend_find(svc, &addr, port);
+	if (!be) {
+		NL_SET_ERR_MSG(extack, "no such backend in this service");
+		return ERR_PTR(-ENOENT);
+	}
+	return be;
+}
+
+static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct l4lb_backend *be;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, L4LB_A_BE_WEIGHT)) {
+		NL_SET_ERR_MSG(info->extack, "nothing to change: give a weight");
+		return -EINVAL;
+	}
+	mutex_lock(&ln->lock);
+	be = find_backend(ln, info->attrs, info->extack);
+	ret = IS_ERR(be) ? PTR_ERR(be) :
+	      l4lb_backend_set_weight(ln, be,
+				      nla_get_u16(info->attrs[L4LB_A_BE_WEIGHT]));
+	mutex_unlock(&ln->lock);
+	return ret;
+}
+
+static int backend_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct l4lb_backend *be;
+	int ret = 0;
+
+	mutex_lock(&ln->lock);
+	be = find_backend(ln, info->attrs, info->extack);
+	if (IS_ERR(be))
+		ret = PTR_ERR(be);
+	else
+		l4lb_backend_remove(ln, be);
+	mutex_unlock(&ln->lock);
+	return ret;
+}
+
+/*
+ * The backends of the service named in the request, or of every service.
+ * cb->args[0]: services done; cb->args[1]: backends of the next one done.
+ */
+static int backend_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct l4lb_net *ln = l4lb_net(sock_net(skb->sk));
+	struct l4lb_service *svc, *only = NULL;
+	long si = 0, bi;
+	struct l4lb_backend *be;
+	int ret = 0;
+	void *hdr;
+
+	mutex_lock(&ln->lock);
+	if (info->attrs[L4LB_A_SVC_PROTO] || info->attrs[L4LB_A_SVC_ADDR4] ||
+	    info->attrs[L4LB_A_SVC_PORT]) {
+		only = find_service(ln, info->attrs, cb->extack);
+		if (IS_ERR(only)) {
+			ret = PTR_ERR(only);
+			goto out;
+		}
+	}
+	cb->seq = ln->genid;
+	list_for_each_entry(svc, &ln->svc_list, list) {
+		if ((only && svc != only) || si++ < cb->args[0])
+			continue;
+		bi = 0;
+		list_for_each_entry(be, &svc->backends, list) {
+			if (bi++ < cb->args[1])
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq,
+					  &l4lb_genl_family, NLM_F_MULTI,
+					  L4LB_CMD_BACKEND_GET);
+			if (!hdr)
+				goto full;
+			genl_dump_check_consistent(cb, hdr);
+			if (put_backend(skb, be)) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = bi;
+		}
+		cb->args[0] = si;
+		cb->args[1] = 0;
+	}
+full:
+	ret = skb->len;
+out:
+	mutex_unlock(&ln->lock);
+	return ret;
+}
+
 static const struct genl_ops l4lb_genl_ops[] = {
 	{
 		.cmd = L4LB_CMD_INFO_GET,
@@ -215,6 +495,34 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.cmd = L4LB_CMD_SERVICE_GET,
 		.doit = service_get_doit,
 		.dumpit = service_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = svc_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_NEW,
+		.doit = backend_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = be_weight_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_SET,
+		.doit = backend_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = be_weight_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_DEL,
+		.doit = backend_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = be_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_GET,
+		.dumpit = backend_get_dumpit,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = svc_key_policy,
 		.maxattr = L4LB_A_MAX,

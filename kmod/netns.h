@@ -5,7 +5,14 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
+
+#include "conn.h"
+
+/* A million flows by default: 64 MiB of entries. */
+#define L4LB_DEFAULT_MAX_CONNS		(1024U * 1024U)
+#define L4LB_DEFAULT_UDP_TIMEOUT	60
 
 /**
  * struct l4lb_net - l4lb's state in one network namespace
@@ -18,15 +25,34 @@
  *	protected by @lock
  * @hooks_on: the netfilter hooks are registered in this netns (only while
  *	it has a service); protected by @lock
+ * @conn_orig: flows by client side (&struct l4lb_orig_key)
+ * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
+ * @stateless: backends of stateless services by &struct l4lb_be_key, so
+ *	their replies are rewritten without a flow; changed under @lock
+ * @nr_conns: flows in the tables, counted against @max_conns
+ * @max_conns: no new flow beyond this many
+ * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
+ * @sweep: the expiry work (expiry.c)
+ * @sweep_iter: where the sweep resumes in @conn_orig; owned by @sweep
+ * @sweeping: @sweep_iter is entered; owned by @sweep
  * @net: the namespace this belongs to
  */
 struct l4lb_net {
-	struct mutex lock;
+	struct mutex lock; /* serialises configuration changes and dumps */
 	struct rhashtable services;
 	struct list_head svc_list;
 	unsigned int n_services;
 	u32 genid;
 	bool hooks_on;
+	struct rhashtable conn_orig;
+	struct rhashtable conn_reply;
+	struct rhashtable stateless;
+	atomic_t nr_conns;
+	u32 max_conns;
+	u32 timeout[L4LB_CONN_CLOSING + 1];
+	struct delayed_work sweep;
+	struct rhashtable_iter sweep_iter;
+	bool sweeping;
 	struct net *net;
 };
 

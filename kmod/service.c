@@ -6,13 +6,23 @@
  */
 
 #include <linux/in.h>
+#include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/l4lb.h>
 
+#include "backend.h"
 #include "hooks.h"
 #include "netns.h"
+#include "sched.h"
 #include "service.h"
+
+/*
+ * Services and backends alive in any namespace. They are freed from RCU
+ * callbacks, some queued by other callbacks (flow -> backend -> service),
+ * so module exit runs rcu_barrier() until this reaches 0.
+ */
+atomic_t l4lb_objects = ATOMIC_INIT(0);
 
 static const struct rhashtable_params svc_params = {
 	.head_offset = offsetof(struct l4lb_service, node),
@@ -42,10 +52,12 @@ void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,
 	key->family = AF_INET;
 }
 
-u8 l4lb_service_default_sched(u8 proto)
+void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg)
 {
 	/* As the seeds have it: TCP round robin, UDP sessions by client IP. */
-	return proto == IPPROTO_UDP ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	cfg->sched = proto == IPPROTO_UDP ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	cfg->flags = 0;
+	cfg->udp_timeout = L4LB_DEFAULT_UDP_TIMEOUT;
 }
 
 /*
@@ -58,8 +70,21 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 	return rhashtable_lookup(&ln->services, key, svc_params);
 }
 
+/* Rebuilds the pool after a change of backends; old readers keep theirs. */
+int l4lb_service_update_pool(struct l4lb_service *svc)
+{
+	struct l4lb_pool *pool, *old;
+
+	pool = l4lb_pool_build(svc);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	old = rcu_replace_pointer(svc->pool, pool, true);
+	l4lb_pool_free_rcu(old);
+	return 0;
+}
+
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
-		     u8 sched)
+		     const struct l4lb_svc_config *cfg)
 {
 	struct l4lb_service *svc;
 	int ret;
@@ -69,12 +94,24 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
+	svc->stats = l4lb_stats_alloc();
+	if (!svc->stats) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	svc->key = *key;
-	svc->sched = sched;
+	svc->sched = cfg->sched;
+	svc->flags = cfg->flags;
+	svc->udp_timeout = cfg->udp_timeout * HZ;
+	INIT_LIST_HEAD(&svc->backends);
+	refcount_set(&svc->ref, 1);
+	ret = l4lb_service_update_pool(svc);
+	if (ret)
+		goto err_free;
 
 	ret = l4lb_hooks_register(ln);
 	if (ret)
-		goto err_free;
+		goto err_pool;
 	ret = rhashtable_lookup_insert_fast(&ln->services, &svc->node,
 					    svc_params);
 	if (ret)
@@ -82,26 +119,55 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	list_add_tail(&svc->list, &ln->svc_list);
 	ln->n_services++;
 	ln->genid++;
+	atomic_inc(&l4lb_objects);
 	return 0;
 
 err_hooks:
 	if (!ln->n_services)
 		l4lb_hooks_unregister(ln);
+err_pool:
+	l4lb_pool_free(rcu_dereference_protected(svc->pool, true));
 err_free:
+	free_percpu(svc->stats);
 	kfree(svc);
 	return ret;
 }
 
+static void service_free_rcu(struct rcu_head *head)
+{
+	struct l4lb_service *svc = container_of(head, struct l4lb_service, rcu);
+
+	free_percpu(svc->stats);
+	kfree(svc);
+	atomic_dec(&l4lb_objects);
+}
+
+/* The last reference may go while packets still hold the service. */
+void l4lb_service_put(struct l4lb_service *svc)
+{
+	if (refcount_dec_and_test(&svc->ref))
+		call_rcu(&svc->rcu, service_free_rcu);
+}
+
 static void service_unlink(struct l4lb_net *ln, struct l4lb_service *svc)
 {
+	struct l4lb_backend *be, *tmp;
+	struct l4lb_pool *pool;
+
 	lockdep_assert_held(&ln->lock);
 
 	rhashtable_remove_fast(&ln->services, &svc->node, svc_params);
 	list_del(&svc->list);
 	ln->n_services--;
 	ln->genid++;
-	/* Packets in flight may still hold it under RCU. */
-	kfree_rcu(svc, rcu);
+	/* Its flows stop being used now; the sweep frees them. */
+	WRITE_ONCE(svc->dead, 1);
+	list_for_each_entry_safe(be, tmp, &svc->backends, list)
+		l4lb_backend_remove(ln, be);
+	/* The pool's references on the backends go after a grace period. */
+	pool = rcu_replace_pointer(svc->pool, NULL, true);
+	l4lb_pool_free_rcu(pool);
+	l4lb_service_put(svc);
 }
 
 int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key)

@@ -3,10 +3,15 @@
 #define _L4LB_SERVICE_H
 
 #include <linux/netfilter.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
 struct l4lb_net;
+struct l4lb_pool;
+struct l4lb_stats;
+
+extern atomic_t l4lb_objects;
 
 /**
  * struct l4lb_svc_key - what tells services apart: hashed and compared whole
@@ -27,15 +32,41 @@ struct l4lb_svc_key {
  * @node: in &l4lb_net.services
  * @list: in &l4lb_net.svc_list
  * @key: what the service answers to
- * @sched: &enum l4lb_sched
+ * @pool: the backends new flows may go to; RCU, rebuilt under
+ *	&l4lb_net.lock on every change
+ * @backends: every backend, draining ones too; under &l4lb_net.lock
+ * @n_backends: length of @backends; under &l4lb_net.lock
+ * @rr_pos: round robin's position, advanced by every new flow
+ * @ref: one for the table, one per backend: backends and through them
+ *	flows keep the service's memory after it is deleted
+ * @udp_timeout: jiffies a UDP session lives without packets
+ * @sched: &enum l4lb_sched; never changes
+ * @flags: L4LB_SVC_F_*
+ * @dead: deleted: its flows are no longer used and get swept
+ * @stats: per-CPU counters
  * @rcu: frees the service once no packet can still see it
  */
 struct l4lb_service {
 	struct rhash_head node;
 	struct list_head list;
 	struct l4lb_svc_key key;
+	struct l4lb_pool __rcu *pool;
+	struct list_head backends;
+	unsigned int n_backends;
+	atomic_t rr_pos;
+	refcount_t ref;
+	u32 udp_timeout;
 	u8 sched;
+	u8 flags;
+	u8 dead;
+	struct l4lb_stats __percpu *stats;
 	struct rcu_head rcu;
+};
+
+struct l4lb_svc_config {
+	u8 sched;
+	u8 flags;
+	u32 udp_timeout;
 };
 
 int l4lb_service_table_init(struct l4lb_net *ln);
@@ -44,11 +75,13 @@ void l4lb_service_table_uninit(struct l4lb_net *ln);
 struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 					 const struct l4lb_svc_key *key);
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
-		     u8 sched);
+		     const struct l4lb_svc_config *cfg);
+void l4lb_service_put(struct l4lb_service *svc);
+int l4lb_service_update_pool(struct l4lb_service *svc);
 int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key);
 void l4lb_service_flush(struct l4lb_net *ln);
 
-u8 l4lb_service_default_sched(u8 proto);
+void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg);
 void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,
 			__be16 port);
 

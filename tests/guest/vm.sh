@@ -92,7 +92,7 @@ timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
 	-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules" \
-	< /dev/null 2>&1 | tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g' |
+	< /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' |
 	tee "$run/console" || true
 
 fail=0

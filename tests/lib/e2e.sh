@@ -85,9 +85,84 @@ check_err() {
 finish() {
 	local n
 
+	for n in "${T_PIDS[@]}"; do
+		kill "$n" 2>/dev/null
+	done
+	wait 2>/dev/null
 	for n in "${T_NETNS[@]}"; do
 		ip netns del "$n" 2>/dev/null
 	done
 	echo "# $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]
+}
+
+ECHO=$L4LB_REPO/tests/tools/l4lb-echo
+T_PIDS=()
+VIP=10.0.0.1
+
+# topo N: a client, the balancer and N backends, the balancer being the
+# backends' gateway (as in the seeds):
+#
+#   cl 10.0.1.2 --- 10.0.1.1 lb 10.0.2.1 (br0) --- b1 10.0.2.11
+#                   VIP 10.0.0.1 (lo)          +-- b2 10.0.2.12 ...
+topo() {
+	local n=$1 i
+
+	ns_add cl lb
+	ip link add veth0 netns cl type veth peer name cl0 netns lb
+	ip -n cl addr add 10.0.1.2/24 dev veth0
+	ip -n cl link set veth0 up
+	ip -n cl route add default via 10.0.1.1
+	ip -n lb addr add 10.0.1.1/24 dev cl0
+	ip -n lb link set cl0 up
+	ip -n lb addr add $VIP/32 dev lo
+	ip -n lb link add br0 type bridge
+	ip -n lb addr add 10.0.2.1/24 dev br0
+	ip -n lb link set br0 up
+	ip netns exec lb sysctl -qw net.ipv4.ip_forward=1
+	for i in $(seq 1 "$n"); do
+		ns_add "b$i"
+		ip link add veth0 netns "b$i" type veth peer name "b$i" netns lb
+		ip -n "b$i" addr add "10.0.2.1$i/24" dev veth0
+		ip -n "b$i" link set veth0 up
+		ip -n "b$i" route add default via 10.0.2.1
+		ip -n lb link set "b$i" master br0 up
+	done
+}
+
+# serve NS NAME PORT: an l4lb-echo server, stopped by finish.
+serve() {
+	local i
+
+	ip netns exec "$1" "$ECHO" serve "$2" "$3" &
+	T_PIDS+=($!)
+	for i in $(seq 1 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$3" | grep -q . && return
+		sleep 0.1
+	done
+	echo "server $2 never listened on $3" >&2
+	return 1
+}
+
+lb() { ip netns exec lb "$L4LBADM" "$@"; }
+cl() { ip netns exec cl "$@"; }
+
+# wait_for DESC SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
+wait_for() {
+	local desc=$1 end=$((SECONDS + $2))
+
+	shift 2
+	while ! "$@"; do
+		if [ $SECONDS -ge $end ]; then
+			not_ok "$desc (still false after ${end}s: $*)"
+			return 1
+		fi
+		sleep 0.2
+	done
+	ok "$desc"
+}
+
+# lb_json PY-EXPR: evaluates PY-EXPR over `l4lbadm -j list` as `s`.
+lb_json() {
+	lb -j list | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }

@@ -14,9 +14,27 @@ struct svc_id {
 	uint16_t port;
 };
 
+struct stats {
+	uint64_t conns, pkts_in, bytes_in, pkts_out, bytes_out;
+	uint64_t drops[5];
+};
+
 struct svc_info {
 	struct svc_id id;
 	uint8_t sched;
+	uint32_t flags;
+	uint32_t udp_timeout;
+	uint32_t active;
+	struct stats stats;
+};
+
+struct be_info {
+	struct svc_id svc;
+	struct in_addr addr;
+	uint16_t port;
+	uint16_t weight;
+	uint32_t active;
+	struct stats stats;
 };
 
 /* nl.c: the only file that talks to the kernel. */
@@ -53,5 +71,14 @@ void fail_nl(struct nl *nl, const char *what);
 int cmd_service(struct nl *nl, int argc, char **argv);
 int cmd_list(struct nl *nl, int argc, char **argv);
 void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id);
+void parse_svc_id(int argc, char **argv, struct svc_id *id);
+void parse_stats(const struct nlattr *nest, struct stats *st);
+const char *fmt_addr_port(struct in_addr addr, uint16_t port);
+int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
+
+/* backend.c */
+int cmd_backend(struct nl *nl, int argc, char **argv);
+size_t get_backends(struct nl *nl, const struct svc_id *svc,
+		    struct be_info **out);
 
 #endif /* L4LBADM_H */

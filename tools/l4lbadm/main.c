@@ -26,15 +26,23 @@ static const char usage[] =
 "Usage: l4lbadm [-j|--json] COMMAND ...\n"
 "\n"
 "Services (PROTO is tcp or udp, VIP:PORT like 10.0.0.1:5432):\n"
-"  l4lbadm service add PROTO VIP:PORT [sched SCHED]\n"
+"  l4lbadm service add PROTO VIP:PORT [sched SCHED] [timeout SECONDS]\n"
+"                                  [stateless]\n"
 "  l4lbadm service del PROTO VIP:PORT\n"
 "  l4lbadm service show [PROTO VIP:PORT]\n"
-"  l4lbadm list                    every service\n"
+"  l4lbadm list                    every service with its backends\n"
+"\n"
+"Backends (weight 0 to 1000, default 1; 0 drains: no new flows):\n"
+"  l4lbadm backend add PROTO VIP:PORT ADDRESS:PORT [weight N]\n"
+"  l4lbadm backend set PROTO VIP:PORT ADDRESS:PORT weight N\n"
+"  l4lbadm backend del PROTO VIP:PORT ADDRESS:PORT\n"
 "\n"
 "Other:\n"
 "  l4lbadm version                 l4lbadm's and the module's versions\n"
 "  l4lbadm help                    this text\n"
 "\n"
+"timeout: seconds a UDP session lives without packets (1-3600, 60)\n"
+"stateless: UDP only, no session table: every datagram is scheduled\n"
 "SCHED: rr (round robin, default for tcp), wrr (weighted round robin),\n"
 "       lc (least connections), wlc (weighted least connections),\n"
 "       sh (source address hash, default for udp), mh (Maglev hashing)\n"
@@ -117,6 +125,7 @@ static const struct {
 } commands[] = {
 	{ "version", cmd_version },
 	{ "service", cmd_service },
+	{ "backend", cmd_backend },
 	{ "list", cmd_list },
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Verbs on services: add, del, show, and the list of everything. */
+/* Verbs on services (add, del, show) and the list of everything. */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +16,84 @@ struct svc_list {
 	size_t n, cap;
 };
 
+static const uint8_t attr_types[L4LB_A_MAX + 1] = {
+	[L4LB_A_VERSION] = MNL_TYPE_NUL_STRING,
+	[L4LB_A_SVC_PROTO] = MNL_TYPE_U8,
+	[L4LB_A_SVC_ADDR4] = MNL_TYPE_U32,
+	[L4LB_A_SVC_PORT] = MNL_TYPE_U16,
+	[L4LB_A_SVC_SCHED] = MNL_TYPE_U8,
+	[L4LB_A_SVC_FLAGS] = MNL_TYPE_U32,
+	[L4LB_A_SVC_UDP_TIMEOUT] = MNL_TYPE_U32,
+	[L4LB_A_SVC_STATS] = MNL_TYPE_NESTED,
+	[L4LB_A_SVC_ACTIVE] = MNL_TYPE_U32,
+	[L4LB_A_BE_ADDR4] = MNL_TYPE_U32,
+	[L4LB_A_BE_PORT] = MNL_TYPE_U16,
+	[L4LB_A_BE_WEIGHT] = MNL_TYPE_U16,
+	[L4LB_A_BE_ACTIVE] = MNL_TYPE_U32,
+	[L4LB_A_BE_STATS] = MNL_TYPE_NESTED,
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	/* Newer modules may send more: skip what this tool does not know. */
+	if (type <= 0 || type > L4LB_A_MAX || !attr_types[type])
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, attr_types[type]) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* tb[] must hold L4LB_A_MAX + 1 entries. */
+int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	memset(tb, 0, (L4LB_A_MAX + 1) * sizeof(*tb));
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
+}
+
+void parse_stats(const struct nlattr *nest, struct stats *st)
+{
+	const struct nlattr *attr;
+	uint64_t v;
+	int type;
+
+	memset(st, 0, sizeof(*st));
+	if (!nest)
+		return;
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+			continue;
+		v = mnl_attr_get_u64(attr);
+		type = mnl_attr_get_type(attr);
+		switch (type) {
+		case L4LB_STATS_A_CONNS: st->conns = v; break;
+		case L4LB_STATS_A_PKTS_IN: st->pkts_in = v; break;
+		case L4LB_STATS_A_BYTES_IN: st->bytes_in = v; break;
+		case L4LB_STATS_A_PKTS_OUT: st->pkts_out = v; break;
+		case L4LB_STATS_A_BYTES_OUT: st->bytes_out = v; break;
+		default:
+			if (type >= L4LB_STATS_A_DROP_NO_FLOW &&
+			    type < L4LB_STATS_A_DROP_NO_FLOW + 5)
+				st->drops[type - L4LB_STATS_A_DROP_NO_FLOW] = v;
+		}
+	}
+}
+
+const char *fmt_addr_port(struct in_addr addr, uint16_t port)
+{
+	static char buf[2][INET_ADDRSTRLEN + 8];
+	static int which;
+	char a[INET_ADDRSTRLEN];
+
+	which ^= 1;
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	snprintf(buf[which], sizeof(buf[which]), "%s:%u", a, port);
+	return buf[which];
+}
+
 void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id)
 {
 	mnl_attr_put_u8(nlh, L4LB_A_SVC_PROTO, id->proto);
@@ -24,7 +102,7 @@ void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id)
 }
 
 /* "tcp 10.0.0.1:5432" from argv[0..1]; dies with a clear line otherwise. */
-static void parse_svc_id(int argc, char **argv, struct svc_id *id)
+void parse_svc_id(int argc, char **argv, struct svc_id *id)
 {
 	if (argc < 2)
 		fail("a service is named by PROTO VIP:PORT, like tcp 10.0.0.1:5432");
@@ -36,30 +114,26 @@ static void parse_svc_id(int argc, char **argv, struct svc_id *id)
 
 static int svc_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *tb[L4LB_A_MAX + 1];
 	struct svc_list *list = data;
 	struct svc_info info = { 0 };
-	struct nlattr *attr;
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(attr)) {
-		case L4LB_A_SVC_PROTO:
-			if (mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
-				info.id.proto = mnl_attr_get_u8(attr);
-			break;
-		case L4LB_A_SVC_ADDR4:
-			if (mnl_attr_get_payload_len(attr) == 4)
-				memcpy(&info.id.addr, mnl_attr_get_payload(attr), 4);
-			break;
-		case L4LB_A_SVC_PORT:
-			if (mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
-				info.id.port = mnl_attr_get_u16(attr);
-			break;
-		case L4LB_A_SVC_SCHED:
-			if (mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
-				info.sched = mnl_attr_get_u8(attr);
-			break;
-		}
-	}
+	parse_attrs(nlh, tb);
+	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] || !tb[L4LB_A_SVC_PORT])
+		return MNL_CB_OK;
+	info.id.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
+	memcpy(&info.id.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
+	info.id.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+	if (tb[L4LB_A_SVC_SCHED])
+		info.sched = mnl_attr_get_u8(tb[L4LB_A_SVC_SCHED]);
+	if (tb[L4LB_A_SVC_FLAGS])
+		info.flags = mnl_attr_get_u32(tb[L4LB_A_SVC_FLAGS]);
+	if (tb[L4LB_A_SVC_UDP_TIMEOUT])
+		info.udp_timeout = mnl_attr_get_u32(tb[L4LB_A_SVC_UDP_TIMEOUT]);
+	if (tb[L4LB_A_SVC_ACTIVE])
+		info.active = mnl_attr_get_u32(tb[L4LB_A_SVC_ACTIVE]);
+	parse_stats(tb[L4LB_A_SVC_STATS], &info.stats);
+
 	if (list->n == list->cap) {
 		list->cap = list->cap ? 2 * list->cap : 16;
 		list->v = realloc(list->v, list->cap * sizeof(*list->v));
@@ -75,32 +149,102 @@ static void svc_list_reset(void *data)
 	((struct svc_list *)data)->n = 0;
 }
 
-static void print_services(const struct svc_list *list)
+static void print_stats_json(const struct stats *st)
 {
-	char addr[INET_ADDRSTRLEN], vip[INET_ADDRSTRLEN + 8];
-	const struct svc_info *s;
+	printf("\"stats\":{\"conns\":%llu,\"pkts_in\":%llu,\"bytes_in\":%llu,"
+	       "\"pkts_out\":%llu,\"bytes_out\":%llu,\"drops\":{"
+	       "\"no_flow\":%llu,\"no_backend\":%llu,\"table_full\":%llu,"
+	       "\"no_memory\":%llu}}",
+	       (unsigned long long)st->conns,
+	       (unsigned long long)st->pkts_in,
+	       (unsigned long long)st->bytes_in,
+	       (unsigned long long)st->pkts_out,
+	       (unsigned long long)st->bytes_out,
+	       (unsigned long long)st->drops[0],
+	       (unsigned long long)st->drops[1],
+	       (unsigned long long)st->drops[2],
+	       (unsigned long long)st->drops[3]);
+}
+
+static void print_service_json(const struct svc_info *s,
+			       const struct be_info *be, size_t nbe)
+{
+	char addr[INET_ADDRSTRLEN];
 	size_t i;
 
-	if (json) {
+	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
+	printf("{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,"
+	       "\"sched\":\"%s\",\"stateless\":%s,",
+	       proto_name(s->id.proto), addr, s->id.port,
+	       sched_name(s->sched),
+	       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false");
+	if (s->id.proto == IPPROTO_UDP)
+		printf("\"udp_timeout\":%u,", s->udp_timeout);
+	printf("\"flows\":%u,", s->active);
+	print_stats_json(&s->stats);
+	printf(",\"backends\":[");
+	for (i = 0; i < nbe; i++) {
+		inet_ntop(AF_INET, &be[i].addr, addr, sizeof(addr));
+		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
+		       "\"flows\":%u,", i ? "," : "", addr, be[i].port,
+		       be[i].weight, be[i].active);
+		print_stats_json(&be[i].stats);
+		putchar('}');
+	}
+	printf("]}");
+}
+
+static void print_service_text(const struct svc_info *s,
+			       const struct be_info *be, size_t nbe)
+{
+	char opts[64] = "";
+	size_t i;
+
+	if (s->flags & L4LB_SVC_F_STATELESS)
+		snprintf(opts, sizeof(opts), " stateless");
+	else if (s->id.proto == IPPROTO_UDP)
+		snprintf(opts, sizeof(opts), " timeout %u", s->udp_timeout);
+	printf("%-5s %-21s %-5s %-7u %-7llu%s\n", proto_name(s->id.proto),
+	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched),
+	       s->active, (unsigned long long)s->stats.conns, opts);
+	for (i = 0; i < nbe; i++)
+		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %-8llu\n",
+		       fmt_addr_port(be[i].addr, be[i].port), be[i].weight,
+		       be[i].active, (unsigned long long)be[i].stats.conns,
+		       (unsigned long long)be[i].stats.pkts_in,
+		       (unsigned long long)be[i].stats.pkts_out);
+}
+
+/* With @with_backends, each service's pool too (one more dump each). */
+static void print_services(struct nl *nl, const struct svc_list *list,
+			   bool with_backends)
+{
+	struct be_info *be = NULL;
+	size_t i, nbe = 0;
+
+	if (json)
 		putchar('[');
-		for (i = 0; i < list->n; i++) {
-			s = &list->v[i];
-			inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
-			printf("%s{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,\"sched\":\"%s\"}",
-			       i ? "," : "", proto_name(s->id.proto), addr,
-			       s->id.port, sched_name(s->sched));
-		}
-		puts("]");
-		return;
-	}
-	printf("%-5s %-21s %s\n", "Proto", "Service", "Sched");
+	else
+		printf("%-5s %-21s %-5s %-7s %-7s\n"
+		       "  -> %-21s %-6s %-7s %-7s %-8s %-8s\n",
+		       "Proto", "Service", "Sched", "Flows", "Conns",
+		       "Backend", "Weight", "Flows", "Conns", "InPkts",
+		       "OutPkts");
 	for (i = 0; i < list->n; i++) {
-		s = &list->v[i];
-		inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
-		snprintf(vip, sizeof(vip), "%s:%u", addr, s->id.port);
-		printf("%-5s %-21s %s\n", proto_name(s->id.proto), vip,
-		       sched_name(s->sched));
+		if (with_backends)
+			nbe = get_backends(nl, &list->v[i].id, &be);
+		if (json) {
+			if (i)
+				putchar(',');
+			print_service_json(&list->v[i], be, nbe);
+		} else {
+			print_service_text(&list->v[i], be, nbe);
+		}
+		free(be);
+		be = NULL;
 	}
+	if (json)
+		puts("]");
 }
 
 static int service_add(struct nl *nl, int argc, char **argv)
@@ -108,20 +252,33 @@ static int service_add(struct nl *nl, int argc, char **argv)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct svc_id id;
+	unsigned long v;
 	uint8_t sched;
+	char *end;
 	int i;
 
 	parse_svc_id(argc, argv, &id);
 	nlh = nl_msg(nl, buf, L4LB_CMD_SERVICE_NEW, 0);
 	put_svc_id(nlh, &id);
-	for (i = 2; i < argc; i += 2) {
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "stateless")) {
+			mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS,
+					 L4LB_SVC_F_STATELESS);
+			continue;
+		}
 		if (i + 1 >= argc)
 			fail("'%s' needs a value", argv[i]);
 		if (!strcmp(argv[i], "sched")) {
-			if (!parse_sched(argv[i + 1], &sched))
+			if (!parse_sched(argv[++i], &sched))
 				fail("'%s' is not a scheduler: use rr, wrr, lc, wlc, sh or mh",
-				     argv[i + 1]);
+				     argv[i]);
 			mnl_attr_put_u8(nlh, L4LB_A_SVC_SCHED, sched);
+		} else if (!strcmp(argv[i], "timeout")) {
+			v = strtoul(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v > UINT32_MAX)
+				fail("timeout '%s' is not a number of seconds",
+				     argv[i]);
+			mnl_attr_put_u32(nlh, L4LB_A_SVC_UDP_TIMEOUT, v);
 		} else {
 			fail("service add: unknown option '%s'", argv[i]);
 		}
@@ -147,7 +304,8 @@ static int service_del(struct nl *nl, int argc, char **argv)
 	return 0;
 }
 
-static int service_show(struct nl *nl, int argc, char **argv)
+static int service_show(struct nl *nl, int argc, char **argv,
+			bool with_backends)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct svc_list list = { 0 };
@@ -166,7 +324,7 @@ static int service_show(struct nl *nl, int argc, char **argv)
 		if (nl_talk(nl, nlh, svc_cb, &list) < 0)
 			fail_nl(nl, "service show");
 	}
-	print_services(&list);
+	print_services(nl, &list, with_backends);
 	free(list.v);
 	return 0;
 }
@@ -180,7 +338,7 @@ int cmd_service(struct nl *nl, int argc, char **argv)
 	if (!strcmp(argv[0], "del"))
 		return service_del(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "show"))
-		return service_show(nl, argc - 1, argv + 1);
+		return service_show(nl, argc - 1, argv + 1, true);
 	fail("service: unknown verb '%s': use add, del or show", argv[0]);
 }
 
@@ -188,5 +346,5 @@ int cmd_list(struct nl *nl, int argc, char **argv)
 {
 	if (argc)
 		fail("list takes no arguments");
-	return service_show(nl, 0, argv);
+	return service_show(nl, 0, argv, true);
 }

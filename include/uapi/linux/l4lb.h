@@ -20,6 +20,12 @@
  *	%L4LB_A_SVC_ADDR4 and %L4LB_A_SVC_PORT; %L4LB_A_SVC_SCHED optional
  * @L4LB_CMD_SERVICE_DEL: delete the service named by proto, address, port
  * @L4LB_CMD_SERVICE_GET: get one service (doit) or dump all of them
+ * @L4LB_CMD_BACKEND_NEW: add a backend (%L4LB_A_BE_ADDR4, %L4LB_A_BE_PORT,
+ *	optional %L4LB_A_BE_WEIGHT, default 1) to the service named by
+ *	proto, address and port
+ * @L4LB_CMD_BACKEND_SET: change a backend's weight (0 drains it)
+ * @L4LB_CMD_BACKEND_DEL: take a backend out of its service; its flows stay
+ * @L4LB_CMD_BACKEND_GET: dump the backends of the named service
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -27,9 +33,14 @@ enum l4lb_cmd {
 	L4LB_CMD_SERVICE_NEW,
 	L4LB_CMD_SERVICE_DEL,
 	L4LB_CMD_SERVICE_GET,
+	L4LB_CMD_BACKEND_NEW,
+	L4LB_CMD_BACKEND_SET,
+	L4LB_CMD_BACKEND_DEL,
+	L4LB_CMD_BACKEND_GET,
 
 	__L4LB_CMD_MAX
 };
+
 #define L4LB_CMD_MAX (__L4LB_CMD_MAX - 1)
 
 /**
@@ -51,7 +62,60 @@ enum l4lb_sched {
 
 	__L4LB_SCHED_MAX
 };
+
 #define L4LB_SCHED_MAX (__L4LB_SCHED_MAX - 1)
+
+/* Service flags (%L4LB_A_SVC_FLAGS). */
+#define L4LB_SVC_F_STATELESS	(1U << 0)	/* UDP only: no session table */
+
+#define L4LB_UDP_TIMEOUT_MIN	1
+#define L4LB_UDP_TIMEOUT_MAX	3600
+#define L4LB_WEIGHT_MAX		1000
+
+/**
+ * enum l4lb_drop_reason - why a packet of a service was dropped
+ * @L4LB_DROP_NO_FLOW: TCP packet other than a SYN with no flow, or a
+ *	reply of a flow that has just expired
+ * @L4LB_DROP_NO_BACKEND: the pool has no backend with a weight above 0
+ * @L4LB_DROP_TABLE_FULL: a new flow beyond the namespace's limit
+ * @L4LB_DROP_NO_MEMORY: no memory for a new flow or to rewrite headers
+ */
+enum l4lb_drop_reason {
+	L4LB_DROP_NO_FLOW,
+	L4LB_DROP_NO_BACKEND,
+	L4LB_DROP_TABLE_FULL,
+	L4LB_DROP_NO_MEMORY,
+
+	__L4LB_DROP_MAX
+};
+
+/**
+ * enum l4lb_stats_attr - counters (nested in %L4LB_A_SVC_STATS and
+ * %L4LB_A_BE_STATS), each a u64; "in" is client to backend
+ * @L4LB_STATS_A_CONNS: flows (UDP: sessions) created
+ * @L4LB_STATS_A_PKTS_IN: packets client to backend
+ * @L4LB_STATS_A_BYTES_IN: bytes client to backend
+ * @L4LB_STATS_A_PKTS_OUT: packets backend to client
+ * @L4LB_STATS_A_BYTES_OUT: bytes backend to client
+ * @L4LB_STATS_A_DROP_NO_FLOW: see &enum l4lb_drop_reason, likewise below
+ */
+enum l4lb_stats_attr {
+	L4LB_STATS_A_UNSPEC,
+	L4LB_STATS_A_PAD,
+	L4LB_STATS_A_CONNS,
+	L4LB_STATS_A_PKTS_IN,
+	L4LB_STATS_A_BYTES_IN,
+	L4LB_STATS_A_PKTS_OUT,
+	L4LB_STATS_A_BYTES_OUT,
+	L4LB_STATS_A_DROP_NO_FLOW,
+	L4LB_STATS_A_DROP_NO_BACKEND,
+	L4LB_STATS_A_DROP_TABLE_FULL,
+	L4LB_STATS_A_DROP_NO_MEMORY,
+
+	__L4LB_STATS_A_MAX
+};
+
+#define L4LB_STATS_A_MAX (__L4LB_STATS_A_MAX - 1)
 
 /**
  * enum l4lb_attr - attributes of the l4lb family
@@ -60,6 +124,16 @@ enum l4lb_sched {
  * @L4LB_A_SVC_ADDR4: 4 bytes, the virtual IPv4 address, network order
  * @L4LB_A_SVC_PORT: u16, the virtual port, host order, 1 to 65535
  * @L4LB_A_SVC_SCHED: u8, &enum l4lb_sched
+ * @L4LB_A_SVC_FLAGS: u32, L4LB_SVC_F_*
+ * @L4LB_A_SVC_UDP_TIMEOUT: u32, seconds a UDP session lives without
+ *	packets, %L4LB_UDP_TIMEOUT_MIN to %L4LB_UDP_TIMEOUT_MAX (default 60)
+ * @L4LB_A_SVC_STATS: nest of &enum l4lb_stats_attr (replies)
+ * @L4LB_A_SVC_ACTIVE: u32, the service's flows now (replies)
+ * @L4LB_A_BE_ADDR4: 4 bytes, the backend's IPv4 address, network order
+ * @L4LB_A_BE_PORT: u16, the backend's port, host order, 1 to 65535
+ * @L4LB_A_BE_WEIGHT: u16, 0 (drain) to %L4LB_WEIGHT_MAX
+ * @L4LB_A_BE_ACTIVE: u32, the backend's flows now (replies)
+ * @L4LB_A_BE_STATS: nest of &enum l4lb_stats_attr (replies)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -68,9 +142,19 @@ enum l4lb_attr {
 	L4LB_A_SVC_ADDR4,
 	L4LB_A_SVC_PORT,
 	L4LB_A_SVC_SCHED,
+	L4LB_A_SVC_FLAGS,
+	L4LB_A_SVC_UDP_TIMEOUT,
+	L4LB_A_SVC_STATS,
+	L4LB_A_SVC_ACTIVE,
+	L4LB_A_BE_ADDR4,
+	L4LB_A_BE_PORT,
+	L4LB_A_BE_WEIGHT,
+	L4LB_A_BE_ACTIVE,
+	L4LB_A_BE_STATS,
 
 	__L4LB_A_MAX
 };
+
 #define L4LB_A_MAX (__L4LB_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_L4LB_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Backends: the servers of a service's pool. Membership changes under
+ * &l4lb_net.lock and republishes the service's pool; flows hold references,
+ * so a removed backend lives on, out of the pool, until its last flow goes.
+ */
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "backend.h"
+#include "netns.h"
+#include "service.h"
+
+static const struct rhashtable_params stateless_params = {
+	.head_offset = offsetof(struct l4lb_backend, stateless_node),
+	.key_offset = offsetof(struct l4lb_backend, key),
+	.key_len = sizeof(struct l4lb_be_key),
+	.automatic_shrinking = true,
+};
+
+int l4lb_backend_table_init(struct l4lb_net *ln)
+{
+	return rhashtable_init(&ln->stateless, &stateless_params);
+}
+
+void l4lb_backend_table_uninit(struct l4lb_net *ln)
+{
+	/* Every service was unlinked, and with it its backends. */
+	rhashtable_destroy(&ln->stateless);
+}
+
+/* Called under RCU: the backend a stateless service's reply comes from. */
+struct l4lb_backend *l4lb_backend_lookup_stateless(struct l4lb_net *ln,
+						   const struct l4lb_be_key *key)
+{
+	return rhashtable_lookup(&ln->stateless, key, stateless_params);
+}
+
+static void backend_free_rcu(struct rcu_head *head)
+{
+	struct l4lb_backend *be = container_of(head, struct l4lb_backend, rcu);
+
+	l4lb_service_put(be->svc);
+	free_percpu(be->stats);
+	kfree(be);
+	atomic_dec(&l4lb_objects);
+}
+
+/*
+ * References: one for the service's list, one from each pool that holds
+ * the backend, one from each flow. The last may go while a packet still
+ * holds the backend (found through the stateless table, say): free it
+ * after a grace period. Pools and flows put theirs from RCU callbacks, so
+ * this callback can be queued by another: see &l4lb_objects.
+ */
+void l4lb_backend_put(struct l4lb_backend *be)
+{
+	if (refcount_dec_and_test(&be->ref))
+		call_rcu(&be->rcu, backend_free_rcu);
+}
+
+/* Caller holds &l4lb_net.lock. */
+struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
+				       const union nf_inet_addr *addr,
+				       __be16 port)
+{
+	struct l4lb_backend *be;
+
+	list_for_each_entry(be, &svc->backends, list) {
+		if (nf_inet_addr_cmp(&be->key.addr, addr) && be->key.port == port)
+			return be;
+	}
+	return NULL;
+}
+
+int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
+		     const union nf_inet_addr *addr, __be16 port, u16 weight)
+{
+	struct l4lb_backend *be;
+	int ret;
+
+	lockdep_assert_held(&ln->lock);
+
+	if (l4lb_backend_find(svc, addr, port))
+		return -EEXIST;
+	if (svc->n_backends >= L4LB_MAX_BACKENDS)
+		return -ENOSPC;
+	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
+	if (!be)
+		return -ENOMEM;
+	be->stats = l4lb_stats_alloc();
+	if (!be->stats) {
+		kfree(be);
+		return -ENOMEM;
+	}
+	be->key.addr = *addr;
+	be->key.port = port;
+	be->key.proto = svc->key.proto;
+	be->weight = weight;
+	be->svc = svc;
+	refcount_set(&be->ref, 1);
+	refcount_inc(&svc->ref);
+	atomic_inc(&l4lb_objects);
+
+	if (svc->flags & L4LB_SVC_F_STATELESS) {
+		ret = rhashtable_lookup_insert_fast(&ln->stateless,
+						    &be->stateless_node,
+						    stateless_params);
+		if (ret)
+			goto err_put;
+	}
+	list_add_tail(&be->list, &svc->backends);
+	svc->n_backends++;
+	ret = l4lb_service_update_pool(svc);
+	if (ret)
+		goto err_unlist;
+	ln->genid++;
+	return 0;
+
+err_unlist:
+	list_del(&be->list);
+	svc->n_backends--;
+	if (svc->flags & L4LB_SVC_F_STATELESS)
+		rhashtable_remove_fast(&ln->stateless, &be->stateless_node,
+				       stateless_params);
+err_put:
+	l4lb_backend_put(be);
+	return ret;
+}
+
+int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
+			    u16 weight)
+{
+	u16 old = be->weight;
+	int ret;
+
+	lockdep_assert_held(&ln->lock);
+
+	WRITE_ONCE(be->weight, weight);
+	ret = l4lb_service_update_pool(be->svc);
+	if (ret) {
+		WRITE_ONCE(be->weight, old);
+		return ret;
+	}
+	ln->genid++;
+	return 0;
+}
+
+/*
+ * Out of the pool at once: no new flows; its flows keep it until they end.
+ * If the smaller pool cannot be built (no memory), the old pool stays and
+ * holds its reference: new flows may still reach the backend until the
+ * next change rebuilds the pool, which is logged.
+ */
+void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
+{
+	struct l4lb_service *svc = be->svc;
+
+	lockdep_assert_held(&ln->lock);
+
+	list_del(&be->list);
+	svc->n_backends--;
+	ln->genid++;
+	if (svc->flags & L4LB_SVC_F_STATELESS)
+		rhashtable_remove_fast(&ln->stateless, &be->stateless_node,
+				       stateless_params);
+	if (!svc->dead && l4lb_service_update_pool(svc))
+		pr_warn("no memory to rebuild a pool: a removed backend may still get flows\n");
+	l4lb_backend_put(be);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _L4LB_BACKEND_H
+#define _L4LB_BACKEND_H
+
+#include <linux/netfilter.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+
+#include "stats.h"
+
+struct l4lb_net;
+struct l4lb_service;
+
+/* Backends a service can hold; Maglev's table is 100 times larger. */
+#define L4LB_MAX_BACKENDS	512
+#define L4LB_MAX_WEIGHT		1000
+
+/**
+ * struct l4lb_be_key - a backend's address, port and protocol
+ * @addr: the server's address; an IPv4 address fills @addr.ip
+ * @port: the server's port, network order
+ * @proto: the service's protocol
+ */
+struct l4lb_be_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 proto;
+	u8 pad;
+};
+
+/**
+ * struct l4lb_backend - one server of a service's pool
+ * @list: in &l4lb_service.backends, protected by &l4lb_net.lock
+ * @stateless_node: in &l4lb_net.stateless while the service is stateless
+ * @svc: the service; the backend holds a reference on it
+ * @key: address, port and protocol; never change
+ * @weight: 0 drains (no new flows); changed under &l4lb_net.lock
+ * @active: flows now pointing here (least-connection schedulers)
+ * @ref: see l4lb_backend_put()
+ * @stats: per-CPU counters
+ * @rcu: frees the backend once no packet can still see it
+ */
+struct l4lb_backend {
+	struct list_head list;
+	struct rhash_head stateless_node;
+	struct l4lb_service *svc;
+	struct l4lb_be_key key;
+	u16 weight;
+	atomic_t active;
+	refcount_t ref;
+	struct l4lb_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
+				       const union nf_inet_addr *addr,
+				       __be16 port);
+int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
+		     const union nf_inet_addr *addr, __be16 port, u16 weight);
+struct l4lb_backend *l4lb_backend_lookup_stateless(struct l4lb_net *ln,
+						   const struct l4lb_be_key *key);
+int l4lb_backend_table_init(struct l4lb_net *ln);
+void l4lb_backend_table_uninit(struct l4lb_net *ln);
+int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
+			    u16 weight);
+void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be);
+
+/* Returns false when the backend is already on its way out. */
+static inline bool l4lb_backend_get(struct l4lb_backend *be)
+{
+	return refcount_inc_not_zero(&be->ref);
+}
+
+void l4lb_backend_put(struct l4lb_backend *be);
+
+#endif /* _L4LB_BACKEND_H */

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _L4LB_NAT_H
+#define _L4LB_NAT_H
+
+#include <linux/skbuff.h>
+
+int l4lb_nat4(struct sk_buff *skb, bool src, __be32 addr, __be16 port);
+
+#endif /* _L4LB_NAT_H */

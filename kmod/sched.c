@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Schedulers: which backend a new flow goes to. All the work that grows
+ * with the pool (weighted sequences, Maglev's table) happens when the pool
+ * is built, under &l4lb_net.lock; picking costs O(1), except for the least
+ * connection schedulers, which look at every backend of the pool (at most
+ * L4LB_MAX_BACKENDS), never at the flows.
+ */
+
+#include <linux/gcd.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/l4lb.h>
+
+#include "backend.h"
+#include "sched.h"
+#include "service.h"
+
+/* Fixed, so a backend's Maglev permutation never changes between builds. */
+#define MH_SEED_OFFSET	0x6c346c62
+#define MH_SEED_SKIP	0x5e1ec7ed
+
+static u32 sh_seed __read_mostly;
+
+void l4lb_pool_free(struct l4lb_pool *pool)
+{
+	unsigned int i;
+
+	if (!pool)
+		return;
+	for (i = 0; i < pool->n; i++)
+		l4lb_backend_put(pool->be[i]);
+	kvfree(pool->mh);
+	kvfree(pool->wrr);
+	kfree(pool->be);
+	kfree(pool);
+}
+
+static void pool_free_rcu(struct rcu_head *head)
+{
+	l4lb_pool_free(container_of(head, struct l4lb_pool, rcu));
+}
+
+/* After a grace period: packets may be choosing from it right now. */
+void l4lb_pool_free_rcu(struct l4lb_pool *pool)
+{
+	if (pool)
+		call_rcu(&pool->rcu, pool_free_rcu);
+}
+
+/*
+ * Smooth weighted round robin: every backend appears weight/gcd times in a
+ * sequence of sum(weight)/gcd entries, spread out rather than in runs.
+ */
+static int build_wrr(struct l4lb_pool *pool)
+{
+	unsigned int i, j, best, len = 0, g = 0;
+	int *cur;
+
+	for (i = 0; i < pool->n; i++)
+		g = gcd(g, pool->be[i]->weight);
+	for (i = 0; i < pool->n; i++)
+		len += pool->be[i]->weight / g;
+	pool->wrr = kvmalloc_array(len, sizeof(*pool->wrr), GFP_KERNEL);
+	cur = kcalloc(pool->n, sizeof(*cur), GFP_KERNEL);
+	if (!pool->wrr || !cur) {
+		kfree(cur);
+		return -ENOMEM;
+	}
+	for (j = 0; j < len; j++) {
+		best = 0;
+		for (i = 0; i < pool->n; i++) {
+			cur[i] += pool->be[i]->weight / g;
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= len;
+		pool->wrr[j] = best;
+	}
+	pool->wrr_len = len;
+	kfree(cur);
+	return 0;
+}
+
+static u32 be_hash(const struct l4lb_backend *be, u32 seed)
+{
+	return jhash2((const u32 *)&be->key.addr, 4,
+		      seed ^ (__force u32)be->key.port);
+}
+
+/*
+ * Maglev (Eisenbud et al., NSDI 2016): each backend walks its own
+ * permutation of the table, derived from its address alone, taking the
+ * next free slot in turn. Removing one of N backends moves about 1/N of
+ * the keys.
+ */
+static int build_mh(struct l4lb_pool *pool)
+{
+	const u32 m = L4LB_MH_TABLE_SIZE;
+	u32 *offset, *skip, *next;
+	unsigned int i, filled = 0;
+	u32 c;
+
+	pool->mh = kvmalloc_array(m, sizeof(*pool->mh), GFP_KERNEL);
+	offset = kcalloc(pool->n * 3, sizeof(u32), GFP_KERNEL);
+	if (!pool->mh || !offset) {
+		kfree(offset);
+		return -ENOMEM;
+	}
+	if (!pool->n) {
+		kfree(offset);
+		return 0;
+	}
+	skip = offset + pool->n;
+	next = skip + pool->n;
+	for (i = 0; i < pool->n; i++) {
+		offset[i] = be_hash(pool->be[i], MH_SEED_OFFSET) % m;
+		skip[i] = be_hash(pool->be[i], MH_SEED_SKIP) % (m - 1) + 1;
+	}
+	memset(pool->mh, 0xff, m * sizeof(*pool->mh));
+	while (filled < m) {
+		for (i = 0; i < pool->n && filled < m; i++) {
+			do {
+				c = (offset[i] + (u64)next[i] * skip[i]) % m;
+				next[i]++;
+			} while (pool->mh[c] != 0xffff);
+			pool->mh[c] = i;
+			filled++;
+		}
+		cond_resched();
+	}
+	kfree(offset);
+	return 0;
+}
+
+/* Called under &l4lb_net.lock; returns a pool holding its backends. */
+struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc)
+{
+	struct l4lb_backend *be;
+	struct l4lb_pool *pool;
+	int ret = -ENOMEM;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	pool->be = kcalloc(max(svc->n_backends, 1U), sizeof(*pool->be),
+			   GFP_KERNEL);
+	if (!pool->be)
+		goto err;
+	list_for_each_entry(be, &svc->backends, list) {
+		if (!be->weight)
+			continue;
+		refcount_inc(&be->ref);
+		pool->be[pool->n++] = be;
+	}
+	if (svc->sched == L4LB_SCHED_WRR && pool->n)
+		ret = build_wrr(pool);
+	else if (svc->sched == L4LB_SCHED_MH)
+		ret = build_mh(pool);
+	else
+		ret = 0;
+	if (ret)
+		goto err;
+	return pool;
+
+err:
+	l4lb_pool_free(pool);
+	return ERR_PTR(ret);
+}
+
+static struct l4lb_backend *pick_lc(const struct l4lb_pool *pool, bool weighted)
+{
+	struct l4lb_backend *best = pool->be[0], *be;
+	u64 best_load = atomic_read(&best->active), load;
+	unsigned int i;
+
+	/* Compare active/weight as active_a * weight_b < active_b * weight_a. */
+	for (i = 1; i < pool->n; i++) {
+		be = pool->be[i];
+		load = atomic_read(&be->active);
+		if (weighted ? load * READ_ONCE(best->weight) <
+			       best_load * READ_ONCE(be->weight) :
+			       load < best_load) {
+			best = be;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+/*
+ * Picks a backend for a new flow from @saddr; NULL when the pool is empty.
+ * Called under RCU, with @pool from rcu_dereference(svc->pool).
+ */
+struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
+				     const struct l4lb_pool *pool,
+				     __be32 saddr)
+{
+	u32 n = pool->n, pos, hash;
+
+	if (!n)
+		return NULL;
+	switch (svc->sched) {
+	case L4LB_SCHED_WRR:
+		pos = (u32)atomic_inc_return(&svc->rr_pos) % pool->wrr_len;
+		return pool->be[pool->wrr[pos]];
+	case L4LB_SCHED_LC:
+		return pick_lc(pool, false);
+	case L4LB_SCHED_WLC:
+		return pick_lc(pool, true);
+	case L4LB_SCHED_SH:
+		hash = jhash_1word((__force u32)saddr, sh_seed);
+		return pool->be[reciprocal_scale(hash, n)];
+	case L4LB_SCHED_MH:
+		hash = jhash_1word((__force u32)saddr, sh_seed);
+		return pool->be[pool->mh[reciprocal_scale(hash,
+						L4LB_MH_TABLE_SIZE)]];
+	default:
+		pos = (u32)atomic_inc_return(&svc->rr_pos) - 1;
+		return pool->be[pos % n];
+	}
+}
+
+void l4lb_sched_init(void)
+{
+	get_random_bytes(&sh_seed, sizeof(sh_seed));
+}

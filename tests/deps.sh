@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs what building and testing l4lb needs on Debian 12 (as root).
+
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+	build-essential pkg-config libmnl-dev linux-headers-amd64 dkms kmod \
+	sparse linux-source-6.1 bc flex bison libelf-dev libssl-dev python3 \
+	qemu-system-x86 busybox-static cpio xz-utils \
+	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
+	nftables

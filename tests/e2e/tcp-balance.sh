@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TCP through a VIP: round robin across three backends, one client with
+# three connections from three source ports (the 4-tuple keeps them apart),
+# every byte echoed intact, a 4 MB transfer compared byte for byte, replies
+# from the VIP only, FIN ending flows, no SYN no flow, and a backend taken
+# out of the pool getting no new flows while the others keep theirs.
+#
+#   cl 10.0.1.2 --- lb (VIP 10.0.0.1:80, rr) --- b1 b2 b3 :80
+
+. "$L4LB_REPO/tests/lib/e2e.sh"
+
+load_l4lb
+topo 3
+for i in 1 2 3; do serve "b$i" "b$i" 80; done
+check "service add" lb service add tcp $VIP:80
+for i in 1 2 3; do
+	check "backend b$i" lb backend add tcp $VIP:80 "10.0.2.1$i:80"
+done
+
+got=$(for i in 1 2 3; do cl "$ECHO" tcp $VIP 80 20000; done | tr '\n' ' ')
+check_eq "round robin: three connections, three backends, in order" \
+	"$got" "b1 b2 b3 "
+check_eq "each backend saw one flow" \
+	"$(lb_json '[b["stats"]["conns"] for b in s[0]["backends"]]')" "[1, 1, 1]"
+
+check "4 MB echoed byte for byte" cl "$ECHO" tcp $VIP 80 4194304
+tw=$(cl ss -Htn state time-wait)
+check "client talked to the VIP" grep -q "$VIP:80" <<< "$tw"
+no_backend_addr() { ! grep -q 10.0.2. <<< "$tw"; }
+check "client never saw a backend address" no_backend_addr
+
+wait_for "FIN ends the flows (no active flow left)" 15 \
+	sh -c "[ \"\$(ip netns exec lb $L4LBADM -j list | grep -o '\"flows\":[0-9]*' | head -1)\" = '\"flows\":0' ]"
+
+# A packet that is no SYN and has no flow is dropped and counted.
+drops=$(lb_json 's[0]["stats"]["drops"]["no_flow"]')
+cl python3 "$L4LB_REPO/tests/tools/tcp-ack.py" 10.0.1.2 $VIP 80
+wait_for "a lone ACK is dropped and counted" 5 sh -c \
+	"[ \"\$(ip netns exec lb $L4LBADM -j list | grep -o '\"no_flow\":[0-9]*' | head -1)\" = '\"no_flow\":$((drops + 1))' ]"
+
+# Three held connections, one per backend; then b2 leaves the pool.
+held=()
+for i in 1 2 3; do
+	cl "$ECHO" tcp $VIP 80 100 6 > "/tmp/held$i" &
+	held+=($!)
+done
+wait_for "three held flows" 10 sh -c \
+	"ip netns exec lb $L4LBADM -j list | grep -q '\"flows\":3,\"stats\"'"
+check "b2 leaves the pool" lb backend del tcp $VIP:80 10.0.2.12:80
+got=$(for i in 1 2 3 4; do cl "$ECHO" tcp $VIP 80 100; done | sort | uniq | tr '\n' ' ')
+check_eq "new flows reach only b1 and b3" "$got" "b1 b3 "
+wait "${held[@]}"
+check_eq "held flows all finished intact" \
+	"$(cat /tmp/held1 /tmp/held2 /tmp/held3 | sort | tr '\n' ' ')" "b1 b2 b3 "
+check "flows of b2 went on after its removal" grep -q b2 /tmp/held1 /tmp/held2 /tmp/held3
+
+finish

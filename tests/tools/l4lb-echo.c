@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * l4lb-echo: the traffic of the end-to-end tests.
+ *
+ *   l4lb-echo serve NAME PORT      TCP and UDP on PORT: a TCP connection
+ *                                  gets "NAME\n", then its bytes echoed; a
+ *                                  datagram gets "NAME" back
+ *   l4lb-echo tcp ADDR PORT [BYTES] [HOLD]
+ *                                  connects, prints the server's name,
+ *                                  sends BYTES pseudo-random bytes, checks
+ *                                  the echo byte for byte, waits HOLD
+ *                                  seconds before closing
+ *   l4lb-echo udp ADDR PORT COUNT  sends COUNT datagrams from one socket;
+ *                                  prints "NAME FROM" for each reply (FROM:
+ *                                  the reply's source address:port)
+ *
+ * Exits non-zero on any error, a short echo or a corrupted byte. Every
+ * wait is bounded (5 s).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "l4lb-echo: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static struct sockaddr_in addr_of(const char *a, const char *p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	sa.sin_port = htons(atoi(p));
+	if (inet_pton(AF_INET, a, &sa.sin_addr) != 1) {
+		fprintf(stderr, "l4lb-echo: bad address %s\n", a);
+		exit(2);
+	}
+	return sa;
+}
+
+static void set_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = 5 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void serve_tcp_conn(int c, const char *name)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	set_timeout(c);
+	dprintf(c, "%s\n", name);
+	while ((n = read(c, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += w) {
+			w = write(c, buf + off, n - off);
+			if (w <= 0)
+				_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) serve(const char *name, const char *port)
+{
+	struct sockaddr_in sa = addr_of("0.0.0.0", port), from;
+	socklen_t flen;
+	char buf[2048];
+	struct pollfd p[2];
+	int t, u, c, one = 1;
+	ssize_t n;
+
+	signal(SIGCHLD, SIG_IGN);
+	t = socket(AF_INET, SOCK_STREAM, 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(t, (void *)&sa, sizeof(sa)) || listen(t, 128))
+		die("tcp bind");
+	if (bind(u, (void *)&sa, sizeof(sa)))
+		die("udp bind");
+	p[0] = (struct pollfd){ .fd = t, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = u, .events = POLLIN };
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die("poll");
+		if (p[0].revents & POLLIN) {
+			c = accept(t, NULL, NULL);
+			if (c >= 0 && fork() == 0)
+				serve_tcp_conn(c, name);
+			if (c >= 0)
+				close(c);
+		}
+		if (p[1].revents & POLLIN) {
+			flen = sizeof(from);
+			n = recvfrom(u, buf, sizeof(buf), 0, (void *)&from, &flen);
+			if (n >= 0)
+				sendto(u, name, strlen(name), 0, (void *)&from,
+				       flen);
+		}
+	}
+}
+
+static int tcp_client(const char *a, const char *p, long bytes, int hold)
+{
+	struct sockaddr_in sa = addr_of(a, p);
+	char name[256], buf[65536], want[65536];
+	long sent = 0, got = 0, i;
+	unsigned int seed = 12345;
+	ssize_t n;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	set_timeout(fd);
+	if (connect(fd, (void *)&sa, sizeof(sa)))
+		die("connect");
+	for (i = 0; i < (long)sizeof(name) - 1; i++) {
+		if (read(fd, name + i, 1) != 1)
+			die("read name");
+		if (name[i] == '\n')
+			break;
+	}
+	name[i] = '\0';
+	printf("%s\n", name);
+	fflush(stdout);
+	/* Send and check in chunks; the echo of a chunk comes back whole. */
+	while (sent < bytes) {
+		n = bytes - sent < (long)sizeof(buf) ? bytes - sent : (long)sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = (char)(rand_r(&seed) >> 7);
+		if (write(fd, buf, n) != n)
+			die("write");
+		sent += n;
+		memcpy(want, buf, n);
+		for (got = 0; got < n; got += i) {
+			i = read(fd, buf + got, n - got);
+			if (i <= 0)
+				die("read echo");
+		}
+		if (memcmp(buf, want, n)) {
+			fprintf(stderr, "l4lb-echo: corrupted echo\n");
+			return 1;
+		}
+	}
+	if (hold)
+		sleep(hold);
+	close(fd);
+	return 0;
+}
+
+static int udp_client(const char *a, const char *p, int count)
+{
+	struct sockaddr_in sa = addr_of(a, p), from;
+	char buf[2048], fa[INET_ADDRSTRLEN];
+	socklen_t flen;
+	ssize_t n;
+	int fd, i;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	set_timeout(fd);
+	for (i = 0; i < count; i++) {
+		n = snprintf(buf, sizeof(buf), "datagram %d", i);
+		if (sendto(fd, buf, n, 0, (void *)&sa, sizeof(sa)) != n)
+			die("sendto");
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (void *)&from, &flen);
+		if (n < 0)
+			die("recvfrom");
+		buf[n] = '\0';
+		inet_ntop(AF_INET, &from.sin_addr, fa, sizeof(fa));
+		printf("%s %s:%u\n", buf, fa, ntohs(from.sin_port));
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "serve"))
+		serve(argv[2], argv[3]);
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "tcp"))
+		return tcp_client(argv[2], argv[3],
+				  argc > 4 ? atol(argv[4]) : 0,
+				  argc > 5 ? atoi(argv[5]) : 0);
+	if (argc == 5 && !strcmp(argv[1], "udp"))
+		return udp_client(argv[2], argv[3], atoi(argv[4]));
+	fprintf(stderr, "usage: see the comment at the top of l4lb-echo.c\n");
+	return 2;
+}
