@@ -91,7 +91,10 @@ void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn);
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn);
 
-/* The clock of every deadline: tests can replace it. */
+/* The clock of every deadline: tests can move it. */
 u32 l4lb_now(void);
+#if IS_ENABLED(CONFIG_L4LB_KUNIT_TEST)
+extern u32 l4lb_clock_offset;
+#endif
 
 #endif /* _L4LB_CONN_H */

@@ -4,7 +4,9 @@
  * packet path checks on every lookup; this sweep only gives the memory of
  * flows nobody sends to back. It walks the table in steps of at most
  * L4LB_SWEEP_BUDGET entries, yielding between steps, resuming where it
- * stopped, and waits a second between whole passes.
+ * stopped, and waits a second between whole passes. When the last entry
+ * a step looked at was unlinked, the walk resumes by position in its
+ * bucket and may skip one neighbour: the next pass takes it.
  */
 
 #include <linux/jiffies.h>

@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs every end-to-end test (tests/e2e/*.sh, or those named) in a guest of
-# its own and prints one closing line: "N passed, N failed".
+# Runs every end-to-end test (tests/e2e/*.sh and the demo, or those named)
+# in a guest of its own and prints one closing line: "N passed, N failed".
 
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/e2e/*.sh)
+[ ${#tests[@]} -gt 0 ] || tests=(tests/e2e/*.sh tests/demo.sh)
 pass=0
 failed=()
 for t in "${tests[@]}"; do

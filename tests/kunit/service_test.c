@@ -36,12 +36,17 @@ static void svc_key_proto_differs(struct kunit *test)
 	KUNIT_EXPECT_NE(test, memcmp(&tcp, &udp, sizeof(tcp)), 0);
 }
 
-static void svc_default_sched(struct kunit *test)
+/* The seeds' defaults: TCP round robin, UDP by client address, 60 s. */
+static void svc_defaults(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, l4lb_service_default_sched(IPPROTO_TCP),
-			L4LB_SCHED_RR);
-	KUNIT_EXPECT_EQ(test, l4lb_service_default_sched(IPPROTO_UDP),
-			L4LB_SCHED_SH);
+	struct l4lb_svc_config cfg;
+
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	KUNIT_EXPECT_EQ(test, cfg.sched, (u8)L4LB_SCHED_RR);
+	KUNIT_EXPECT_EQ(test, cfg.flags, 0);
+	l4lb_service_default_config(IPPROTO_UDP, &cfg);
+	KUNIT_EXPECT_EQ(test, cfg.sched, (u8)L4LB_SCHED_SH);
+	KUNIT_EXPECT_EQ(test, cfg.udp_timeout, 60U);
 }
 
 /*
@@ -51,21 +56,24 @@ static void svc_default_sched(struct kunit *test)
 static void svc_table_lifecycle(struct kunit *test)
 {
 	struct l4lb_net *ln = l4lb_net(&init_net);
+	struct l4lb_svc_config lc, sh;
 	struct l4lb_svc_key pg, game;
 	struct l4lb_service *svc;
 
 	l4lb_svc_key_init4(&pg, IPPROTO_TCP, htonl(0x0a000001), htons(5432));
 	l4lb_svc_key_init4(&game, IPPROTO_UDP, htonl(0x0a000001), htons(7777));
+	l4lb_service_default_config(IPPROTO_TCP, &lc);
+	lc.sched = L4LB_SCHED_LC;
+	l4lb_service_default_config(IPPROTO_UDP, &sh);
 
 	mutex_lock(&ln->lock);
 	KUNIT_ASSERT_EQ(test, ln->n_services, 0U);
 	KUNIT_EXPECT_FALSE(test, ln->hooks_on);
 
-	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &pg, L4LB_SCHED_LC), 0);
+	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &pg, &lc), 0);
 	KUNIT_EXPECT_TRUE(test, ln->hooks_on);
-	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &game, L4LB_SCHED_SH), 0);
-	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &pg, L4LB_SCHED_RR),
-			-EEXIST);
+	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &game, &sh), 0);
+	KUNIT_EXPECT_EQ(test, l4lb_service_add(ln, &pg, &sh), -EEXIST);
 	KUNIT_EXPECT_EQ(test, ln->n_services, 2U);
 
 	rcu_read_lock();
@@ -92,7 +100,7 @@ static void svc_table_lifecycle(struct kunit *test)
 static struct kunit_case l4lb_service_cases[] = {
 	KUNIT_CASE(svc_key_v4_is_canonical),
 	KUNIT_CASE(svc_key_proto_differs),
-	KUNIT_CASE(svc_default_sched),
+	KUNIT_CASE(svc_defaults),
 	KUNIT_CASE(svc_table_lifecycle),
 	{}
 };

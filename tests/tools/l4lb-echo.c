@@ -7,9 +7,11 @@
  *                                  datagram gets "NAME" back
  *   l4lb-echo tcp ADDR PORT [BYTES] [HOLD]
  *                                  connects, prints the server's name,
- *                                  sends BYTES pseudo-random bytes, checks
- *                                  the echo byte for byte, waits HOLD
- *                                  seconds before closing
+ *                                  sends BYTES pseudo-random bytes and
+ *                                  checks the echo byte for byte; with
+ *                                  HOLD, waits HOLD seconds (or, for "-",
+ *                                  until its standard input closes), then
+ *                                  does it again on the same connection
  *   l4lb-echo udp ADDR PORT COUNT  sends COUNT datagrams from one socket;
  *                                  prints "NAME FROM" for each reply (FROM:
  *                                  the reply's source address:port)
@@ -113,13 +115,42 @@ static void __attribute__((noreturn)) serve(const char *name, const char *port)
 	}
 }
 
-static int tcp_client(const char *a, const char *p, long bytes, int hold)
+/* Sends @bytes pseudo-random bytes and checks their echo. */
+static int echo_round(int fd, long bytes, unsigned int *seed)
+{
+	static char buf[65536], want[65536];
+	long sent = 0, got, i;
+	ssize_t n;
+
+	while (sent < bytes) {
+		n = bytes - sent < (long)sizeof(buf) ? bytes - sent : (long)sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = (char)(rand_r(seed) >> 7);
+		if (write(fd, buf, n) != n)
+			die("write");
+		sent += n;
+		memcpy(want, buf, n);
+		/* The echo of a chunk comes back whole before the next. */
+		for (got = 0; got < n; got += i) {
+			i = read(fd, buf + got, n - got);
+			if (i <= 0)
+				die("read echo");
+		}
+		if (memcmp(buf, want, n)) {
+			fprintf(stderr, "l4lb-echo: corrupted echo\n");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int tcp_client(const char *a, const char *p, long bytes,
+		      const char *hold)
 {
 	struct sockaddr_in sa = addr_of(a, p);
-	char name[256], buf[65536], want[65536];
-	long sent = 0, got = 0, i;
 	unsigned int seed = 12345;
-	ssize_t n;
+	char name[256];
+	long i;
 	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -135,27 +166,19 @@ static int tcp_client(const char *a, const char *p, long bytes, int hold)
 	name[i] = '\0';
 	printf("%s\n", name);
 	fflush(stdout);
-	/* Send and check in chunks; the echo of a chunk comes back whole. */
-	while (sent < bytes) {
-		n = bytes - sent < (long)sizeof(buf) ? bytes - sent : (long)sizeof(buf);
-		for (i = 0; i < n; i++)
-			buf[i] = (char)(rand_r(&seed) >> 7);
-		if (write(fd, buf, n) != n)
-			die("write");
-		sent += n;
-		memcpy(want, buf, n);
-		for (got = 0; got < n; got += i) {
-			i = read(fd, buf + got, n - got);
-			if (i <= 0)
-				die("read echo");
-		}
-		if (memcmp(buf, want, n)) {
-			fprintf(stderr, "l4lb-echo: corrupted echo\n");
+	if (echo_round(fd, bytes, &seed))
+		return 1;
+	if (hold) {
+		char c;
+
+		if (!strcmp(hold, "-"))
+			while (read(0, &c, 1) > 0)
+				;
+		else
+			sleep(atoi(hold));
+		if (echo_round(fd, bytes, &seed))
 			return 1;
-		}
 	}
-	if (hold)
-		sleep(hold);
 	close(fd);
 	return 0;
 }
@@ -192,7 +215,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "tcp"))
 		return tcp_client(argv[2], argv[3],
 				  argc > 4 ? atol(argv[4]) : 0,
-				  argc > 5 ? atoi(argv[5]) : 0);
+				  argc > 5 ? argv[5] : NULL);
 	if (argc == 5 && !strcmp(argv[1], "udp"))
 		return udp_client(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of l4lb-echo.c\n");

@@ -204,11 +204,11 @@ static void print_service_text(const struct svc_info *s,
 		snprintf(opts, sizeof(opts), " stateless");
 	else if (s->id.proto == IPPROTO_UDP)
 		snprintf(opts, sizeof(opts), " timeout %u", s->udp_timeout);
-	printf("%-5s %-21s %-5s %-7u %-7llu%s\n", proto_name(s->id.proto),
+	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
 	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
 	for (i = 0; i < nbe; i++)
-		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %-8llu\n",
+		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %llu\n",
 		       fmt_addr_port(be[i].addr, be[i].port), be[i].weight,
 		       be[i].active, (unsigned long long)be[i].stats.conns,
 		       (unsigned long long)be[i].stats.pkts_in,
@@ -225,8 +225,8 @@ static void print_services(struct nl *nl, const struct svc_list *list,
 	if (json)
 		putchar('[');
 	else
-		printf("%-5s %-21s %-5s %-7s %-7s\n"
-		       "  -> %-21s %-6s %-7s %-7s %-8s %-8s\n",
+		printf("%-5s %-21s %-5s %-7s %s\n"
+		       "  -> %-21s %-6s %-7s %-7s %-8s %s\n",
 		       "Proto", "Service", "Sched", "Flows", "Conns",
 		       "Backend", "Weight", "Flows", "Conns", "InPkts",
 		       "OutPkts");
@@ -275,9 +275,11 @@ static int service_add(struct nl *nl, int argc, char **argv)
 			mnl_attr_put_u8(nlh, L4LB_A_SVC_SCHED, sched);
 		} else if (!strcmp(argv[i], "timeout")) {
 			v = strtoul(argv[++i], &end, 10);
-			if (*end || end == argv[i] || v > UINT32_MAX)
-				fail("timeout '%s' is not a number of seconds",
-				     argv[i]);
+			if (*end || end == argv[i] ||
+			    v < L4LB_UDP_TIMEOUT_MIN || v > L4LB_UDP_TIMEOUT_MAX)
+				fail("timeout '%s' is not %u to %u seconds",
+				     argv[i], L4LB_UDP_TIMEOUT_MIN,
+				     L4LB_UDP_TIMEOUT_MAX);
 			mnl_attr_put_u32(nlh, L4LB_A_SVC_UDP_TIMEOUT, v);
 		} else {
 			fail("service add: unknown option '%s'", argv[i]);
