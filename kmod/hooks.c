@@ -6,6 +6,7 @@
  * under the RCU read lock that nf_hook() holds.
  */
 
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
@@ -70,6 +71,124 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 	p->syn = false;
 	p->fin_rst = false;
 	return true;
+}
+
+/*
+ * An ICMP error (unreachable, time exceeded, parameter problem) quoting a
+ * TCP or UDP packet: fills @in with the quoted packet's addresses and ports.
+ */
+static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
+{
+	unsigned int off = ip_hdrlen(skb);
+	const struct icmphdr *ih;
+	const struct iphdr *iph;
+	const __be16 *ports;
+	struct icmphdr _ih;
+	struct iphdr _iph;
+	__be16 _ports[2];
+
+	if (ip_is_fragment(ip_hdr(skb)))
+		return false;
+	ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
+	if (!ih || (ih->type != ICMP_DEST_UNREACH &&
+		    ih->type != ICMP_TIME_EXCEEDED &&
+		    ih->type != ICMP_PARAMETERPROB))
+		return false;
+	off += sizeof(_ih);
+	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+	if (!iph || iph->ihl < 5 || (iph->frag_off & htons(IP_OFFSET)) ||
+	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
+		return false;
+	ports = skb_header_pointer(skb, off + iph->ihl * 4, sizeof(_ports),
+				   _ports);
+	if (!ports)
+		return false;
+	in->saddr = iph->saddr;
+	in->daddr = iph->daddr;
+	in->sport = ports[0];
+	in->dport = ports[1];
+	in->proto = iph->protocol;
+	return true;
+}
+
+/*
+ * An error about one of our replies (VIP to client), sent back to the VIP
+ * by a router on the client's path ("fragmentation needed" for path MTU
+ * discovery): hand it to the backend that sent the reply, as if the
+ * backend had been addressed.
+ */
+static unsigned int icmp_in(struct l4lb_net *ln, struct sk_buff *skb)
+{
+	struct l4lb_service *svc;
+	struct l4lb_svc_key skey;
+	struct l4lb_orig_key key;
+	struct l4lb_conn *conn;
+	struct pkt in;
+
+	if (!icmp_parse(skb, &in))
+		return NF_ACCEPT;
+	l4lb_svc_key_init4(&skey, in.proto, in.saddr, in.sport);
+	svc = l4lb_service_lookup(ln, &skey);
+	if (!svc)
+		return NF_ACCEPT;
+	memset(&key, 0, sizeof(key));
+	key.caddr.ip = in.daddr;
+	key.svc = svc;
+	key.cport = in.proto == IPPROTO_TCP ? in.dport : 0;
+	conn = l4lb_conn_lookup_orig(ln, &key);
+	if (!conn || !l4lb_conn_alive(conn, l4lb_now()))
+		return NF_ACCEPT;
+	if (l4lb_nat4_icmp_in(skb, ip_hdrlen(skb), conn->be->key.addr.ip,
+			      conn->be->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+/*
+ * An error about a client's packet (client to backend) on its way to the
+ * client, from the backend (port unreachable) or a router between: it must
+ * quote the packet as the client sent it, to the VIP, and never show the
+ * backend's address.
+ */
+static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
+{
+	struct l4lb_backend *be = NULL;
+	struct l4lb_reply_key rkey;
+	struct l4lb_be_key bkey;
+	struct l4lb_conn *conn;
+	struct l4lb_service *svc;
+	struct pkt in;
+
+	if (!icmp_parse(skb, &in))
+		return NF_ACCEPT;
+	memset(&rkey, 0, sizeof(rkey));
+	rkey.baddr.ip = in.daddr;
+	rkey.caddr.ip = in.saddr;
+	rkey.bport = in.dport;
+	rkey.cport = in.proto == IPPROTO_TCP ? in.sport : 0;
+	rkey.proto = in.proto;
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
+		be = conn->be;
+	} else if (in.proto == IPPROTO_UDP) {
+		memset(&bkey, 0, sizeof(bkey));
+		bkey.addr.ip = in.daddr;
+		bkey.port = in.dport;
+		bkey.proto = in.proto;
+		be = l4lb_backend_lookup_stateless(ln, &bkey);
+	}
+	if (!be)
+		return NF_ACCEPT;
+	svc = be->svc;
+	if (l4lb_nat4_icmp_out(skb, ip_hdrlen(skb), svc->key.addr.ip,
+			       svc->key.port,
+			       ip_hdr(skb)->saddr == be->key.addr.ip)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
 }
 
 /* A client's packet of @svc with no usable flow: schedule a new one. */
@@ -179,6 +298,8 @@ static unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	struct l4lb_svc_key skey;
 	struct pkt p;
 
+	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
+		return icmp_in(ln, skb);
 	if (!pkt_parse(skb, &p))
 		return NF_ACCEPT;
 	l4lb_svc_key_init4(&skey, p.proto, p.daddr, p.dport);
@@ -238,6 +359,8 @@ static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 	struct l4lb_conn *conn;
 	struct pkt p;
 
+	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
+		return icmp_out(ln, skb);
 	if (!pkt_parse(skb, &p))
 		return NF_ACCEPT;
 	memset(&rkey, 0, sizeof(rkey));

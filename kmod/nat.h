@@ -5,5 +5,9 @@
 #include <linux/skbuff.h>
 
 int l4lb_nat4(struct sk_buff *skb, bool src, __be32 addr, __be16 port);
+int l4lb_nat4_icmp_in(struct sk_buff *skb, unsigned int icmpoff,
+		      __be32 addr, __be16 port);
+int l4lb_nat4_icmp_out(struct sk_buff *skb, unsigned int icmpoff,
+		       __be32 addr, __be16 port, bool outer_src);
 
 #endif /* _L4LB_NAT_H */
