@@ -9,6 +9,7 @@
 
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
@@ -84,12 +85,16 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	return memcmp(&k, arg->key, sizeof(k));
 }
 
+/*
+ * The flow tables grow with the flows and never shrink: a flood's peak
+ * stays allocated (8 bytes a bucket), and the sweep's bucket cursor never
+ * meets a shrinking table.
+ */
 static const struct rhashtable_params orig_params = {
 	.head_offset = offsetof(struct l4lb_conn, orig),
 	.key_len = sizeof(struct l4lb_orig_key),
 	.obj_hashfn = orig_obj_hash,
 	.obj_cmpfn = orig_obj_cmp,
-	.automatic_shrinking = true,
 };
 
 static const struct rhashtable_params reply_params = {
@@ -97,7 +102,6 @@ static const struct rhashtable_params reply_params = {
 	.key_len = sizeof(struct l4lb_reply_key),
 	.obj_hashfn = reply_obj_hash,
 	.obj_cmpfn = reply_obj_cmp,
-	.automatic_shrinking = true,
 };
 
 int l4lb_conn_init(void)
@@ -246,9 +250,39 @@ void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /*
+ * The table is full: make room by unlinking one half-open flow (SYN seen,
+ * never answered: what a SYN flood leaves), looking at no more than
+ * L4LB_EVICT_SCAN entries in as many buckets from a random one. Returns
+ * false when none was found: the new flow is refused. Called under RCU.
+ */
+static bool evict_half_open(struct l4lb_net *ln)
+{
+	struct bucket_table *tbl = rht_dereference_rcu(ln->conn_orig.tbl,
+						       &ln->conn_orig);
+	unsigned int i, seen = 0, start = get_random_u32_below(tbl->size);
+	struct l4lb_conn *conn;
+	struct rhash_head *pos;
+
+	for (i = 0; i < min(tbl->size, L4LB_EVICT_SCAN); i++) {
+		rht_for_each_entry_rcu(conn, pos, tbl,
+				       (start + i) & (tbl->size - 1), orig) {
+			if (READ_ONCE(conn->state) == L4LB_CONN_SYN_SEEN &&
+			    !READ_ONCE(conn->dead)) {
+				l4lb_conn_unlink(ln, conn);
+				return true;
+			}
+			if (++seen >= L4LB_EVICT_SCAN)
+				return false;
+		}
+	}
+	return false;
+}
+
+/*
  * A new flow to @be for the client in @key. Returns it, or the flow another
  * CPU inserted for the same key a moment earlier, or NULL when the table is
- * full or memory is short (the caller drops the packet). Called under RCU.
+ * full (and no half-open flow could be evicted) or memory is short: the
+ * caller drops the packet. Called under RCU.
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_orig_key *key,
@@ -257,7 +291,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	struct l4lb_conn *conn, *old = NULL;
 	struct l4lb_reply_key rkey;
 
-	if (atomic_inc_return(&ln->nr_conns) > READ_ONCE(ln->max_conns))
+	if (atomic_inc_return(&ln->nr_conns) > READ_ONCE(ln->max_conns) &&
+	    !evict_half_open(ln))
 		goto err_full;
 	if (!l4lb_backend_get(be))
 		goto err_full;

@@ -6,6 +6,9 @@
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
+/* Entries a full table looks at for a half-open flow to evict. */
+#define L4LB_EVICT_SCAN		64U
+
 struct l4lb_backend;
 struct l4lb_net;
 struct l4lb_service;

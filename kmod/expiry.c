@@ -2,11 +2,11 @@
 /*
  * Expiry: no timer per flow. Each flow carries its deadline, which the
  * packet path checks on every lookup; this sweep only gives the memory of
- * flows nobody sends to back. It walks the table in steps of at most
- * L4LB_SWEEP_BUDGET entries, yielding between steps, resuming where it
- * stopped, and waits a second between whole passes. When the last entry
- * a step looked at was unlinked, the walk resumes by position in its
- * bucket and may skip one neighbour: the next pass takes it.
+ * flows nobody sends to back. Like conntrack's gc_worker it walks the
+ * table's buckets with a cursor, whole buckets at a time, at most
+ * L4LB_SWEEP_BUDGET buckets and entries a step, yields between steps and
+ * waits a second between whole passes. A resize during a pass may make it
+ * miss or revisit entries; the next pass sees them.
  */
 
 #include <linux/jiffies.h>
@@ -18,44 +18,38 @@
 #include "netns.h"
 
 /*
- * One step: looks at up to @budget flows and unlinks those past their
- * deadline or whose service is gone. Sets *@done at the end of a pass.
- * Returns how many it unlinked. Only the sweep work (or a test holding it
- * off) calls this.
+ * One step: unlinks the flows past their deadline or whose service is
+ * gone in the next buckets, until @budget buckets and entries were looked
+ * at. Sets *@done at the end of a pass. Returns how many it unlinked. Only
+ * the sweep work (or a test that stopped it) calls this.
  */
 unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 			      bool *done)
 {
+	unsigned int cost = 0, gone = 0;
+	struct bucket_table *tbl;
 	struct l4lb_conn *conn;
-	unsigned int seen = 0, gone = 0;
+	struct rhash_head *pos;
 	u32 now = l4lb_now();
 
-	if (!ln->sweeping) {
-		rhashtable_walk_enter(&ln->conn_orig, &ln->sweep_iter);
-		ln->sweeping = true;
-	}
-	*done = false;
-	rhashtable_walk_start(&ln->sweep_iter);
-	while (seen < budget) {
-		conn = rhashtable_walk_next(&ln->sweep_iter);
-		if (!conn) {
-			*done = true;
-			break;
+	/* Buckets and entries stay valid until the unlock (RCU). */
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
+	while (ln->sweep_pos < tbl->size && cost < budget) {
+		rht_for_each_entry_rcu(conn, pos, tbl, ln->sweep_pos, orig) {
+			cost++;
+			if (!l4lb_conn_alive(conn, now)) {
+				l4lb_conn_unlink(ln, conn);
+				gone++;
+			}
 		}
-		/* A resize moved things: the walk goes on, maybe twice over. */
-		if (IS_ERR(conn))
-			continue;
-		seen++;
-		if (!l4lb_conn_alive(conn, now)) {
-			l4lb_conn_unlink(ln, conn);
-			gone++;
-		}
+		ln->sweep_pos++;
+		cost++;
 	}
-	rhashtable_walk_stop(&ln->sweep_iter);
-	if (*done) {
-		rhashtable_walk_exit(&ln->sweep_iter);
-		ln->sweeping = false;
-	}
+	*done = ln->sweep_pos >= tbl->size;
+	if (*done)
+		ln->sweep_pos = 0;
+	rcu_read_unlock();
 	return gone;
 }
 
@@ -89,8 +83,4 @@ void l4lb_expiry_start(struct l4lb_net *ln)
 void l4lb_expiry_stop(struct l4lb_net *ln)
 {
 	cancel_delayed_work_sync(&ln->sweep);
-	if (ln->sweeping) {
-		rhashtable_walk_exit(&ln->sweep_iter);
-		ln->sweeping = false;
-	}
 }

@@ -4,7 +4,7 @@
 
 struct l4lb_net;
 
-/* Entries the sweep looks at before it yields the CPU. */
+/* Buckets and entries the sweep looks at before it yields the CPU. */
 #define L4LB_SWEEP_BUDGET	1024
 
 void l4lb_expiry_init(struct l4lb_net *ln);

@@ -33,8 +33,8 @@
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
  * @sweep: the expiry work (expiry.c)
- * @sweep_iter: where the sweep resumes in @conn_orig; owned by @sweep
- * @sweeping: @sweep_iter is entered; owned by @sweep
+ * @sweep_pos: the bucket of @conn_orig the sweep resumes at; owned by
+ *	@sweep
  * @net: the namespace this belongs to
  */
 struct l4lb_net {
@@ -51,8 +51,7 @@ struct l4lb_net {
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];
 	struct delayed_work sweep;
-	struct rhashtable_iter sweep_iter;
-	bool sweeping;
+	unsigned int sweep_pos;
 	struct net *net;
 };
 
