@@ -250,6 +250,59 @@ void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /*
+ * Calls @fn on each flow of bucket @idx of the current table, stopping at
+ * the first non-zero return, which it returns. *@size gets the table's
+ * size: @idx at or beyond it means the walk is over. Caller holds RCU.
+ */
+int l4lb_conn_for_bucket(struct l4lb_net *ln, unsigned int idx,
+			 unsigned int *size,
+			 int (*fn)(struct l4lb_conn *conn, void *arg), void *arg)
+{
+	struct bucket_table *tbl;
+	struct l4lb_conn *conn;
+	struct rhash_head *pos;
+	int ret;
+
+	tbl = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
+	*size = tbl->size;
+	if (idx >= tbl->size)
+		return 0;
+	rht_for_each_entry_rcu(conn, pos, tbl, idx, orig) {
+		ret = fn(conn, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Buckets of the table now; a change between dump messages means a resize. */
+unsigned int l4lb_conn_buckets(struct l4lb_net *ln)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig)->size;
+	rcu_read_unlock();
+	return size;
+}
+
+int l4lb_conn_walk(struct l4lb_net *ln,
+		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg)
+{
+	unsigned int idx, size = 1;
+	int ret = 0;
+
+	for (idx = 0; idx < size && !ret; idx++) {
+		/* Buckets and entries stay valid until the unlock (RCU). */
+		rcu_read_lock();
+		ret = l4lb_conn_for_bucket(ln, idx, &size, fn, arg);
+		rcu_read_unlock();
+		cond_resched();
+	}
+	return ret;
+}
+
+/*
  * The table is full: make room by unlinking one half-open flow (SYN seen,
  * never answered: what a SYN flood leaves), looking at no more than
  * L4LB_EVICT_SCAN entries in as many buckets from a random one. Returns

@@ -5,6 +5,7 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
+#include <linux/l4lb.h>
 
 /* Entries a full table looks at for a half-open flow to evict. */
 #define L4LB_EVICT_SCAN		64U
@@ -22,10 +23,10 @@ struct l4lb_service;
  *   SYN (no ACK) on a CLOSING flow: the flow is replaced, scheduled anew.
  */
 enum l4lb_conn_state {
-	L4LB_CONN_SYN_SEEN,
-	L4LB_CONN_ESTABLISHED,
-	L4LB_CONN_CLOSING,
-	L4LB_CONN_UDP,
+	L4LB_CONN_SYN_SEEN = L4LB_FLOW_SYN_SEEN,
+	L4LB_CONN_ESTABLISHED = L4LB_FLOW_ESTABLISHED,
+	L4LB_CONN_CLOSING = L4LB_FLOW_CLOSING,
+	L4LB_CONN_UDP = L4LB_FLOW_UDP,
 };
 
 /**
@@ -93,6 +94,18 @@ void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn);
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn);
+
+unsigned int l4lb_conn_buckets(struct l4lb_net *ln);
+int l4lb_conn_for_bucket(struct l4lb_net *ln, unsigned int idx,
+			 unsigned int *size,
+			 int (*fn)(struct l4lb_conn *conn, void *arg), void *arg);
+/*
+ * Calls @fn on every flow, a bucket at a time under RCU, yielding between
+ * buckets; stops at @fn's first non-zero return. A resize meanwhile may
+ * make it miss or repeat flows. Process context.
+ */
+int l4lb_conn_walk(struct l4lb_net *ln,
+		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg);
 
 /* The clock of every deadline: tests can move it. */
 u32 l4lb_now(void);

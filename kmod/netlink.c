@@ -11,6 +11,7 @@
 #include <linux/l4lb.h>
 
 #include "backend.h"
+#include "conn.h"
 #include "netlink.h"
 #include "netns.h"
 #include "service.h"
@@ -381,6 +382,161 @@ static struct l4lb_backend *find_backend(struct l4lb_net *ln,
 	return be;
 }
 
+/* Which flows a flow dump or flush is about: NULL is any. */
+struct flow_filter {
+	const struct l4lb_service *svc;
+	const struct l4lb_backend *be;
+};
+
+/*
+ * A service and a backend of it, both optional. The pointers are only
+ * compared with flows' (never followed), so they may go stale once the
+ * lock is dropped.
+ */
+static int parse_flow_filter(struct l4lb_net *ln, struct nlattr **tb,
+			     struct netlink_ext_ack *extack,
+			     struct flow_filter *f)
+{
+	struct l4lb_service *svc;
+	struct l4lb_backend *be;
+	int ret = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (!tb[L4LB_A_SVC_PROTO] && !tb[L4LB_A_SVC_ADDR4] &&
+	    !tb[L4LB_A_SVC_PORT]) {
+		if (tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT]) {
+			NL_SET_ERR_MSG(extack, "a backend is named within a service");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	mutex_lock(&ln->lock);
+	if (tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT]) {
+		be = find_backend(ln, tb, extack);
+		if (IS_ERR(be))
+			ret = PTR_ERR(be);
+		else
+			f->be = be;
+	} else {
+		svc = find_service(ln, tb, extack);
+		if (IS_ERR(svc))
+			ret = PTR_ERR(svc);
+		else
+			f->svc = svc;
+	}
+	mutex_unlock(&ln->lock);
+	return ret;
+}
+
+static bool flow_matches(const struct l4lb_conn *conn,
+			 const struct flow_filter *f)
+{
+	return (!f->svc || conn->be->svc == f->svc) &&
+	       (!f->be || conn->be == f->be);
+}
+
+struct flow_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	struct flow_filter filter;
+	u32 now;
+};
+
+/* Under RCU: the flow, its backend and service stay valid. */
+static int flow_dump_one(struct l4lb_conn *conn, void *arg)
+{
+	struct flow_dump *d = arg;
+	struct l4lb_backend *be = conn->be;
+	s32 left = READ_ONCE(conn->deadline) - d->now;
+	void *hdr;
+
+	if (!l4lb_conn_alive(conn, d->now) || !flow_matches(conn, &d->filter))
+		return 0;
+	hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &l4lb_genl_family,
+			  NLM_F_MULTI, L4LB_CMD_FLOW_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(d->cb, hdr);
+	if (put_svc_key(d->skb, be->svc) ||
+	    nla_put_in_addr(d->skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
+	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
+	    nla_put_in_addr(d->skb, L4LB_A_FLOW_CADDR4, conn->caddr.ip) ||
+	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT, ntohs(conn->cport)) ||
+	    nla_put_u8(d->skb, L4LB_A_FLOW_STATE, READ_ONCE(conn->state)) ||
+	    nla_put_u32(d->skb, L4LB_A_FLOW_EXPIRES,
+			jiffies_to_msecs(max(left, 0)))) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(d->skb, hdr);
+	return 0;
+}
+
+/*
+ * Flows, a whole bucket per step: when a message fills in the middle of a
+ * bucket, the bucket's messages are taken back and the next message starts
+ * with it, so no flow is listed twice. cb->args[0]: the next bucket. A
+ * resize between messages marks the dump interrupted (cb->seq is the
+ * table size) and the tool asks again.
+ */
+static int flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct l4lb_net *ln = l4lb_net(sock_net(skb->sk));
+	struct flow_dump d = { .skb = skb, .cb = cb, .now = l4lb_now() };
+	unsigned int idx = cb->args[0], size;
+	int ret, mark;
+
+	ret = parse_flow_filter(ln, info->attrs, cb->extack, &d.filter);
+	if (ret)
+		return ret;
+	cb->seq = l4lb_conn_buckets(ln);
+	for (;;) {
+		mark = skb->len;
+		rcu_read_lock();
+		ret = l4lb_conn_for_bucket(ln, idx, &size, flow_dump_one, &d);
+		rcu_read_unlock();
+		if (ret) {
+			skb_trim(skb, mark);
+			/* One bucket's flows fill no message: never seen. */
+			if (!mark)
+				return ret;
+			break;
+		}
+		if (idx >= size)
+			break;
+		idx++;
+	}
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+struct flow_flush {
+	struct l4lb_net *ln;
+	struct flow_filter filter;
+};
+
+static int flow_flush_one(struct l4lb_conn *conn, void *arg)
+{
+	struct flow_flush *f = arg;
+
+	if (flow_matches(conn, &f->filter))
+		l4lb_conn_unlink(f->ln, conn);
+	return 0;
+}
+
+static int flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flow_flush f = { .ln = l4lb_net(genl_info_net(info)) };
+	int ret;
+
+	ret = parse_flow_filter(f.ln, info->attrs, info->extack, &f.filter);
+	if (ret)
+		return ret;
+	return l4lb_conn_walk(f.ln, flow_flush_one, &f);
+}
+
 static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
@@ -525,6 +681,20 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.dumpit = backend_get_dumpit,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = svc_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_FLOW_GET,
+		.dumpit = flow_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = be_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_FLOW_FLUSH,
+		.doit = flow_flush_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = be_key_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 };

@@ -133,7 +133,11 @@ static int echo_round(int fd, long bytes, unsigned int *seed)
 		/* The echo of a chunk comes back whole before the next. */
 		for (got = 0; got < n; got += i) {
 			i = read(fd, buf + got, n - got);
-			if (i <= 0)
+			if (!i) {
+				fprintf(stderr, "l4lb-echo: connection closed mid-echo\n");
+				return 1;
+			}
+			if (i < 0)
 				die("read echo");
 		}
 		if (memcmp(buf, want, n)) {

@@ -76,6 +76,10 @@ void parse_stats(const struct nlattr *nest, struct stats *st);
 const char *fmt_addr_port(struct in_addr addr, uint16_t port);
 int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
 
+/* flow.c */
+int cmd_flows(struct nl *nl, int argc, char **argv);
+int cmd_flush(struct nl *nl, int argc, char **argv);
+
 /* backend.c */
 int cmd_backend(struct nl *nl, int argc, char **argv);
 size_t get_backends(struct nl *nl, const struct svc_id *svc,

@@ -37,6 +37,12 @@ static const char usage[] =
 "  l4lbadm backend set PROTO VIP:PORT ADDRESS:PORT weight N\n"
 "  l4lbadm backend del PROTO VIP:PORT ADDRESS:PORT\n"
 "\n"
+"Flows (the connection and session tables; a filter names a service, and\n"
+"maybe one of its backends):\n"
+"  l4lbadm flows [PROTO VIP:PORT [ADDRESS:PORT]]\n"
+"  l4lbadm flush [PROTO VIP:PORT [ADDRESS:PORT]]  remove flows: their next\n"
+"                                  packets are scheduled afresh (TCP: dropped)\n"
+"\n"
 "Other:\n"
 "  l4lbadm version                 l4lbadm's and the module's versions\n"
 "  l4lbadm help                    this text\n"
@@ -127,6 +133,8 @@ static const struct {
 	{ "service", cmd_service },
 	{ "backend", cmd_backend },
 	{ "list", cmd_list },
+	{ "flows", cmd_flows },
+	{ "flush", cmd_flush },
 };
 
 int main(int argc, char **argv)

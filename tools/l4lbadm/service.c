@@ -31,6 +31,10 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_WEIGHT] = MNL_TYPE_U16,
 	[L4LB_A_BE_ACTIVE] = MNL_TYPE_U32,
 	[L4LB_A_BE_STATS] = MNL_TYPE_NESTED,
+	[L4LB_A_FLOW_CADDR4] = MNL_TYPE_U32,
+	[L4LB_A_FLOW_CPORT] = MNL_TYPE_U16,
+	[L4LB_A_FLOW_STATE] = MNL_TYPE_U8,
+	[L4LB_A_FLOW_EXPIRES] = MNL_TYPE_U32,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)

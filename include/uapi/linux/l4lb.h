@@ -26,6 +26,10 @@
  * @L4LB_CMD_BACKEND_SET: change a backend's weight (0 drains it)
  * @L4LB_CMD_BACKEND_DEL: take a backend out of its service; its flows stay
  * @L4LB_CMD_BACKEND_GET: dump the backends of the named service
+ * @L4LB_CMD_FLOW_GET: dump the flows and sessions, of the named service if
+ *	one is named, of the named backend of it if one is named too
+ * @L4LB_CMD_FLOW_FLUSH: remove the flows, filtered like %L4LB_CMD_FLOW_GET;
+ *	their next packets are scheduled afresh (TCP: dropped, no SYN)
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -37,6 +41,8 @@ enum l4lb_cmd {
 	L4LB_CMD_BACKEND_SET,
 	L4LB_CMD_BACKEND_DEL,
 	L4LB_CMD_BACKEND_GET,
+	L4LB_CMD_FLOW_GET,
+	L4LB_CMD_FLOW_FLUSH,
 
 	__L4LB_CMD_MAX
 };
@@ -118,6 +124,20 @@ enum l4lb_stats_attr {
 #define L4LB_STATS_A_MAX (__L4LB_STATS_A_MAX - 1)
 
 /**
+ * enum l4lb_flow_state - a flow's state (%L4LB_A_FLOW_STATE)
+ * @L4LB_FLOW_SYN_SEEN: TCP, SYN seen, no answer yet (half-open)
+ * @L4LB_FLOW_ESTABLISHED: TCP, the backend answered
+ * @L4LB_FLOW_CLOSING: TCP, FIN or RST seen
+ * @L4LB_FLOW_UDP: a UDP session
+ */
+enum l4lb_flow_state {
+	L4LB_FLOW_SYN_SEEN,
+	L4LB_FLOW_ESTABLISHED,
+	L4LB_FLOW_CLOSING,
+	L4LB_FLOW_UDP,
+};
+
+/**
  * enum l4lb_attr - attributes of the l4lb family
  * @L4LB_A_VERSION: string, the module's version (info-get reply)
  * @L4LB_A_SVC_PROTO: u8, IPPROTO_TCP or IPPROTO_UDP
@@ -134,6 +154,11 @@ enum l4lb_stats_attr {
  * @L4LB_A_BE_WEIGHT: u16, 0 (drain) to %L4LB_WEIGHT_MAX
  * @L4LB_A_BE_ACTIVE: u32, the backend's flows now (replies)
  * @L4LB_A_BE_STATS: nest of &enum l4lb_stats_attr (replies)
+ * @L4LB_A_FLOW_CADDR4: 4 bytes, a flow's client address (replies)
+ * @L4LB_A_FLOW_CPORT: u16, its client port, host order; 0 for a UDP
+ *	session, which covers every port of the client (replies)
+ * @L4LB_A_FLOW_STATE: u8, &enum l4lb_flow_state (replies)
+ * @L4LB_A_FLOW_EXPIRES: u32, milliseconds until it expires if idle (replies)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -151,6 +176,10 @@ enum l4lb_attr {
 	L4LB_A_BE_WEIGHT,
 	L4LB_A_BE_ACTIVE,
 	L4LB_A_BE_STATS,
+	L4LB_A_FLOW_CADDR4,
+	L4LB_A_FLOW_CPORT,
+	L4LB_A_FLOW_STATE,
+	L4LB_A_FLOW_EXPIRES,
 
 	__L4LB_A_MAX
 };
