@@ -53,6 +53,37 @@ static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
 };
 
+/* Ranges beyond the policy's own 16-bit bounds (6.1 takes them non-const). */
+static struct netlink_range_validation max_flows_range = {
+	.min = 1,
+	.max = L4LB_MAX_FLOWS_MAX,
+};
+
+static struct netlink_range_validation tcp_timeout_range = {
+	.min = 1,
+	.max = L4LB_TCP_TIMEOUT_MAX,
+};
+
+static const struct nla_policy settings_policy[L4LB_A_MAX + 1] = {
+	[L4LB_A_MAX_FLOWS] = NLA_POLICY_FULL_RANGE(NLA_U32, &max_flows_range),
+	[L4LB_A_TIMEOUT_SYN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						     &tcp_timeout_range),
+	[L4LB_A_TIMEOUT_ESTABLISHED] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &tcp_timeout_range),
+	[L4LB_A_TIMEOUT_CLOSING] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &tcp_timeout_range),
+};
+
+/* Settings attributes and the TCP states whose timeouts they carry. */
+static const struct {
+	int attr;
+	enum l4lb_conn_state state;
+} timeout_attrs[] = {
+	{ L4LB_A_TIMEOUT_SYN, L4LB_CONN_SYN_SEEN },
+	{ L4LB_A_TIMEOUT_ESTABLISHED, L4LB_CONN_ESTABLISHED },
+	{ L4LB_A_TIMEOUT_CLOSING, L4LB_CONN_CLOSING },
+};
+
 /* Fills @key from @tb; on error, extack says which part is wrong. */
 static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 			 struct l4lb_svc_key *key)
@@ -181,6 +212,69 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	    nla_put_u32(skb, L4LB_A_BE_ACTIVE, atomic_read(&be->active)) ||
 	    put_stats(skb, L4LB_A_BE_STATS, be->stats))
 		return -EMSGSIZE;
+	return 0;
+}
+
+static int settings_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct sk_buff *msg;
+	unsigned int i;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &l4lb_genl_family, 0,
+				L4LB_CMD_SETTINGS_GET);
+	if (!hdr)
+		goto err;
+	mutex_lock(&ln->lock);
+	if (nla_put_u32(msg, L4LB_A_MAX_FLOWS, ln->max_conns) ||
+	    nla_put_u32(msg, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)))
+		goto err_unlock;
+	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
+		if (nla_put_u32(msg, timeout_attrs[i].attr,
+				ln->timeout[timeout_attrs[i].state] / HZ))
+			goto err_unlock;
+	mutex_unlock(&ln->lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	mutex_unlock(&ln->lock);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/*
+ * Every value was range-checked by the policy before this runs, so all of
+ * them apply or, with nothing given, none. New timeouts apply to flows as
+ * their next packet refreshes them; a lower max_flows removes no flow.
+ */
+static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	unsigned int i;
+	bool any = tb[L4LB_A_MAX_FLOWS];
+
+	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
+		any |= !!tb[timeout_attrs[i].attr];
+	if (!any) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set");
+		return -EINVAL;
+	}
+	mutex_lock(&ln->lock);
+	if (tb[L4LB_A_MAX_FLOWS])
+		WRITE_ONCE(ln->max_conns, nla_get_u32(tb[L4LB_A_MAX_FLOWS]));
+	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
+		if (tb[timeout_attrs[i].attr])
+			WRITE_ONCE(ln->timeout[timeout_attrs[i].state],
+				   nla_get_u32(tb[timeout_attrs[i].attr]) * HZ);
+	ln->genid++;
+	mutex_unlock(&ln->lock);
 	return 0;
 }
 
@@ -688,6 +782,18 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.dumpit = flow_get_dumpit,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = be_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_SETTINGS_GET,
+		.doit = settings_get_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_SETTINGS_SET,
+		.doit = settings_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = settings_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 	{

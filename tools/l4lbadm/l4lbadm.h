@@ -63,6 +63,8 @@ const char *sched_name(uint8_t sched);
 
 /* main.c */
 extern bool json;
+extern bool dry_run;
+int run_command(int argc, char **argv);
 extern const char *prog;
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail_nl(struct nl *nl, const char *what);
@@ -75,6 +77,24 @@ void parse_svc_id(int argc, char **argv, struct svc_id *id);
 void parse_stats(const struct nlattr *nest, struct stats *st);
 const char *fmt_addr_port(struct in_addr addr, uint16_t port);
 int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
+
+/* settings.c: values in the order max-flows, timeout-syn,
+ * timeout-established, timeout-closing. */
+struct settings {
+	uint32_t value[4];
+	uint32_t flows;
+};
+
+void get_settings(struct nl *nl, struct settings *st);
+void print_set_line(const struct settings *st);
+void set_settings(struct nl *nl, const struct settings *st);
+int cmd_settings(struct nl *nl, int argc, char **argv);
+int cmd_set(struct nl *nl, int argc, char **argv);
+
+/* batch.c */
+int cmd_save(struct nl *nl, int argc, char **argv);
+int cmd_restore(struct nl *nl, int argc, char **argv);
+void save_services(struct nl *nl);
 
 /* flow.c */
 int cmd_flows(struct nl *nl, int argc, char **argv);

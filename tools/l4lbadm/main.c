@@ -20,6 +20,7 @@
 #define L4LBADM_VERSION L4LB_VERSION
 
 bool json;
+bool dry_run;
 const char *prog = "l4lbadm";
 
 static const char usage[] =
@@ -42,6 +43,17 @@ static const char usage[] =
 "  l4lbadm flows [PROTO VIP:PORT [ADDRESS:PORT]]\n"
 "  l4lbadm flush [PROTO VIP:PORT [ADDRESS:PORT]]  remove flows: their next\n"
 "                                  packets are scheduled afresh (TCP: dropped)\n"
+"\n"
+"Settings of the namespace (seconds; flows in the table at most):\n"
+"  l4lbadm settings\n"
+"  l4lbadm set [max-flows N] [timeout-syn S] [timeout-established S]\n"
+"              [timeout-closing S]\n"
+"\n"
+"Configuration as commands (one per line, without \"l4lbadm\"):\n"
+"  l4lbadm save                    print settings, services and backends\n"
+"  l4lbadm restore [FILE]          replay them (standard input without FILE);\n"
+"                                  all or nothing: on an error, what was\n"
+"                                  applied is undone\n"
 "\n"
 "Other:\n"
 "  l4lbadm version                 l4lbadm's and the module's versions\n"
@@ -134,13 +146,31 @@ static const struct {
 	{ "backend", cmd_backend },
 	{ "list", cmd_list },
 	{ "flows", cmd_flows },
+	{ "settings", cmd_settings },
+	{ "set", cmd_set },
+	{ "save", cmd_save },
+	{ "restore", cmd_restore },
 	{ "flush", cmd_flush },
 };
 
+/* Runs one command line (no options): the verb and its arguments. */
+int run_command(int argc, char **argv)
+{
+	struct nl nl = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name))
+			continue;
+		if (!dry_run)
+			open_family(&nl);
+		return commands[i].fn(&nl, argc - 1, argv + 1);
+	}
+	fail("unknown command '%s' (see l4lbadm --help)", argv[0]);
+}
+
 int main(int argc, char **argv)
 {
-	struct nl nl;
-	unsigned int i;
 
 	argc--, argv++;
 	while (argc && argv[0][0] == '-') {
@@ -158,11 +188,5 @@ int main(int argc, char **argv)
 		fputs(usage, argc ? stdout : stderr);
 		return argc ? 0 : 1;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[0], commands[i].name))
-			continue;
-		open_family(&nl);
-		return commands[i].fn(&nl, argc - 1, argv + 1);
-	}
-	fail("unknown command '%s' (see l4lbadm --help)", argv[0]);
+	return run_command(argc, argv);
 }

@@ -124,6 +124,10 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	struct talk_ctx ctx = { .nl = nl, .cb = cb, .data = data };
 
+	/* restore's check pass: the request was built, that is the test. */
+	if (dry_run)
+		return 0;
+
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	return talk(nl, nlh, &ctx);
 }

@@ -35,6 +35,11 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_FLOW_CPORT] = MNL_TYPE_U16,
 	[L4LB_A_FLOW_STATE] = MNL_TYPE_U8,
 	[L4LB_A_FLOW_EXPIRES] = MNL_TYPE_U32,
+	[L4LB_A_MAX_FLOWS] = MNL_TYPE_U32,
+	[L4LB_A_TIMEOUT_SYN] = MNL_TYPE_U32,
+	[L4LB_A_TIMEOUT_ESTABLISHED] = MNL_TYPE_U32,
+	[L4LB_A_TIMEOUT_CLOSING] = MNL_TYPE_U32,
+	[L4LB_A_FLOWS] = MNL_TYPE_U32,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -353,4 +358,38 @@ int cmd_list(struct nl *nl, int argc, char **argv)
 	if (argc)
 		fail("list takes no arguments");
 	return service_show(nl, 0, argv, true);
+}
+
+/* Every service and backend as the commands that make them (for save). */
+void save_services(struct nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct svc_list list = { 0 };
+	const struct svc_info *s;
+	struct be_info *be;
+	size_t i, j, nbe;
+
+	if (nl_dump(nl, nl_msg(nl, buf, L4LB_CMD_SERVICE_GET, 0), svc_cb,
+		    &list, svc_list_reset) < 0)
+		fail_nl(nl, "save");
+	for (i = 0; i < list.n; i++) {
+		s = &list.v[i];
+		printf("service add %s %s sched %s", proto_name(s->id.proto),
+		       fmt_addr_port(s->id.addr, s->id.port),
+		       sched_name(s->sched));
+		if (s->id.proto == IPPROTO_UDP)
+			printf(" timeout %u", s->udp_timeout);
+		if (s->flags & L4LB_SVC_F_STATELESS)
+			printf(" stateless");
+		putchar('\n');
+		nbe = get_backends(nl, &s->id, &be);
+		for (j = 0; j < nbe; j++)
+			printf("backend add %s %s %s weight %u\n",
+			       proto_name(s->id.proto),
+			       fmt_addr_port(s->id.addr, s->id.port),
+			       fmt_addr_port(be[j].addr, be[j].port),
+			       be[j].weight);
+		free(be);
+	}
+	free(list.v);
 }

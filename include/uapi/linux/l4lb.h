@@ -30,6 +30,8 @@
  *	one is named, of the named backend of it if one is named too
  * @L4LB_CMD_FLOW_FLUSH: remove the flows, filtered like %L4LB_CMD_FLOW_GET;
  *	their next packets are scheduled afresh (TCP: dropped, no SYN)
+ * @L4LB_CMD_SETTINGS_GET: the namespace's settings and flow count
+ * @L4LB_CMD_SETTINGS_SET: change any of the namespace's settings
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -43,6 +45,8 @@ enum l4lb_cmd {
 	L4LB_CMD_BACKEND_GET,
 	L4LB_CMD_FLOW_GET,
 	L4LB_CMD_FLOW_FLUSH,
+	L4LB_CMD_SETTINGS_GET,
+	L4LB_CMD_SETTINGS_SET,
 
 	__L4LB_CMD_MAX
 };
@@ -77,6 +81,8 @@ enum l4lb_sched {
 #define L4LB_UDP_TIMEOUT_MIN	1
 #define L4LB_UDP_TIMEOUT_MAX	3600
 #define L4LB_WEIGHT_MAX		1000
+#define L4LB_TCP_TIMEOUT_MAX	86400
+#define L4LB_MAX_FLOWS_MAX	(64U * 1024 * 1024)
 
 /**
  * enum l4lb_drop_reason - why a packet of a service was dropped
@@ -159,6 +165,13 @@ enum l4lb_flow_state {
  *	session, which covers every port of the client (replies)
  * @L4LB_A_FLOW_STATE: u8, &enum l4lb_flow_state (replies)
  * @L4LB_A_FLOW_EXPIRES: u32, milliseconds until it expires if idle (replies)
+ * @L4LB_A_MAX_FLOWS: u32, flows a namespace holds at most, 1 to
+ *	%L4LB_MAX_FLOWS_MAX (default 1048576)
+ * @L4LB_A_TIMEOUT_SYN: u32, seconds a half-open TCP flow lives, 1 to
+ *	%L4LB_TCP_TIMEOUT_MAX (default 30); likewise the two below
+ * @L4LB_A_TIMEOUT_ESTABLISHED: u32, idle established TCP flow (900)
+ * @L4LB_A_TIMEOUT_CLOSING: u32, TCP flow after FIN or RST (10)
+ * @L4LB_A_FLOWS: u32, flows in the namespace's table now (replies)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -180,6 +193,11 @@ enum l4lb_attr {
 	L4LB_A_FLOW_CPORT,
 	L4LB_A_FLOW_STATE,
 	L4LB_A_FLOW_EXPIRES,
+	L4LB_A_MAX_FLOWS,
+	L4LB_A_TIMEOUT_SYN,
+	L4LB_A_TIMEOUT_ESTABLISHED,
+	L4LB_A_TIMEOUT_CLOSING,
+	L4LB_A_FLOWS,
 
 	__L4LB_A_MAX
 };

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The namespace's settings: show them, set them. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/l4lb.h>
+
+#include "l4lbadm.h"
+
+static const struct {
+	const char *word;
+	int attr;
+	uint32_t max;
+} knobs[] = {
+	{ "max-flows", L4LB_A_MAX_FLOWS, L4LB_MAX_FLOWS_MAX },
+	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, L4LB_TCP_TIMEOUT_MAX },
+	{ "timeout-established", L4LB_A_TIMEOUT_ESTABLISHED,
+	  L4LB_TCP_TIMEOUT_MAX },
+	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, L4LB_TCP_TIMEOUT_MAX },
+};
+
+#define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
+
+static int settings_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct settings *st = data;
+	const struct nlattr *tb[L4LB_A_MAX + 1];
+	unsigned int i;
+
+	parse_attrs(nlh, tb);
+	for (i = 0; i < N_KNOBS; i++)
+		if (tb[knobs[i].attr])
+			st->value[i] = mnl_attr_get_u32(tb[knobs[i].attr]);
+	if (tb[L4LB_A_FLOWS])
+		st->flows = mnl_attr_get_u32(tb[L4LB_A_FLOWS]);
+	return MNL_CB_OK;
+}
+
+void get_settings(struct nl *nl, struct settings *st)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	memset(st, 0, sizeof(*st));
+	if (nl_talk(nl, nl_msg(nl, buf, L4LB_CMD_SETTINGS_GET, 0),
+		    settings_cb, st) < 0)
+		fail_nl(nl, "settings");
+}
+
+/* "set max-flows 1048576 timeout-syn 30": one line, as save prints it. */
+void print_set_line(const struct settings *st)
+{
+	unsigned int i;
+
+	printf("set");
+	for (i = 0; i < N_KNOBS; i++)
+		printf(" %s %u", knobs[i].word, st->value[i]);
+	putchar('\n');
+}
+
+/* Puts every value of @st back (restore's undo). */
+void set_settings(struct nl *nl, const struct settings *st)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned int i;
+
+	nlh = nl_msg(nl, buf, L4LB_CMD_SETTINGS_SET, 0);
+	for (i = 0; i < N_KNOBS; i++)
+		mnl_attr_put_u32(nlh, knobs[i].attr, st->value[i]);
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		fail_nl(nl, "restore: undo settings");
+}
+
+int cmd_settings(struct nl *nl, int argc, char **argv)
+{
+	struct settings st;
+	unsigned int i;
+
+	(void)argv;
+	if (argc)
+		fail("settings takes no arguments");
+	get_settings(nl, &st);
+	if (json) {
+		printf("{\"flows\":%u", st.flows);
+		for (i = 0; i < N_KNOBS; i++)
+			printf(",\"%s\":%u", knobs[i].word, st.value[i]);
+		puts("}");
+		return 0;
+	}
+	printf("flows %u\n", st.flows);
+	for (i = 0; i < N_KNOBS; i++)
+		printf("%s %u\n", knobs[i].word, st.value[i]);
+	return 0;
+}
+
+int cmd_set(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned long v;
+	unsigned int k;
+	char *end;
+	int i;
+
+	if (!argc)
+		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing");
+	nlh = nl_msg(nl, buf, L4LB_CMD_SETTINGS_SET, 0);
+	for (i = 0; i < argc; i += 2) {
+		for (k = 0; k < N_KNOBS; k++)
+			if (!strcmp(argv[i], knobs[k].word))
+				break;
+		if (k == N_KNOBS)
+			fail("set: unknown setting '%s'", argv[i]);
+		if (i + 1 >= argc)
+			fail("'%s' needs a value", argv[i]);
+		v = strtoul(argv[i + 1], &end, 10);
+		if (*end || end == argv[i + 1] || v < 1 || v > knobs[k].max)
+			fail("%s '%s' is not a number from 1 to %u", argv[i],
+			     argv[i + 1], knobs[k].max);
+		mnl_attr_put_u32(nlh, knobs[k].attr, v);
+	}
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		fail_nl(nl, "set");
+	return 0;
+}
