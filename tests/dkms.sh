@@ -57,10 +57,10 @@ check() {
 	[ -n "$ko" ] || die "dkms install left no l4lb.ko in $tmp/install"
 	echo "dkms: installed ${ko#"$tmp/install/"}"
 
-	# Boot once so vm.sh has fetched the guest's tree, then put the
-	# module where DKMS puts it on a real machine.
+	# The guest's module tree, where DKMS would put the module on a real
+	# machine.
+	"$L4LB_REPO/tests/guest/vm.sh" --fetch
 	gmods=$L4LB_CACHE/guest/$kver/root/lib/modules/$kver
-	[ -d "$gmods" ] || "$L4LB_REPO/tests/guest/vm.sh" /bin/true
 	mkdir -p "$gmods/updates/dkms"
 	cp "$ko" "$gmods/updates/dkms/l4lb.ko"
 	depmod -b "$gmods/../../.." "$kver"

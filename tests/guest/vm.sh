@@ -4,6 +4,7 @@
 # vm.sh SCRIPT [ARGS...]: boot Debian's stock kernel under QEMU with this
 # machine's own root as the guest's userspace, run SCRIPT (a path inside
 # this repository) there as root, and exit with its status.
+# vm.sh --fetch: only fetch the guest's kernel and modules into the cache.
 #
 # The run fails, whatever SCRIPT says, when the kernel log has a BUG,
 # WARNING, Oops, lockdep, KASAN, RCU stall or soft lockup line, or when the
@@ -18,7 +19,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-[ $# -ge 1 ] || die "usage: vm.sh SCRIPT [ARGS...]"
+[ $# -ge 1 ] || die "usage: vm.sh SCRIPT [ARGS...] | --fetch"
 [ "$(id -u)" = 0 ] || die "vm.sh runs as root (it shares / with the guest)"
 
 kver=$(l4lb_kver)
@@ -70,6 +71,7 @@ build_initramfs() {
 }
 
 fetch_kernel
+[ "$1" != --fetch ] || exit 0
 # Rebuilt when the init script changes.
 if [ "$L4LB_REPO/tests/guest/initramfs-init" -nt "$gdir/initramfs.cpio.gz" ]; then
 	rm -f "$gdir/initramfs.cpio.gz"
