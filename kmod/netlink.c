@@ -176,11 +176,11 @@ err:
 	return -EMSGSIZE;
 }
 
-static int put_svc_key(struct sk_buff *skb, const struct l4lb_service *svc)
+static int put_svc_key(struct sk_buff *skb, const struct l4lb_svc_key *key)
 {
-	if (nla_put_u8(skb, L4LB_A_SVC_PROTO, svc->key.proto) ||
-	    nla_put_in_addr(skb, L4LB_A_SVC_ADDR4, svc->key.addr.ip) ||
-	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(svc->key.port)))
+	if (nla_put_u8(skb, L4LB_A_SVC_PROTO, key->proto) ||
+	    nla_put_in_addr(skb, L4LB_A_SVC_ADDR4, key->addr.ip) ||
+	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(key->port)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -193,7 +193,7 @@ static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
 
 	list_for_each_entry(be, &svc->backends, list)
 		active += atomic_read(&be->active);
-	if (put_svc_key(skb, svc) ||
+	if (put_svc_key(skb, &svc->key) ||
 	    nla_put_u8(skb, L4LB_A_SVC_SCHED, svc->sched) ||
 	    nla_put_u32(skb, L4LB_A_SVC_FLAGS, svc->flags) ||
 	    nla_put_u32(skb, L4LB_A_SVC_UDP_TIMEOUT, svc->udp_timeout / HZ) ||
@@ -205,7 +205,7 @@ static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
 
 static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 {
-	if (put_svc_key(skb, be->svc) ||
+	if (put_svc_key(skb, &be->svc->key) ||
 	    nla_put_in_addr(skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
 	    nla_put_u16(skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
 	    nla_put_u16(skb, L4LB_A_BE_WEIGHT, be->weight) ||
@@ -215,12 +215,79 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	return 0;
 }
 
+/* Caller holds &l4lb_net.lock. */
+static int put_settings(struct sk_buff *skb, const struct l4lb_net *ln)
+{
+	unsigned int i;
+
+	if (nla_put_u32(skb, L4LB_A_MAX_FLOWS, ln->max_conns) ||
+	    nla_put_u32(skb, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)))
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
+		if (nla_put_u32(skb, timeout_attrs[i].attr,
+				ln->timeout[timeout_attrs[i].state] / HZ))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int fill_service(struct sk_buff *skb, const void *svc)
+{
+	return put_service(skb, svc);
+}
+
+static int fill_svc_key(struct sk_buff *skb, const void *key)
+{
+	return put_svc_key(skb, key);
+}
+
+static int fill_backend(struct sk_buff *skb, const void *be)
+{
+	return put_backend(skb, be);
+}
+
+static int fill_settings(struct sk_buff *skb, const void *ln)
+{
+	return put_settings(skb, ln);
+}
+
+/*
+ * Tells the events group that @cmd changed @obj, written by @fill. Callers
+ * hold &l4lb_net.lock, so listeners get changes in the order they were
+ * made. A listener that misses one because memory ran out gets ENOBUFS on
+ * its socket, as with rtnetlink, and knows to read the state afresh.
+ */
+static void notify(struct genl_info *info, u8 cmd,
+		   int (*fill)(struct sk_buff *skb, const void *obj),
+		   const void *obj)
+{
+	struct net *net = genl_info_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&l4lb_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto err;
+	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq,
+			  &l4lb_genl_family, 0, cmd);
+	if (!hdr || fill(msg, obj)) {
+		nlmsg_free(msg);
+		goto err;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&l4lb_genl_family, net, msg, 0, 0, GFP_KERNEL);
+	return;
+err:
+	genl_set_err(&l4lb_genl_family, net, 0, 0, -ENOBUFS);
+}
+
 static int settings_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct sk_buff *msg;
-	unsigned int i;
 	void *hdr;
+	int ret;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -230,19 +297,13 @@ static int settings_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr)
 		goto err;
 	mutex_lock(&ln->lock);
-	if (nla_put_u32(msg, L4LB_A_MAX_FLOWS, ln->max_conns) ||
-	    nla_put_u32(msg, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)))
-		goto err_unlock;
-	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
-		if (nla_put_u32(msg, timeout_attrs[i].attr,
-				ln->timeout[timeout_attrs[i].state] / HZ))
-			goto err_unlock;
+	ret = put_settings(msg, ln);
 	mutex_unlock(&ln->lock);
+	if (ret)
+		goto err;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
-err_unlock:
-	mutex_unlock(&ln->lock);
 err:
 	nlmsg_free(msg);
 	return -EMSGSIZE;
@@ -274,6 +335,7 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 			WRITE_ONCE(ln->timeout[timeout_attrs[i].state],
 				   nla_get_u32(tb[timeout_attrs[i].attr]) * HZ);
 	ln->genid++;
+	notify(info, L4LB_CMD_SETTINGS_SET, fill_settings, ln);
 	mutex_unlock(&ln->lock);
 	return 0;
 }
@@ -301,6 +363,7 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
 	struct l4lb_svc_key key;
 	int ret;
 
@@ -327,6 +390,13 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	ret = l4lb_service_add(ln, &key, &cfg);
+	if (!ret) {
+		/* The lock, not RCU, keeps the new service alive here. */
+		rcu_read_lock();
+		svc = l4lb_service_lookup(ln, &key);
+		rcu_read_unlock();
+		notify(info, L4LB_CMD_SERVICE_NEW, fill_service, svc);
+	}
 	mutex_unlock(&ln->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
@@ -345,6 +415,8 @@ static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	ret = l4lb_service_remove(ln, &key);
+	if (!ret)
+		notify(info, L4LB_CMD_SERVICE_DEL, fill_svc_key, &key);
 	mutex_unlock(&ln->lock);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no such service");
@@ -439,7 +511,10 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	ret = l4lb_backend_add(ln, svc, &addr, port, weight);
-	if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
+	if (!ret)
+		notify(info, L4LB_CMD_BACKEND_NEW, fill_backend,
+		       l4lb_backend_find(svc, &addr, port));
+	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 	else if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack,
@@ -552,7 +627,7 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(d->cb, hdr);
-	if (put_svc_key(d->skb, be->svc) ||
+	if (put_svc_key(d->skb, &be->svc->key) ||
 	    nla_put_in_addr(d->skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
 	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
 	    nla_put_in_addr(d->skb, L4LB_A_FLOW_CADDR4, conn->caddr.ip) ||
@@ -646,6 +721,8 @@ static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = IS_ERR(be) ? PTR_ERR(be) :
 	      l4lb_backend_set_weight(ln, be,
 				      nla_get_u16(info->attrs[L4LB_A_BE_WEIGHT]));
+	if (!ret)
+		notify(info, L4LB_CMD_BACKEND_SET, fill_backend, be);
 	mutex_unlock(&ln->lock);
 	return ret;
 }
@@ -658,10 +735,13 @@ static int backend_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	be = find_backend(ln, info->attrs, info->extack);
-	if (IS_ERR(be))
+	if (IS_ERR(be)) {
 		ret = PTR_ERR(be);
-	else
+	} else {
+		/* Its last counters, while the lock still holds it. */
+		notify(info, L4LB_CMD_BACKEND_DEL, fill_backend, be);
 		l4lb_backend_remove(ln, be);
+	}
 	mutex_unlock(&ln->lock);
 	return ret;
 }
@@ -805,6 +885,11 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 };
 
+/* Joining needs CAP_NET_ADMIN in the namespace, like every command. */
+static const struct genl_multicast_group l4lb_genl_mcgrps[] = {
+	{ .name = L4LB_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
 static struct genl_family l4lb_genl_family __ro_after_init = {
 	.name = L4LB_GENL_NAME,
 	.version = L4LB_GENL_VERSION,
@@ -812,6 +897,8 @@ static struct genl_family l4lb_genl_family __ro_after_init = {
 	.netnsok = true,
 	.ops = l4lb_genl_ops,
 	.n_ops = ARRAY_SIZE(l4lb_genl_ops),
+	.mcgrps = l4lb_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(l4lb_genl_mcgrps),
 };
 
 int __init l4lb_genl_init(void)

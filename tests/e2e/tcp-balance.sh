@@ -24,6 +24,16 @@ check_eq "round robin: three connections, three backends, in order" \
 	"$got" "b1 b2 b3 "
 check_eq "each backend saw one flow" \
 	"$(lb_json '[b["stats"]["conns"] for b in s[0]["backends"]]')" "[1, 1, 1]"
+# Each echo sent 20000 bytes each way, plus TCP/IP headers.
+check_eq "stats: every backend's bytes in and out" \
+	"$(lb_json_of stats '[(b["stats"]["conns"], 20000 < b["stats"]["bytes_in"] < 30000, 20000 < b["stats"]["bytes_out"] < 30000) for b in s["services"][0]["backends"]]')" \
+	"[(1, True, True), (1, True, True), (1, True, True)]"
+check_eq "stats: the service's counters are its backends' sums" \
+	"$(lb_json_of stats 'all(s["services"][0]["stats"][k] == sum(b["stats"][k] for b in s["services"][0]["backends"]) for k in ("conns", "pkts_in", "bytes_in", "pkts_out", "bytes_out"))')" \
+	"True"
+check_eq "stats as text: one row per service and backend" \
+	"$(lb stats | awk 'NR > 2 { print $1, $2, $3 }' | tr '\n' ' ')" \
+	"tcp $VIP:80 3 -> 10.0.2.11:80 1 -> 10.0.2.12:80 1 -> 10.0.2.13:80 1 "
 
 check "4 MB echoed byte for byte" cl "$ECHO" tcp $VIP 80 4194304
 tw=$(cl ss -Htn state time-wait)

@@ -164,5 +164,10 @@ wait_for() {
 
 # lb_json PY-EXPR: evaluates PY-EXPR over `l4lbadm -j list` as `s`.
 lb_json() {
-	lb -j list | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
+	lb_json_of list "$1"
+}
+
+# lb_json_of VERB PY-EXPR: the same over `l4lbadm -j VERB`.
+lb_json_of() {
+	lb -j "$1" | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
 }

@@ -14,23 +14,36 @@ struct be_list {
 	size_t n, cap;
 };
 
-static int be_cb(const struct nlmsghdr *nlh, void *data)
+/* A backend from a message of the family; false if it names none. */
+bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 {
 	const struct nlattr *tb[L4LB_A_MAX + 1];
-	struct be_list *list = data;
-	struct be_info info = { 0 };
 
+	memset(info, 0, sizeof(*info));
 	parse_attrs(nlh, tb);
-	if (!tb[L4LB_A_BE_ADDR4] || !tb[L4LB_A_BE_PORT])
-		return MNL_CB_OK;
-	memcpy(&info.addr, mnl_attr_get_payload(tb[L4LB_A_BE_ADDR4]), 4);
-	info.port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
+	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] ||
+	    !tb[L4LB_A_SVC_PORT] || !tb[L4LB_A_BE_ADDR4] || !tb[L4LB_A_BE_PORT])
+		return false;
+	info->svc.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
+	memcpy(&info->svc.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
+	info->svc.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+	memcpy(&info->addr, mnl_attr_get_payload(tb[L4LB_A_BE_ADDR4]), 4);
+	info->port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
 	if (tb[L4LB_A_BE_WEIGHT])
-		info.weight = mnl_attr_get_u16(tb[L4LB_A_BE_WEIGHT]);
+		info->weight = mnl_attr_get_u16(tb[L4LB_A_BE_WEIGHT]);
 	if (tb[L4LB_A_BE_ACTIVE])
-		info.active = mnl_attr_get_u32(tb[L4LB_A_BE_ACTIVE]);
-	parse_stats(tb[L4LB_A_BE_STATS], &info.stats);
+		info->active = mnl_attr_get_u32(tb[L4LB_A_BE_ACTIVE]);
+	parse_stats(tb[L4LB_A_BE_STATS], &info->stats);
+	return true;
+}
 
+static int be_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct be_list *list = data;
+	struct be_info info;
+
+	if (!parse_be_msg(nlh, &info))
+		return MNL_CB_OK;
 	if (list->n == list->cap) {
 		list->cap = list->cap ? 2 * list->cap : 16;
 		list->v = realloc(list->v, list->cap * sizeof(*list->v));
@@ -39,6 +52,17 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	list->v[list->n++] = info;
 	return MNL_CB_OK;
+}
+
+/* "backend add tcp VIP:PORT ADDRESS:PORT weight N" (@verb add or set). */
+void print_backend_line(const char *verb, const struct be_info *be)
+{
+	printf("backend %s %s %s %s", verb, proto_name(be->svc.proto),
+	       fmt_addr_port(be->svc.addr, be->svc.port),
+	       fmt_addr_port(be->addr, be->port));
+	if (strcmp(verb, "del"))
+		printf(" weight %u", be->weight);
+	putchar('\n');
 }
 
 static void be_list_reset(void *data)

@@ -43,6 +43,7 @@ struct nl {
 	uint16_t family;
 	uint32_t portid;
 	uint32_t seq;
+	uint32_t events_group;	/* id of L4LB_MCGRP_EVENTS, 0 if none */
 	char ext_msg[256];	/* the kernel's extack text of the last error */
 };
 
@@ -53,6 +54,7 @@ struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint8_t cmd,
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    void (*reset)(void *data));
+int nl_listen(struct nl *nl, mnl_cb_t cb, void *data, void (*lost)(void));
 
 /* parse.c: pure functions from words to values; false on bad input. */
 bool parse_proto(const char *s, uint8_t *proto);
@@ -77,6 +79,10 @@ void parse_svc_id(int argc, char **argv, struct svc_id *id);
 void parse_stats(const struct nlattr *nest, struct stats *st);
 const char *fmt_addr_port(struct in_addr addr, uint16_t port);
 int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
+bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info);
+size_t get_services(struct nl *nl, struct svc_info **out);
+void print_service_add(const struct svc_info *s);
+void print_stats_json(const struct stats *st);
 
 /* settings.c: values in the order max-flows, timeout-syn,
  * timeout-established, timeout-closing. */
@@ -86,7 +92,9 @@ struct settings {
 };
 
 void get_settings(struct nl *nl, struct settings *st);
+void parse_settings_msg(const struct nlmsghdr *nlh, struct settings *st);
 void print_set_line(const struct settings *st);
+void print_settings_json(const char *event, const struct settings *st);
 void set_settings(struct nl *nl, const struct settings *st);
 int cmd_settings(struct nl *nl, int argc, char **argv);
 int cmd_set(struct nl *nl, int argc, char **argv);
@@ -104,5 +112,13 @@ int cmd_flush(struct nl *nl, int argc, char **argv);
 int cmd_backend(struct nl *nl, int argc, char **argv);
 size_t get_backends(struct nl *nl, const struct svc_id *svc,
 		    struct be_info **out);
+bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info);
+void print_backend_line(const char *verb, const struct be_info *be);
+
+/* stats.c */
+int cmd_stats(struct nl *nl, int argc, char **argv);
+
+/* monitor.c */
+int cmd_monitor(struct nl *nl, int argc, char **argv);
 
 #endif /* L4LBADM_H */

@@ -44,6 +44,12 @@ static const char usage[] =
 "  l4lbadm flush [PROTO VIP:PORT [ADDRESS:PORT]]  remove flows: their next\n"
 "                                  packets are scheduled afresh (TCP: dropped)\n"
 "\n"
+"Counters (flows created, packets and bytes each way, drops by reason):\n"
+"  l4lbadm stats [PROTO VIP:PORT]\n"
+"\n"
+"Changes as they happen, printed as the commands that make them:\n"
+"  l4lbadm monitor\n"
+"\n"
 "Settings of the namespace (seconds; flows in the table at most):\n"
 "  l4lbadm settings\n"
 "  l4lbadm set [max-flows N] [timeout-syn S] [timeout-established S]\n"
@@ -151,6 +157,8 @@ static const struct {
 	{ "save", cmd_save },
 	{ "restore", cmd_restore },
 	{ "flush", cmd_flush },
+	{ "stats", cmd_stats },
+	{ "monitor", cmd_monitor },
 };
 
 /* Runs one command line (no options): the verb and its arguments. */

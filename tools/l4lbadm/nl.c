@@ -156,6 +156,29 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	return -1;
 }
 
+/* The events group's id, from the family's list of multicast groups. */
+static void mcast_groups(struct nl *nl, const struct nlattr *groups)
+{
+	const struct nlattr *grp, *attr;
+	const char *name;
+	uint32_t id;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		name = NULL;
+		id = 0;
+		mnl_attr_for_each_nested(attr, grp) {
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+				name = mnl_attr_get_str(attr);
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+			    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+				id = mnl_attr_get_u32(attr);
+		}
+		if (name && !strcmp(name, L4LB_MCGRP_EVENTS))
+			nl->events_group = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl *nl = data;
@@ -165,6 +188,9 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
 			nl->family = mnl_attr_get_u16(attr);
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS &&
+		    mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
+			mcast_groups(nl, attr);
 	}
 	return MNL_CB_OK;
 }
@@ -202,4 +228,37 @@ void nl_close(struct nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	nl->sock = NULL;
+}
+
+/*
+ * Joins the events group and runs @cb on every event until @cb stops or
+ * the socket fails. Events lost to a full socket buffer (ENOBUFS) are
+ * reported through @lost, and listening goes on.
+ */
+int nl_listen(struct nl *nl, mnl_cb_t cb, void *data, void (*lost)(void))
+{
+	unsigned int group = nl->events_group;
+	ssize_t n;
+	int ret;
+
+	if (!group) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		return -1;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sock, rx_buf, sizeof(rx_buf));
+		if (n < 0 && errno == ENOBUFS) {
+			lost();
+			continue;
+		}
+		if (n < 0)
+			return -1;
+		/* Events carry the changer's sequence number: accept any. */
+		ret = mnl_cb_run(rx_buf, n, 0, 0, cb, data);
+		if (ret <= MNL_CB_STOP)
+			return ret < 0 ? -1 : 0;
+	}
 }

@@ -121,28 +121,37 @@ void parse_svc_id(int argc, char **argv, struct svc_id *id)
 		fail("'%s' is not VIP:PORT, like 10.0.0.1:5432", argv[1]);
 }
 
-static int svc_cb(const struct nlmsghdr *nlh, void *data)
+/* A service from a message of the family; false if it names none. */
+bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info)
 {
 	const struct nlattr *tb[L4LB_A_MAX + 1];
-	struct svc_list *list = data;
-	struct svc_info info = { 0 };
 
+	memset(info, 0, sizeof(*info));
 	parse_attrs(nlh, tb);
 	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] || !tb[L4LB_A_SVC_PORT])
-		return MNL_CB_OK;
-	info.id.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
-	memcpy(&info.id.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
-	info.id.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+		return false;
+	info->id.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
+	memcpy(&info->id.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
+	info->id.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
 	if (tb[L4LB_A_SVC_SCHED])
-		info.sched = mnl_attr_get_u8(tb[L4LB_A_SVC_SCHED]);
+		info->sched = mnl_attr_get_u8(tb[L4LB_A_SVC_SCHED]);
 	if (tb[L4LB_A_SVC_FLAGS])
-		info.flags = mnl_attr_get_u32(tb[L4LB_A_SVC_FLAGS]);
+		info->flags = mnl_attr_get_u32(tb[L4LB_A_SVC_FLAGS]);
 	if (tb[L4LB_A_SVC_UDP_TIMEOUT])
-		info.udp_timeout = mnl_attr_get_u32(tb[L4LB_A_SVC_UDP_TIMEOUT]);
+		info->udp_timeout = mnl_attr_get_u32(tb[L4LB_A_SVC_UDP_TIMEOUT]);
 	if (tb[L4LB_A_SVC_ACTIVE])
-		info.active = mnl_attr_get_u32(tb[L4LB_A_SVC_ACTIVE]);
-	parse_stats(tb[L4LB_A_SVC_STATS], &info.stats);
+		info->active = mnl_attr_get_u32(tb[L4LB_A_SVC_ACTIVE]);
+	parse_stats(tb[L4LB_A_SVC_STATS], &info->stats);
+	return true;
+}
 
+static int svc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct svc_list *list = data;
+	struct svc_info info;
+
+	if (!parse_svc_msg(nlh, &info))
+		return MNL_CB_OK;
 	if (list->n == list->cap) {
 		list->cap = list->cap ? 2 * list->cap : 16;
 		list->v = realloc(list->v, list->cap * sizeof(*list->v));
@@ -158,7 +167,20 @@ static void svc_list_reset(void *data)
 	((struct svc_list *)data)->n = 0;
 }
 
-static void print_stats_json(const struct stats *st)
+/* Every service, in the order they were added; caller frees. */
+size_t get_services(struct nl *nl, struct svc_info **out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct svc_list list = { 0 };
+
+	if (nl_dump(nl, nl_msg(nl, buf, L4LB_CMD_SERVICE_GET, 0), svc_cb,
+		    &list, svc_list_reset) < 0)
+		fail_nl(nl, "service show");
+	*out = list.v;
+	return list.n;
+}
+
+void print_stats_json(const struct stats *st)
 {
 	printf("\"stats\":{\"conns\":%llu,\"pkts_in\":%llu,\"bytes_in\":%llu,"
 	       "\"pkts_out\":%llu,\"bytes_out\":%llu,\"drops\":{"
@@ -360,36 +382,32 @@ int cmd_list(struct nl *nl, int argc, char **argv)
 	return service_show(nl, 0, argv, true);
 }
 
+/* "service add tcp 10.0.0.1:80 sched rr": the line that makes @s. */
+void print_service_add(const struct svc_info *s)
+{
+	printf("service add %s %s sched %s", proto_name(s->id.proto),
+	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched));
+	if (s->id.proto == IPPROTO_UDP)
+		printf(" timeout %u", s->udp_timeout);
+	if (s->flags & L4LB_SVC_F_STATELESS)
+		printf(" stateless");
+	putchar('\n');
+}
+
 /* Every service and backend as the commands that make them (for save). */
 void save_services(struct nl *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct svc_list list = { 0 };
-	const struct svc_info *s;
+	struct svc_info *svc;
 	struct be_info *be;
-	size_t i, j, nbe;
+	size_t i, j, nsvc, nbe;
 
-	if (nl_dump(nl, nl_msg(nl, buf, L4LB_CMD_SERVICE_GET, 0), svc_cb,
-		    &list, svc_list_reset) < 0)
-		fail_nl(nl, "save");
-	for (i = 0; i < list.n; i++) {
-		s = &list.v[i];
-		printf("service add %s %s sched %s", proto_name(s->id.proto),
-		       fmt_addr_port(s->id.addr, s->id.port),
-		       sched_name(s->sched));
-		if (s->id.proto == IPPROTO_UDP)
-			printf(" timeout %u", s->udp_timeout);
-		if (s->flags & L4LB_SVC_F_STATELESS)
-			printf(" stateless");
-		putchar('\n');
-		nbe = get_backends(nl, &s->id, &be);
+	nsvc = get_services(nl, &svc);
+	for (i = 0; i < nsvc; i++) {
+		print_service_add(&svc[i]);
+		nbe = get_backends(nl, &svc[i].id, &be);
 		for (j = 0; j < nbe; j++)
-			printf("backend add %s %s %s weight %u\n",
-			       proto_name(s->id.proto),
-			       fmt_addr_port(s->id.addr, s->id.port),
-			       fmt_addr_port(be[j].addr, be[j].port),
-			       be[j].weight);
+			print_backend_line("add", &be[j]);
 		free(be);
 	}
-	free(list.v);
+	free(svc);
 }

@@ -23,9 +23,9 @@ static const struct {
 
 #define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
-static int settings_cb(const struct nlmsghdr *nlh, void *data)
+/* The values a settings reply (or event) holds; others stay as they are. */
+void parse_settings_msg(const struct nlmsghdr *nlh, struct settings *st)
 {
-	struct settings *st = data;
 	const struct nlattr *tb[L4LB_A_MAX + 1];
 	unsigned int i;
 
@@ -35,6 +35,11 @@ static int settings_cb(const struct nlmsghdr *nlh, void *data)
 			st->value[i] = mnl_attr_get_u32(tb[knobs[i].attr]);
 	if (tb[L4LB_A_FLOWS])
 		st->flows = mnl_attr_get_u32(tb[L4LB_A_FLOWS]);
+}
+
+static int settings_cb(const struct nlmsghdr *nlh, void *data)
+{
+	parse_settings_msg(nlh, data);
 	return MNL_CB_OK;
 }
 
@@ -73,6 +78,20 @@ void set_settings(struct nl *nl, const struct settings *st)
 		fail_nl(nl, "restore: undo settings");
 }
 
+/* One JSON object; with @event (monitor), that is its first member. */
+void print_settings_json(const char *event, const struct settings *st)
+{
+	unsigned int i;
+
+	putchar('{');
+	if (event)
+		printf("\"event\":\"%s\",", event);
+	printf("\"flows\":%u", st->flows);
+	for (i = 0; i < N_KNOBS; i++)
+		printf(",\"%s\":%u", knobs[i].word, st->value[i]);
+	puts("}");
+}
+
 int cmd_settings(struct nl *nl, int argc, char **argv)
 {
 	struct settings st;
@@ -83,10 +102,7 @@ int cmd_settings(struct nl *nl, int argc, char **argv)
 		fail("settings takes no arguments");
 	get_settings(nl, &st);
 	if (json) {
-		printf("{\"flows\":%u", st.flows);
-		for (i = 0; i < N_KNOBS; i++)
-			printf(",\"%s\":%u", knobs[i].word, st.value[i]);
-		puts("}");
+		print_settings_json(NULL, &st);
 		return 0;
 	}
 	printf("flows %u\n", st.flows);

@@ -13,6 +13,14 @@
 #define L4LB_GENL_NAME		"l4lb"
 #define L4LB_GENL_VERSION	1
 
+/*
+ * Multicast group: every change made through the family (service and
+ * backend add, set and del, settings set) is sent to it as a message with
+ * the command that made it and the object as it is after the change (as it
+ * was, for a del). Joining needs CAP_NET_ADMIN like every command.
+ */
+#define L4LB_MCGRP_EVENTS	"events"
+
 /**
  * enum l4lb_cmd - commands of the l4lb family
  * @L4LB_CMD_INFO_GET: reply with the module version (%L4LB_A_VERSION)

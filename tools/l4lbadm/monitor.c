@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor: every change of services, backends and settings as it happens,
+ * printed as the command line that makes it (so a log of them replays with
+ * restore), or as one JSON object a line.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/l4lb.h>
+
+#include "l4lbadm.h"
+
+static void print_svc_json(const char *event, const struct svc_info *s)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
+	printf("{\"event\":\"%s\",\"proto\":\"%s\",\"address\":\"%s\","
+	       "\"port\":%u", event, proto_name(s->id.proto), addr,
+	       s->id.port);
+	if (!strcmp(event, "service add")) {
+		printf(",\"sched\":\"%s\",\"stateless\":%s",
+		       sched_name(s->sched),
+		       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false");
+		if (s->id.proto == IPPROTO_UDP)
+			printf(",\"udp_timeout\":%u", s->udp_timeout);
+	}
+	puts("}");
+}
+
+static void print_be_json(const char *event, const struct be_info *be)
+{
+	char vip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &be->svc.addr, vip, sizeof(vip));
+	inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
+	printf("{\"event\":\"%s\",\"proto\":\"%s\",\"address\":\"%s\","
+	       "\"port\":%u,\"backend\":{\"address\":\"%s\",\"port\":%u,"
+	       "\"weight\":%u,\"flows\":%u,", event,
+	       proto_name(be->svc.proto), vip, be->svc.port, addr, be->port,
+	       be->weight, be->active);
+	print_stats_json(&be->stats);
+	puts("}}");
+}
+
+static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
+{
+	const char *event = cmd == L4LB_CMD_SERVICE_NEW ? "service add" :
+							  "service del";
+	struct svc_info s;
+
+	if (!parse_svc_msg(nlh, &s))
+		return;
+	if (json)
+		print_svc_json(event, &s);
+	else if (cmd == L4LB_CMD_SERVICE_NEW)
+		print_service_add(&s);
+	else
+		printf("service del %s %s\n", proto_name(s.id.proto),
+		       fmt_addr_port(s.id.addr, s.id.port));
+}
+
+static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
+{
+	const char *verb = cmd == L4LB_CMD_BACKEND_NEW ? "add" :
+			   cmd == L4LB_CMD_BACKEND_SET ? "set" : "del";
+	char event[16];
+	struct be_info be;
+
+	if (!parse_be_msg(nlh, &be))
+		return;
+	snprintf(event, sizeof(event), "backend %s", verb);
+	if (json)
+		print_be_json(event, &be);
+	else
+		print_backend_line(verb, &be);
+}
+
+static void print_settings_event(const struct nlmsghdr *nlh)
+{
+	struct settings st = { 0 };
+
+	parse_settings_msg(nlh, &st);
+	if (json)
+		print_settings_json("set", &st);
+	else
+		print_set_line(&st);
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	switch (genl->cmd) {
+	case L4LB_CMD_SERVICE_NEW:
+	case L4LB_CMD_SERVICE_DEL:
+		print_service_event(genl->cmd, nlh);
+		break;
+	case L4LB_CMD_BACKEND_NEW:
+	case L4LB_CMD_BACKEND_SET:
+	case L4LB_CMD_BACKEND_DEL:
+		print_backend_event(genl->cmd, nlh);
+		break;
+	case L4LB_CMD_SETTINGS_SET:
+		print_settings_event(nlh);
+		break;
+	default:
+		/* A newer module's event: nothing this tool can say of it. */
+		break;
+	}
+	fflush(stdout);
+	return MNL_CB_OK;
+}
+
+static void events_lost(void)
+{
+	fprintf(stderr, "%s: monitor: events were lost (socket buffer full); read the state again with 'l4lbadm save'\n",
+		prog);
+}
+
+int cmd_monitor(struct nl *nl, int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		fail("monitor takes no arguments");
+	if (nl_listen(nl, event_cb, NULL, events_lost) < 0)
+		fail_nl(nl, "monitor");
+	return 0;
+}

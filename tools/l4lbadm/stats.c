@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats: the counters of every service and backend (or of one service),
+ * traffic each way and drops by reason, like ipvsadm -L --stats.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/l4lb.h>
+
+#include "l4lbadm.h"
+
+static bool same_svc(const struct svc_id *a, const struct svc_id *b)
+{
+	return a->proto == b->proto && a->addr.s_addr == b->addr.s_addr &&
+	       a->port == b->port;
+}
+
+static void print_row(const char *lead, const char *name,
+		      const struct stats *st)
+{
+	printf("%-5s %-21s %8llu %10llu %12llu %10llu %12llu %7llu %9llu %9llu %8llu\n",
+	       lead, name, (unsigned long long)st->conns,
+	       (unsigned long long)st->pkts_in,
+	       (unsigned long long)st->bytes_in,
+	       (unsigned long long)st->pkts_out,
+	       (unsigned long long)st->bytes_out,
+	       (unsigned long long)st->drops[L4LB_DROP_NO_FLOW],
+	       (unsigned long long)st->drops[L4LB_DROP_NO_BACKEND],
+	       (unsigned long long)st->drops[L4LB_DROP_TABLE_FULL],
+	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY]);
+}
+
+static void print_json(const struct svc_info *s, const struct be_info *be,
+		       size_t nbe)
+{
+	char addr[INET_ADDRSTRLEN];
+	size_t i;
+
+	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
+	printf("{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,",
+	       proto_name(s->id.proto), addr, s->id.port);
+	print_stats_json(&s->stats);
+	printf(",\"backends\":[");
+	for (i = 0; i < nbe; i++) {
+		inet_ntop(AF_INET, &be[i].addr, addr, sizeof(addr));
+		printf("%s{\"address\":\"%s\",\"port\":%u,", i ? "," : "",
+		       addr, be[i].port);
+		print_stats_json(&be[i].stats);
+		putchar('}');
+	}
+	printf("]}");
+}
+
+int cmd_stats(struct nl *nl, int argc, char **argv)
+{
+	struct svc_info *svc;
+	struct settings st;
+	struct be_info *be;
+	size_t i, j, nsvc, nbe, shown = 0;
+	struct svc_id only;
+
+	if (argc) {
+		parse_svc_id(argc, argv, &only);
+		if (argc > 2)
+			fail("stats: unexpected '%s'", argv[2]);
+	}
+	get_settings(nl, &st);
+	nsvc = get_services(nl, &svc);
+	for (i = 0; argc && i < nsvc && !same_svc(&svc[i].id, &only); i++)
+		;
+	if (argc && i == nsvc)
+		fail("stats: no such service");
+	if (json)
+		printf("{\"flows\":%u,\"max-flows\":%u,\"services\":[",
+		       st.flows, st.value[0]);
+	else
+		printf("Flows %u of %u\n"
+		       "%-5s %-21s %8s %10s %12s %10s %12s %7s %9s %9s %8s\n",
+		       st.flows, st.value[0], "Proto", "Service", "Conns",
+		       "InPkts", "InBytes", "OutPkts", "OutBytes", "NoFlow",
+		       "NoBackend", "TableFull", "NoMemory");
+	for (i = 0; i < nsvc; i++) {
+		if (argc && !same_svc(&svc[i].id, &only))
+			continue;
+		nbe = get_backends(nl, &svc[i].id, &be);
+		if (json) {
+			if (shown)
+				putchar(',');
+			print_json(&svc[i], be, nbe);
+		} else {
+			print_row(proto_name(svc[i].id.proto),
+				  fmt_addr_port(svc[i].id.addr,
+						svc[i].id.port), &svc[i].stats);
+			for (j = 0; j < nbe; j++)
+				print_row("  ->", fmt_addr_port(be[j].addr,
+								be[j].port),
+					  &be[j].stats);
+		}
+		shown++;
+		free(be);
+	}
+	free(svc);
+	if (json)
+		puts("]}");
+	return 0;
+}
