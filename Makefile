@@ -43,6 +43,9 @@ checkpatch:
 kunit:
 	tests/kunit/run.sh
 
+spec-check:
+	/usr/bin/python3 tests/spec/check.py
+
 guest-tests: all
 	tests/guest/run-tests.sh
 
@@ -53,7 +56,7 @@ dkms-check:
 	tests/dkms.sh check
 
 # The guest tests come last: their closing line counts them.
-check: check-build checkpatch tools kunit dkms-check guest-tests
+check: check-build checkpatch spec-check tools kunit dkms-check guest-tests
 
 dkms-install: tools
 	tests/dkms.sh install $(KVER)
@@ -62,4 +65,4 @@ deps:
 	tests/deps.sh
 
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
-	demo check dkms-check dkms-install deps
+	demo check spec-check dkms-check dkms-install deps

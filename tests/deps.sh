@@ -8,6 +8,7 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential pkg-config libmnl-dev linux-headers-amd64 dkms kmod \
 	sparse linux-source-6.1 bc flex bison libelf-dev libssl-dev python3 \
+	python3-yaml \
 	qemu-system-x86 busybox-static cpio xz-utils \
 	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
 	nftables

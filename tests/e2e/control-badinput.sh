@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad input, sent as raw netlink (tests/tools/genl.py) so that the kernel's
+# own checks are what is tested: every attribute missing, out of range, of
+# the wrong length or unknown; unknown services and backends; duplicates;
+# unprivileged callers. Each request must fail with its own error and
+# message, naming the attribute, and leave the configuration, the counters
+# and the flow table exactly as they were.
+
+. "$L4LB_REPO/tests/lib/e2e.sh"
+
+GENL=$L4LB_REPO/tests/tools/genl.py
+genl() { /usr/bin/python3 "$GENL" "$@"; }
+
+# Everything a request could change: configuration, settings, counters.
+state() {
+	l4lbadm save
+	l4lbadm -j list
+}
+
+# bad DESC WANT GENL-ARGS...: the request fails with WANT and the state is
+# still $BASE; with AS set, genl.py runs under that command (setpriv,
+# unshare).
+bad() {
+	local desc=$1 want=$2 got
+
+	shift 2
+	# shellcheck disable=SC2086
+	got=$(${AS:-} /usr/bin/python3 "$GENL" "$@")
+	if [ "$got" != "$want" ]; then
+		not_ok "$desc"
+		printf '  got:  %s\n  want: %s\n' "$got" "$want"
+	elif [ "$(state)" != "$BASE" ]; then
+		not_ok "$desc (the state changed)"
+		echo "$BASE" > /tmp/base
+		state | diff /tmp/base - | head -20
+	else
+		ok "$desc"
+	fi
+}
+
+load_l4lb
+check "tcp service" l4lbadm service add tcp 10.0.0.1:80
+check "its backend" l4lbadm backend add tcp 10.0.0.1:80 10.0.2.11:80
+check "stateless udp service" l4lbadm service add udp 10.0.0.1:53 stateless
+check "its backend" l4lbadm backend add udp 10.0.0.1:53 10.0.2.11:53
+check "a second stateless service" l4lbadm service add udp 10.0.0.2:53 stateless
+
+TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
+NEW="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80"
+BE="BE_ADDR4=ip:10.0.2.12 BE_PORT=u16:80"
+
+check_eq "a good request passes (the tool itself works)" \
+	"$(genl SERVICE_GET $TCP)" "ok"
+
+# One python process sends them all (under emulation, a process each
+# would take minutes): DESC | WANT | REQUEST.
+genl --matrix > /tmp/matrix <<EOF
+# A service is named by three attributes; each one missing.
+service add without protocol | EINVAL missing=SVC_PROTO: a service is named by protocol, address and port | SERVICE_NEW SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80
+service add without address | EINVAL missing=SVC_ADDR4: a service is named by protocol, address and port | SERVICE_NEW SVC_PROTO=u8:6 SVC_PORT=u16:80
+service add without port | EINVAL missing=SVC_PORT: a service is named by protocol, address and port | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9
+service del without anything | EINVAL missing=SVC_PROTO: a service is named by protocol, address and port | SERVICE_DEL
+
+# Out of range.
+protocol other than TCP and UDP | EINVAL attr=SVC_PROTO: protocol must be TCP (6) or UDP (17) | SERVICE_NEW SVC_PROTO=u8:132 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80
+port 0 | ERANGE attr=SVC_PORT: integer out of range | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:0
+scheduler past the last | ERANGE attr=SVC_SCHED: integer out of range | SERVICE_NEW $NEW SVC_SCHED=u8:6
+unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NEW SVC_FLAGS=u32:2
+UDP timeout 0 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:0
+UDP timeout 3601 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:3601
+weight 1001 | ERANGE attr=BE_WEIGHT: integer out of range | BACKEND_NEW $TCP $BE BE_WEIGHT=u16:1001
+backend port 0 | ERANGE attr=BE_PORT: integer out of range | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.12 BE_PORT=u16:0
+max-flows 0 | ERANGE attr=MAX_FLOWS: integer out of range | SETTINGS_SET MAX_FLOWS=u32:0
+established timeout over a day | ERANGE attr=TIMEOUT_ESTABLISHED: integer out of range | SETTINGS_SET TIMEOUT_ESTABLISHED=u32:86401
+a good value beside a bad one: neither applies | ERANGE attr=TIMEOUT_SYN: integer out of range | SETTINGS_SET MAX_FLOWS=u32:1000 TIMEOUT_SYN=u32:0
+
+# Wrong type or length.
+protocol as u16 | EINVAL attr=SVC_PROTO: invalid attribute length | SERVICE_NEW SVC_PROTO=u16:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80
+port as u32 | EINVAL attr=SVC_PORT: invalid attribute length | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u32:80
+address of 5 bytes | ERANGE attr=SVC_ADDR4: binary attribute size out of range | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=hex:0a00000901 SVC_PORT=u16:80
+empty address | ERANGE attr=SVC_ADDR4: binary attribute size out of range | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=hex: SVC_PORT=u16:80
+weight as u8 | EINVAL attr=BE_WEIGHT: invalid attribute length | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_WEIGHT=u8:0
+max-flows as u64 | EINVAL attr=MAX_FLOWS: invalid attribute length | SETTINGS_SET MAX_FLOWS=u64:1000
+
+# Attributes the command does not take, or nobody knows.
+unknown attribute number | EINVAL attr=99: Unknown attribute type | SERVICE_NEW $NEW 99=u32:1
+an attribute of another command | EINVAL attr=BE_WEIGHT: Unsupported attribute | SERVICE_NEW $NEW BE_WEIGHT=u16:1
+a reply-only attribute in a request | EINVAL attr=SVC_ACTIVE: Unsupported attribute | SERVICE_NEW $NEW SVC_ACTIVE=u32:1
+UDP timeout for a TCP service | EINVAL attr=SVC_UDP_TIMEOUT: a UDP timeout needs a UDP service | SERVICE_NEW $NEW SVC_UDP_TIMEOUT=u32:30
+stateless TCP | EINVAL attr=SVC_FLAGS: only a UDP service can be stateless | SERVICE_NEW $NEW SVC_FLAGS=u32:1
+unknown command | EOPNOTSUPP | 99
+
+# Unknown objects, duplicates, nothing to do.
+duplicate service | EEXIST: service already exists | SERVICE_NEW $TCP
+del of an unknown service | ENOENT: no such service | SERVICE_DEL $NEW
+get of an unknown service | ENOENT: no such service | SERVICE_GET $NEW
+backend of an unknown service | ENOENT: no such service | BACKEND_NEW $NEW $BE
+backend without its port | EINVAL missing=BE_PORT: a backend is named by address and port | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.12
+duplicate backend | EEXIST: backend already exists | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
+one backend for two stateless services | EEXIST: backend already serves another stateless service | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
+set of an unknown backend | ENOENT: no such backend in this service | BACKEND_SET $TCP $BE BE_WEIGHT=u16:5
+set without a weight | EINVAL missing=BE_WEIGHT: nothing to change: give a weight | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
+del of an unknown backend | ENOENT: no such backend in this service | BACKEND_DEL $TCP $BE
+settings set with nothing | EINVAL: nothing to set | SETTINGS_SET
+flows of a backend without its service | EINVAL: a backend is named within a service | --dump FLOW_GET BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
+flows of an unknown service | ENOENT: no such service | --dump FLOW_GET $NEW
+flush of an unknown backend | ENOENT: no such backend in this service | FLOW_FLUSH $TCP $BE
+backends of an unknown service | ENOENT: no such service | --dump BACKEND_GET $NEW
+EOF
+while read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) not_ok "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
+done < /tmp/matrix
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 42
+
+BASE=$(state)
+# Callers without CAP_NET_ADMIN over this namespace: a plain user, and root
+# of a user namespace of its own (which does not own this network namespace).
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+for cmd in "SERVICE_NEW $NEW" "SERVICE_DEL $TCP" "--dump SERVICE_GET" \
+	"--dump FLOW_GET" "FLOW_FLUSH" "SETTINGS_GET" "INFO_GET"; do
+	# shellcheck disable=SC2086
+	AS=$NOBODY bad "unprivileged: $cmd" "EPERM" $cmd
+	# shellcheck disable=SC2086
+	AS="unshare -U -r" bad "user namespace root: $cmd" "EPERM" $cmd
+done
+AS=$NOBODY bad "unprivileged: joining the events group" \
+	"EPERM" --join
+AS="unshare -U -r" bad "user namespace root: joining the events group" \
+	"EPERM" --join
+check_eq "root joins the events group" "$(genl --join)" "ok"
+
+# Root of a user namespace that owns a network namespace of its own
+# configures that one, and only that one.
+check_eq "a user namespace's own network namespace is its to configure" \
+	"$(unshare -U -r -n sh -c "$L4LBADM service add tcp 10.9.9.9:80 &&
+		$L4LBADM save | grep service")" \
+	"service add tcp 10.9.9.9:80 sched rr"
+check_eq "and the host's configuration did not change" "$(state)" "$BASE"
+
+finish
