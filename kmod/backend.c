@@ -98,6 +98,7 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	be->key.port = port;
 	be->key.proto = svc->key.proto;
 	be->weight = weight;
+	be->health_since = jiffies;
 	be->svc = svc;
 	refcount_set(&be->ref, 1);
 	refcount_inc(&svc->ref);
@@ -129,20 +130,32 @@ err_put:
 	return ret;
 }
 
-int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
-			    u16 weight)
+/*
+ * New weight and health at once: the pool is rebuilt only if the set of
+ * usable backends or the weights changed, and on failure (no memory) both
+ * are as they were.
+ */
+int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
+		     u16 weight, bool down)
 {
-	u16 old = be->weight;
+	u16 old_weight = be->weight;
+	bool old_down = be->down;
 	int ret;
 
 	lockdep_assert_held(&ln->lock);
 
+	if (weight == old_weight && down == old_down)
+		return 0;
 	WRITE_ONCE(be->weight, weight);
+	WRITE_ONCE(be->down, down);
 	ret = l4lb_service_update_pool(be->svc);
 	if (ret) {
-		WRITE_ONCE(be->weight, old);
+		WRITE_ONCE(be->weight, old_weight);
+		WRITE_ONCE(be->down, old_down);
 		return ret;
 	}
+	if (down != old_down)
+		be->health_since = jiffies;
 	ln->genid++;
 	return 0;
 }

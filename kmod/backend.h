@@ -6,6 +6,7 @@
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
+#include <linux/l4lb.h>
 
 #include "stats.h"
 
@@ -36,6 +37,9 @@ struct l4lb_be_key {
  * @svc: the service; the backend holds a reference on it
  * @key: address, port and protocol; never change
  * @weight: 0 drains (no new flows); changed under &l4lb_net.lock
+ * @down: failed its health checks (no new flows); changed under the lock
+ * @health_since: jiffies when @down last changed; under the lock
+ * @check: the checker's text on its last check; under the lock
  * @active: flows now pointing here (least-connection schedulers)
  * @ref: see l4lb_backend_put()
  * @stats: per-CPU counters
@@ -47,11 +51,20 @@ struct l4lb_backend {
 	struct l4lb_service *svc;
 	struct l4lb_be_key key;
 	u16 weight;
+	bool down;
 	atomic_t active;
 	refcount_t ref;
 	struct l4lb_stats __percpu *stats;
+	unsigned long health_since;
+	char check[L4LB_CHECK_LEN_MAX];
 	struct rcu_head rcu;
 };
+
+/* May take new flows: weighted and healthy. Under &l4lb_net.lock. */
+static inline bool l4lb_backend_usable(const struct l4lb_backend *be)
+{
+	return be->weight && !be->down;
+}
 
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       const union nf_inet_addr *addr,
@@ -62,8 +75,8 @@ struct l4lb_backend *l4lb_backend_lookup_stateless(struct l4lb_net *ln,
 						   const struct l4lb_be_key *key);
 int l4lb_backend_table_init(struct l4lb_net *ln);
 void l4lb_backend_table_uninit(struct l4lb_net *ln);
-int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
-			    u16 weight);
+int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
+		     u16 weight, bool down);
 void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be);
 
 /* Returns false when the backend is already on its way out. */

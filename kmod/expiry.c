@@ -18,10 +18,11 @@
 #include "netns.h"
 
 /*
- * One step: unlinks the flows past their deadline or whose service is
- * gone in the next buckets, until @budget buckets and entries were looked
- * at. Sets *@done at the end of a pass. Returns how many it unlinked. Only
- * the sweep work (or a test that stopped it) calls this.
+ * One step: unlinks the flows past their deadline, or whose backend is
+ * down when such flows are dropped, in the next buckets, until @budget
+ * buckets and entries were looked at. Sets *@done at the end of a pass.
+ * Returns how many it unlinked. Only the sweep work (or a test that
+ * stopped it) calls this.
  */
 unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 			      bool *done)
@@ -38,7 +39,8 @@ unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 	while (ln->sweep_pos < tbl->size && cost < budget) {
 		rht_for_each_entry_rcu(conn, pos, tbl, ln->sweep_pos, orig) {
 			cost++;
-			if (!l4lb_conn_alive(conn, now)) {
+			if (!l4lb_conn_alive(conn, now) ||
+			    l4lb_conn_backend_down(ln, conn)) {
 				l4lb_conn_unlink(ln, conn);
 				gone++;
 			}

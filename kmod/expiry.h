@@ -2,10 +2,23 @@
 #ifndef _L4LB_EXPIRY_H
 #define _L4LB_EXPIRY_H
 
-struct l4lb_net;
+#include "backend.h"
+#include "conn.h"
+#include "netns.h"
 
 /* Buckets and entries the sweep looks at before it yields the CPU. */
 #define L4LB_SWEEP_BUDGET	1024
+
+/*
+ * A flow to remove because its backend failed its health checks and the
+ * namespace drops such flows. Under RCU: the flow pins its backend.
+ */
+static inline bool l4lb_conn_backend_down(const struct l4lb_net *ln,
+					  const struct l4lb_conn *conn)
+{
+	return unlikely(READ_ONCE(conn->be->down)) &&
+	       READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_DROP;
+}
 
 void l4lb_expiry_init(struct l4lb_net *ln);
 void l4lb_expiry_start(struct l4lb_net *ln);

@@ -251,6 +251,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	enum l4lb_drop_reason why;
 	struct l4lb_orig_key key;
 	struct l4lb_conn *conn;
+	bool backend_down = false;
 	u32 now = l4lb_now();
 
 	if (svc->flags & L4LB_SVC_F_STATELESS)
@@ -263,8 +264,14 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	key.cport = p->proto == IPPROTO_TCP ? p->sport : 0;
 
 	conn = l4lb_conn_lookup_orig(ln, &key);
-	if (conn && (!l4lb_conn_alive(conn, now) ||
-		     (p->syn && READ_ONCE(conn->state) == L4LB_CONN_CLOSING))) {
+	if (conn && l4lb_conn_backend_down(ln, conn)) {
+		/* Its backend is down: a SYN or a datagram starts afresh. */
+		l4lb_conn_unlink(ln, conn);
+		conn = NULL;
+		backend_down = true;
+	} else if (conn && (!l4lb_conn_alive(conn, now) ||
+			    (p->syn &&
+			     READ_ONCE(conn->state) == L4LB_CONN_CLOSING))) {
 		/* Expired, or a new connection reusing a closing one's port. */
 		l4lb_conn_unlink(ln, conn);
 		conn = NULL;
@@ -272,7 +279,11 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	if (!conn) {
 		conn = conn_new(ln, svc, &key, p, &why);
 		if (!conn || !l4lb_conn_alive(conn, now)) {
-			l4lb_stats_drop(svc->stats, conn ? L4LB_DROP_NO_FLOW : why);
+			if (conn)
+				why = L4LB_DROP_NO_FLOW;
+			else if (backend_down && why == L4LB_DROP_NO_FLOW)
+				why = L4LB_DROP_BACKEND_DOWN;
+			l4lb_stats_drop(svc->stats, why);
 			return NF_DROP;
 		}
 	} else if (p->fin_rst) {
@@ -318,6 +329,11 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 	/* Expired but not yet unlinked: don't show the client the backend. */
 	if (!l4lb_conn_alive(conn, l4lb_now())) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_FLOW);
+		return NF_DROP;
+	}
+	if (l4lb_conn_backend_down(ln, conn)) {
+		l4lb_conn_unlink(ln, conn);
+		l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
 		return NF_DROP;
 	}
 	if (p->fin_rst)

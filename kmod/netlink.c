@@ -53,6 +53,15 @@ static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
 };
 
+static const struct nla_policy be_set_policy[L4LB_A_MAX + 1] = {
+	SVC_KEY_POLICY,
+	BE_KEY_POLICY,
+	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
+	[L4LB_A_BE_HEALTH] = NLA_POLICY_MAX(NLA_U8, L4LB_HEALTH_MAX),
+	[L4LB_A_BE_CHECK] = { .type = NLA_NUL_STRING,
+			      .len = L4LB_CHECK_LEN_MAX - 1 },
+};
+
 /* Ranges beyond the policy's own 16-bit bounds (6.1 takes them non-const). */
 static struct netlink_range_validation max_flows_range = {
 	.min = 1,
@@ -72,6 +81,7 @@ static const struct nla_policy settings_policy[L4LB_A_MAX + 1] = {
 							     &tcp_timeout_range),
 	[L4LB_A_TIMEOUT_CLOSING] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &tcp_timeout_range),
+	[L4LB_A_DOWN_FLOWS] = NLA_POLICY_MAX(NLA_U32, L4LB_DOWN_FLOWS_MAX),
 };
 
 /* Settings attributes and the TCP states whose timeouts they carry. */
@@ -203,12 +213,19 @@ static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
 	return 0;
 }
 
+/* Caller holds &l4lb_net.lock (health and check). */
 static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 {
+	u32 since = jiffies_to_msecs(jiffies - be->health_since) / MSEC_PER_SEC;
+
 	if (put_svc_key(skb, &be->svc->key) ||
 	    nla_put_in_addr(skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
 	    nla_put_u16(skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
 	    nla_put_u16(skb, L4LB_A_BE_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, L4LB_A_BE_HEALTH,
+		       be->down ? L4LB_HEALTH_DOWN : L4LB_HEALTH_UP) ||
+	    nla_put_u32(skb, L4LB_A_BE_HEALTH_SINCE, since) ||
+	    (be->check[0] && nla_put_string(skb, L4LB_A_BE_CHECK, be->check)) ||
 	    nla_put_u32(skb, L4LB_A_BE_ACTIVE, atomic_read(&be->active)) ||
 	    put_stats(skb, L4LB_A_BE_STATS, be->stats))
 		return -EMSGSIZE;
@@ -221,7 +238,8 @@ static int put_settings(struct sk_buff *skb, const struct l4lb_net *ln)
 	unsigned int i;
 
 	if (nla_put_u32(skb, L4LB_A_MAX_FLOWS, ln->max_conns) ||
-	    nla_put_u32(skb, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)))
+	    nla_put_u32(skb, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)) ||
+	    nla_put_u32(skb, L4LB_A_DOWN_FLOWS, ln->down_flows))
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (nla_put_u32(skb, timeout_attrs[i].attr,
@@ -319,7 +337,7 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	unsigned int i;
-	bool any = tb[L4LB_A_MAX_FLOWS];
+	bool any = tb[L4LB_A_MAX_FLOWS] || tb[L4LB_A_DOWN_FLOWS];
 
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		any |= !!tb[timeout_attrs[i].attr];
@@ -330,6 +348,8 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&ln->lock);
 	if (tb[L4LB_A_MAX_FLOWS])
 		WRITE_ONCE(ln->max_conns, nla_get_u32(tb[L4LB_A_MAX_FLOWS]));
+	if (tb[L4LB_A_DOWN_FLOWS])
+		WRITE_ONCE(ln->down_flows, nla_get_u32(tb[L4LB_A_DOWN_FLOWS]));
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (tb[timeout_attrs[i].attr])
 			WRITE_ONCE(ln->timeout[timeout_attrs[i].state],
@@ -706,23 +726,44 @@ static int flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	return l4lb_conn_walk(f.ln, flow_flush_one, &f);
 }
 
+/*
+ * Weight (the operator's), health and check text (a health checker's): any
+ * of them, all applied or, if the pool cannot be rebuilt, none.
+ */
 static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
 	struct l4lb_backend *be;
+	bool down;
+	u16 weight;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, L4LB_A_BE_WEIGHT)) {
-		NL_SET_ERR_MSG(info->extack, "nothing to change: give a weight");
+	if (!tb[L4LB_A_BE_WEIGHT] && !tb[L4LB_A_BE_HEALTH] &&
+	    !tb[L4LB_A_BE_CHECK]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to change: give a weight, a health or a check");
 		return -EINVAL;
 	}
 	mutex_lock(&ln->lock);
-	be = find_backend(ln, info->attrs, info->extack);
-	ret = IS_ERR(be) ? PTR_ERR(be) :
-	      l4lb_backend_set_weight(ln, be,
-				      nla_get_u16(info->attrs[L4LB_A_BE_WEIGHT]));
-	if (!ret)
-		notify(info, L4LB_CMD_BACKEND_SET, fill_backend, be);
+	be = find_backend(ln, tb, info->extack);
+	if (IS_ERR(be)) {
+		ret = PTR_ERR(be);
+		goto out;
+	}
+	weight = tb[L4LB_A_BE_WEIGHT] ? nla_get_u16(tb[L4LB_A_BE_WEIGHT]) :
+					be->weight;
+	down = tb[L4LB_A_BE_HEALTH] ?
+	       nla_get_u8(tb[L4LB_A_BE_HEALTH]) == L4LB_HEALTH_DOWN : be->down;
+	ret = l4lb_backend_set(ln, be, weight, down);
+	if (ret)
+		goto out;
+	if (tb[L4LB_A_BE_CHECK]) {
+		nla_strscpy(be->check, tb[L4LB_A_BE_CHECK], sizeof(be->check));
+		ln->genid++;
+	}
+	notify(info, L4LB_CMD_BACKEND_SET, fill_backend, be);
+out:
 	mutex_unlock(&ln->lock);
 	return ret;
 }
@@ -840,7 +881,7 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.cmd = L4LB_CMD_BACKEND_SET,
 		.doit = backend_set_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
-		.policy = be_weight_policy,
+		.policy = be_set_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 	{

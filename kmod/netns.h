@@ -32,6 +32,8 @@
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
+ * @down_flows: &enum l4lb_down_flows, what happens to the flows of a
+ *	backend that is down
  * @sweep: the expiry work (expiry.c)
  * @sweep_pos: the bucket of @conn_orig the sweep resumes at; owned by
  *	@sweep
@@ -50,6 +52,7 @@ struct l4lb_net {
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];
+	u32 down_flows;
 	struct delayed_work sweep;
 	unsigned int sweep_pos;
 	struct net *net;

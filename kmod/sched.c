@@ -149,7 +149,7 @@ struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc)
 	if (!pool->be)
 		goto err;
 	list_for_each_entry(be, &svc->backends, list) {
-		if (!be->weight)
+		if (!l4lb_backend_usable(be))
 			continue;
 		refcount_inc(&be->ref);
 		pool->be[pool->n++] = be;

@@ -84,6 +84,48 @@ static void sched_rr_skips_drained(struct kunit *test)
 	drop_svc(svc);
 }
 
+/* As the control plane does after a change: a new pool, the old freed. */
+static void rebuild(struct kunit *test, struct l4lb_service *svc)
+{
+	struct l4lb_pool *pool = l4lb_pool_build(svc);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	l4lb_pool_free(pool_of(svc));
+	RCU_INIT_POINTER(svc->pool, pool);
+}
+
+/*
+ * Down (failed health checks) takes a backend out whatever its weight,
+ * and the weight is kept: back up, it gets its share again.
+ */
+static void sched_skips_down(struct kunit *test)
+{
+	static const u16 w[] = { 1, 2, 1 };
+	struct l4lb_service *svc = make_svc(test, L4LB_SCHED_WRR, 3, w);
+	struct l4lb_backend *be;
+	int i, seen[3] = { 0 };
+
+	be = list_next_entry(list_first_entry(&svc->backends,
+					      struct l4lb_backend, list), list);
+	be->down = true;
+	rebuild(test, svc);
+	for (i = 0; i < 8; i++)
+		seen[pick(svc, 0)]++;
+	KUNIT_EXPECT_EQ(test, seen[0], 4);
+	KUNIT_EXPECT_EQ(test, seen[1], 0);
+	KUNIT_EXPECT_EQ(test, seen[2], 4);
+
+	be->down = false;
+	rebuild(test, svc);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 8; i++)
+		seen[pick(svc, 0)]++;
+	KUNIT_EXPECT_EQ(test, seen[0], 2);
+	KUNIT_EXPECT_EQ(test, seen[1], 4);
+	KUNIT_EXPECT_EQ(test, seen[2], 2);
+	drop_svc(svc);
+}
+
 static void sched_empty_pool(struct kunit *test)
 {
 	static const u16 w[] = { 0, 0 };
@@ -206,6 +248,7 @@ static void sched_mh_minimal_disruption(struct kunit *test)
 static struct kunit_case l4lb_sched_cases[] = {
 	KUNIT_CASE(sched_rr_exact),
 	KUNIT_CASE(sched_rr_skips_drained),
+	KUNIT_CASE(sched_skips_down),
 	KUNIT_CASE(sched_empty_pool),
 	KUNIT_CASE(sched_wrr_proportions),
 	KUNIT_CASE(sched_lc_least_loaded),

@@ -183,10 +183,13 @@ def policy_says(text):
     m = re.search(r"NLA_POLICY_EXACT_LEN\(sizeof\(__be32\)\)", text)
     if m:
         return "binary", {"exact-len": 4}
+    m = re.search(r"\.type = NLA_NUL_STRING, \.len = (\w+) - 1", text)
+    if m:
+        return "string", {"max-len": value_of(defines.get(m.group(1))) - 1}
     return (t.group(1).lower() if t else "?"), checks
 
 
-SPEC_CHECKS = ("min", "max", "exact-len")
+SPEC_CHECKS = ("min", "max", "exact-len", "max-len")
 op_policy = dict(re.findall(r"\.cmd = L4LB_CMD_(\w+),(?:(?!\}).)*?\.policy = "
                             r"(\w+),", netlink, re.S))
 for op in ops["list"]:

@@ -186,6 +186,10 @@ def request(g, args):
     return "ok %d" % len(reply) if dump else "ok"
 
 
+# Attributes whose values run on by themselves (clocks), not compared.
+RUNNING = {ATTRS["BE_HEALTH_SINCE"], ATTRS["FLOW_EXPIRES"]}
+
+
 def snapshot(g):
     """Everything a request could change, as the kernel writes it."""
     out = []
@@ -194,7 +198,9 @@ def snapshot(g):
         reply = g.request(g.family, CMDS[cmd], b"", flags)
         if isinstance(reply, str):
             sys.exit("genl.py: %s: %s" % (cmd, reply))
-        out.append(b"".join(reply))
+        for m in reply:
+            out.append(m[:4] + b"".join(
+                attr(t, p) for t, p, _ in attrs(m[4:]) if t not in RUNNING))
     return out
 
 

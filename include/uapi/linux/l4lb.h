@@ -31,7 +31,9 @@
  * @L4LB_CMD_BACKEND_NEW: add a backend (%L4LB_A_BE_ADDR4, %L4LB_A_BE_PORT,
  *	optional %L4LB_A_BE_WEIGHT, default 1) to the service named by
  *	proto, address and port
- * @L4LB_CMD_BACKEND_SET: change a backend's weight (0 drains it)
+ * @L4LB_CMD_BACKEND_SET: change a backend's weight (0 drains it), its
+ *	health (%L4LB_A_BE_HEALTH, a health checker's verdict) or the text of
+ *	its last check (%L4LB_A_BE_CHECK); at least one of them
  * @L4LB_CMD_BACKEND_DEL: take a backend out of its service; its flows stay
  * @L4LB_CMD_BACKEND_GET: dump the backends of the named service
  * @L4LB_CMD_FLOW_GET: dump the flows and sessions, of the named service if
@@ -91,6 +93,40 @@ enum l4lb_sched {
 #define L4LB_WEIGHT_MAX		1000
 #define L4LB_TCP_TIMEOUT_MAX	86400
 #define L4LB_MAX_FLOWS_MAX	(64U * 1024 * 1024)
+#define L4LB_CHECK_LEN_MAX	64	/* %L4LB_A_BE_CHECK, with its NUL */
+
+/**
+ * enum l4lb_health - a backend's health, as its checker last found it
+ * @L4LB_HEALTH_UP: takes new flows (if its weight is above 0); the default
+ * @L4LB_HEALTH_DOWN: failed its checks: no new flows; what happens to its
+ *	flows is the namespace's %L4LB_A_DOWN_FLOWS
+ */
+enum l4lb_health {
+	L4LB_HEALTH_UP,
+	L4LB_HEALTH_DOWN,
+
+	__L4LB_HEALTH_MAX
+};
+
+#define L4LB_HEALTH_MAX (__L4LB_HEALTH_MAX - 1)
+
+/**
+ * enum l4lb_down_flows - the flows of a backend that is down
+ * @L4LB_DOWN_FLOWS_KEEP: go on as if it were up, until they end or expire
+ *	(the default, as IPVS's expire_nodest_conn=0: a false alarm of a
+ *	health check breaks no connection)
+ * @L4LB_DOWN_FLOWS_DROP: are removed at their next packet (or by the
+ *	sweep): a UDP session's datagram and a TCP SYN are scheduled afresh,
+ *	other TCP packets are dropped (%L4LB_DROP_BACKEND_DOWN)
+ */
+enum l4lb_down_flows {
+	L4LB_DOWN_FLOWS_KEEP,
+	L4LB_DOWN_FLOWS_DROP,
+
+	__L4LB_DOWN_FLOWS_MAX
+};
+
+#define L4LB_DOWN_FLOWS_MAX (__L4LB_DOWN_FLOWS_MAX - 1)
 
 /**
  * enum l4lb_drop_reason - why a packet of a service was dropped
@@ -99,12 +135,15 @@ enum l4lb_sched {
  * @L4LB_DROP_NO_BACKEND: the pool has no backend with a weight above 0
  * @L4LB_DROP_TABLE_FULL: a new flow beyond the namespace's limit
  * @L4LB_DROP_NO_MEMORY: no memory for a new flow or to rewrite headers
+ * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
+ *	with %L4LB_DOWN_FLOWS_DROP
  */
 enum l4lb_drop_reason {
 	L4LB_DROP_NO_FLOW,
 	L4LB_DROP_NO_BACKEND,
 	L4LB_DROP_TABLE_FULL,
 	L4LB_DROP_NO_MEMORY,
+	L4LB_DROP_BACKEND_DOWN,
 
 	__L4LB_DROP_MAX
 };
@@ -131,6 +170,7 @@ enum l4lb_stats_attr {
 	L4LB_STATS_A_DROP_NO_BACKEND,
 	L4LB_STATS_A_DROP_TABLE_FULL,
 	L4LB_STATS_A_DROP_NO_MEMORY,
+	L4LB_STATS_A_DROP_BACKEND_DOWN,
 
 	__L4LB_STATS_A_MAX
 };
@@ -180,6 +220,12 @@ enum l4lb_flow_state {
  * @L4LB_A_TIMEOUT_ESTABLISHED: u32, idle established TCP flow (900)
  * @L4LB_A_TIMEOUT_CLOSING: u32, TCP flow after FIN or RST (10)
  * @L4LB_A_FLOWS: u32, flows in the namespace's table now (replies)
+ * @L4LB_A_BE_HEALTH: u8, &enum l4lb_health
+ * @L4LB_A_BE_HEALTH_SINCE: u32, seconds since the health last changed, or
+ *	since the backend was added (replies)
+ * @L4LB_A_BE_CHECK: string, the health checker's word on its last check,
+ *	shorter than %L4LB_CHECK_LEN_MAX
+ * @L4LB_A_DOWN_FLOWS: u32, &enum l4lb_down_flows (default keep)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -206,6 +252,10 @@ enum l4lb_attr {
 	L4LB_A_TIMEOUT_ESTABLISHED,
 	L4LB_A_TIMEOUT_CLOSING,
 	L4LB_A_FLOWS,
+	L4LB_A_BE_HEALTH,
+	L4LB_A_BE_HEALTH_SINCE,
+	L4LB_A_BE_CHECK,
+	L4LB_A_DOWN_FLOWS,
 
 	__L4LB_A_MAX
 };
