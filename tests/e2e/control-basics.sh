@@ -18,7 +18,7 @@ check_eq "version prints tool and module" "$(l4lbadm version)" \
 	"l4lbadm $ver
 l4lb module $ver"
 header="Proto Service               Sched Flows   Conns
-  -> Backend               Weight Flows   Conns   InPkts   OutPkts"
+  -> Backend               Weight Flows   Conns   InPkts   OutPkts   State"
 check_eq "empty list is a header" "$(l4lbadm list)" "$header"
 check_eq "empty list as JSON" "$(l4lbadm -j list)" "[]"
 
@@ -28,12 +28,12 @@ check "backend add" l4lbadm backend add tcp 10.0.0.1:5432 10.0.0.5:5432 weight 2
 check_eq "list shows both, with the pool" "$(l4lbadm list)" \
 	"$header
 tcp   10.0.0.1:5432         lc    0       0
-  -> 10.0.0.5:5432         2      0       0       0        0
+  -> 10.0.0.5:5432         2      0       0       0        0         up
 udp   10.0.0.1:7777         sh    0       0 timeout 60"
 check_eq "JSON parses" "$(l4lbadm -j list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2
 check_eq "show one" "$(l4lbadm service show tcp 10.0.0.1:5432 | tail -2)" \
 	"tcp   10.0.0.1:5432         lc    0       0
-  -> 10.0.0.5:5432         2      0       0       0        0"
+  -> 10.0.0.5:5432         2      0       0       0        0         up"
 check "drain (weight 0)" l4lbadm backend set tcp 10.0.0.1:5432 10.0.0.5:5432 weight 0
 check_eq "weight shows 0" "$(l4lbadm -j list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backends"][0]["weight"])')" 0
 

@@ -12,12 +12,15 @@ check_eq "default settings" "$(l4lbadm settings)" "flows 0
 max-flows 1048576
 timeout-syn 30
 timeout-established 900
-timeout-closing 10"
+timeout-closing 10
+down-flows keep"
 check "set" l4lbadm set max-flows 5000 timeout-established 600
 check_eq "settings as JSON" "$(l4lbadm -j settings)" \
-	'{"flows":0,"max-flows":5000,"timeout-syn":30,"timeout-established":600,"timeout-closing":10}'
+	'{"flows":0,"max-flows":5000,"timeout-syn":30,"timeout-established":600,"timeout-closing":10,"down-flows":"keep"}'
 check_err "a setting out of range" \
 	"l4lbadm: timeout-syn '0' is not a number from 1 to 86400" l4lbadm set timeout-syn 0
+check_err "down-flows takes a word" \
+	"l4lbadm: down-flows 'maybe' is not keep or drop" l4lbadm set down-flows maybe
 check_err "an unknown setting" "l4lbadm: set: unknown setting 'speed'" l4lbadm set speed 3
 
 l4lbadm service add tcp 10.0.0.1:5432 sched wlc
@@ -29,7 +32,7 @@ l4lbadm service add udp 10.0.0.1:53 sched rr stateless
 l4lbadm backend add udp 10.0.0.1:53 10.0.2.13:53
 l4lbadm save > /tmp/saved
 check_eq "save prints the configuration as commands" "$(cat /tmp/saved)" \
-"set max-flows 5000 timeout-syn 30 timeout-established 600 timeout-closing 10
+"set max-flows 5000 timeout-syn 30 timeout-established 600 timeout-closing 10 down-flows keep
 service add tcp 10.0.0.1:5432 sched wlc
 backend add tcp 10.0.0.1:5432 10.0.2.11:5432 weight 3
 backend add tcp 10.0.0.1:5432 10.0.2.12:5432 weight 0

@@ -15,6 +15,8 @@ l4lbadm monitor > /tmp/events &
 T_PIDS+=($!)
 l4lbadm -j monitor > /tmp/events.json &
 T_PIDS+=($!)
+l4lbadm -t monitor > /tmp/events.ts &
+T_PIDS+=($!)
 ip netns exec other "$L4LBADM" monitor > /tmp/events.other &
 T_PIDS+=($!)
 
@@ -24,7 +26,8 @@ T_PIDS+=($!)
 listening() {
 	l4lbadm set timeout-closing 10
 	ip netns exec other "$L4LBADM" set timeout-closing 10
-	[ -s /tmp/events ] && [ -s /tmp/events.json ] && [ -s /tmp/events.other ]
+	[ -s /tmp/events ] && [ -s /tmp/events.json ] && [ -s /tmp/events.other ] &&
+		[ -s /tmp/events.ts ]
 }
 wait_for "the monitors listen" 10 listening
 events() { grep -v '^set max-flows 1048576 ' "${1:-/tmp/events}"; }
@@ -34,7 +37,7 @@ l4lbadm service add tcp 10.0.0.1:80 sched wlc
 l4lbadm backend add tcp 10.0.0.1:80 10.0.2.11:80 weight 3
 l4lbadm backend add tcp 10.0.0.1:80 10.0.2.12:80
 l4lbadm service add tcp 10.0.0.1:80 2>/dev/null	# refused: no event
-l4lbadm backend set tcp 10.0.0.1:80 10.0.2.12:80 weight 0
+l4lbadm backend set tcp 10.0.0.1:80 10.0.2.12:80 weight 0 health up
 l4lbadm service add udp 10.0.0.1:53 stateless
 l4lbadm backend del tcp 10.0.0.1:80 10.0.2.11:80
 l4lbadm set max-flows 5000 2>/dev/null
@@ -44,10 +47,10 @@ l4lbadm service del udp 10.0.0.1:53
 want="service add tcp 10.0.0.1:80 sched wlc
 backend add tcp 10.0.0.1:80 10.0.2.11:80 weight 3
 backend add tcp 10.0.0.1:80 10.0.2.12:80 weight 1
-backend set tcp 10.0.0.1:80 10.0.2.12:80 weight 0
+backend set tcp 10.0.0.1:80 10.0.2.12:80 weight 0 health up
 service add udp 10.0.0.1:53 sched sh timeout 60 stateless
 backend del tcp 10.0.0.1:80 10.0.2.11:80
-set max-flows 5000 timeout-syn 30 timeout-established 900 timeout-closing 10
+set max-flows 5000 timeout-syn 30 timeout-established 900 timeout-closing 10 down-flows keep
 service del udp 10.0.0.1:53"
 n=$(wc -l <<< "$want")
 got_all() { [ "$(events | wc -l)" -ge "$n" ]; }
@@ -72,6 +75,14 @@ service add 53
 backend del 80 80 3 
 set    5000
 service del 53   "
+
+check_eq "JSON: each event has the time it arrived" \
+	"$(events_json | python3 -c '
+import json, sys, time
+print(all(abs(json.loads(l)["time"] - time.time()) < 120 for l in sys.stdin))')" "True"
+check_eq "-t: each line after its time (UTC, microseconds)" \
+	"$(grep -v ' set max-flows 1048576 ' /tmp/events.ts | sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z //')" \
+	"$want"
 
 check_eq "another namespace heard nothing of this one" \
 	"$(events /tmp/events.other)" ""

@@ -17,7 +17,8 @@
  *                                  the reply's source address:port)
  *
  * Exits non-zero on any error, a short echo or a corrupted byte. Every
- * wait is bounded (5 s).
+ * wait is bounded: 5 s for a client, 60 s for the server's side of an
+ * idle held connection.
  */
 
 #include <arpa/inet.h>
@@ -51,9 +52,9 @@ static struct sockaddr_in addr_of(const char *a, const char *p)
 	return sa;
 }
 
-static void set_timeout(int fd)
+static void set_timeout(int fd, int seconds)
 {
-	struct timeval tv = { .tv_sec = 5 };
+	struct timeval tv = { .tv_sec = seconds };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -64,7 +65,8 @@ static void serve_tcp_conn(int c, const char *name)
 	char buf[65536];
 	ssize_t n, w, off;
 
-	set_timeout(c);
+	/* A client may hold its connection idle: a minute, not 5 s. */
+	set_timeout(c, 60);
 	dprintf(c, "%s\n", name);
 	while ((n = read(c, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n; off += w) {
@@ -100,8 +102,12 @@ static void __attribute__((noreturn)) serve(const char *name, const char *port)
 			die("poll");
 		if (p[0].revents & POLLIN) {
 			c = accept(t, NULL, NULL);
-			if (c >= 0 && fork() == 0)
+			/* A connection outlives its server (kill): only it. */
+			if (c >= 0 && fork() == 0) {
+				close(t);
+				close(u);
 				serve_tcp_conn(c, name);
+			}
 			if (c >= 0)
 				close(c);
 		}
@@ -158,7 +164,7 @@ static int tcp_client(const char *a, const char *p, long bytes,
 	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	set_timeout(fd);
+	set_timeout(fd, 5);
 	if (connect(fd, (void *)&sa, sizeof(sa)))
 		die("connect");
 	for (i = 0; i < (long)sizeof(name) - 1; i++) {
@@ -196,7 +202,7 @@ static int udp_client(const char *a, const char *p, int count)
 	int fd, i;
 
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	set_timeout(fd);
+	set_timeout(fd, 5);
 	for (i = 0; i < count; i++) {
 		n = snprintf(buf, sizeof(buf), "datagram %d", i);
 		if (sendto(fd, buf, n, 0, (void *)&sa, sizeof(sa)) != n)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Verbs on backends: add, set (weight; 0 drains), del; and reading them. */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/l4lb.h>
 
@@ -33,6 +36,13 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 		info->weight = mnl_attr_get_u16(tb[L4LB_A_BE_WEIGHT]);
 	if (tb[L4LB_A_BE_ACTIVE])
 		info->active = mnl_attr_get_u32(tb[L4LB_A_BE_ACTIVE]);
+	if (tb[L4LB_A_BE_HEALTH])
+		info->health = mnl_attr_get_u8(tb[L4LB_A_BE_HEALTH]);
+	if (tb[L4LB_A_BE_HEALTH_SINCE])
+		info->health_since = mnl_attr_get_u32(tb[L4LB_A_BE_HEALTH_SINCE]);
+	if (tb[L4LB_A_BE_CHECK])
+		snprintf(info->check, sizeof(info->check), "%s",
+			 mnl_attr_get_str(tb[L4LB_A_BE_CHECK]));
 	parse_stats(tb[L4LB_A_BE_STATS], &info->stats);
 	return true;
 }
@@ -44,12 +54,7 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (!parse_be_msg(nlh, &info))
 		return MNL_CB_OK;
-	if (list->n == list->cap) {
-		list->cap = list->cap ? 2 * list->cap : 16;
-		list->v = realloc(list->v, list->cap * sizeof(*list->v));
-		if (!list->v)
-			fail("out of memory");
-	}
+	list->v = grow(list->v, &list->cap, list->n, sizeof(*list->v));
 	list->v[list->n++] = info;
 	return MNL_CB_OK;
 }
@@ -98,51 +103,178 @@ static uint16_t parse_weight(const char *s)
 	return v;
 }
 
-/* PROTO VIP:PORT BACKEND:PORT [weight N]; @verb names the command. */
-static int backend_change(struct nl *nl, int argc, char **argv, uint8_t cmd,
-			  const char *verb, bool takes_weight)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct in_addr addr;
-	struct svc_id svc;
-	uint16_t port;
-	int i;
+/* What a verb's options may be, after PROTO VIP:PORT BACKEND:PORT. */
+#define OPT_WEIGHT	1
+#define OPT_HEALTH	2
 
-	parse_svc_id(argc, argv, &svc);
+static uint8_t parse_health(const char *s)
+{
+	if (!strcmp(s, "up"))
+		return L4LB_HEALTH_UP;
+	if (!strcmp(s, "down"))
+		return L4LB_HEALTH_DOWN;
+	fail("health '%s' is not up or down", s);
+}
+
+/* The request naming the backend of argv[0..2]; dies on bad words. */
+static struct nlmsghdr *backend_msg(struct nl *nl, void *buf, int argc,
+				    char **argv, uint8_t cmd, const char *verb,
+				    struct be_info *be)
+{
+	struct nlmsghdr *nlh;
+
+	memset(be, 0, sizeof(*be));
+	parse_svc_id(argc, argv, &be->svc);
 	if (argc < 3)
 		fail("%s: name the backend as ADDRESS:PORT after the service",
 		     verb);
-	if (!parse_addr_port(argv[2], &addr, &port))
+	if (!parse_addr_port(argv[2], &be->addr, &be->port))
 		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432", argv[2]);
 	nlh = nl_msg(nl, buf, cmd, 0);
-	put_svc_id(nlh, &svc);
-	mnl_attr_put(nlh, L4LB_A_BE_ADDR4, sizeof(addr), &addr);
-	mnl_attr_put_u16(nlh, L4LB_A_BE_PORT, port);
+	put_be_id(nlh, be);
+	return nlh;
+}
+
+void put_be_id(struct nlmsghdr *nlh, const struct be_info *be)
+{
+	put_svc_id(nlh, &be->svc);
+	mnl_attr_put(nlh, L4LB_A_BE_ADDR4, sizeof(be->addr), &be->addr);
+	mnl_attr_put_u16(nlh, L4LB_A_BE_PORT, be->port);
+}
+
+/* PROTO VIP:PORT BACKEND:PORT [OPTIONS]; @verb names the command. */
+static int backend_change(struct nl *nl, int argc, char **argv, uint8_t cmd,
+			  const char *verb, unsigned int opts)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct be_info be;
+	int i;
+
+	nlh = backend_msg(nl, buf, argc, argv, cmd, verb, &be);
 	for (i = 3; i < argc; i += 2) {
-		if (!takes_weight || strcmp(argv[i], "weight"))
+		bool weight = (opts & OPT_WEIGHT) && !strcmp(argv[i], "weight");
+		bool health = (opts & OPT_HEALTH) && !strcmp(argv[i], "health");
+		bool check = (opts & OPT_HEALTH) && !strcmp(argv[i], "check");
+
+		if (!weight && !health && !check)
 			fail("%s: unexpected '%s'", verb, argv[i]);
 		if (i + 1 >= argc)
-			fail("'weight' needs a value");
-		mnl_attr_put_u16(nlh, L4LB_A_BE_WEIGHT, parse_weight(argv[i + 1]));
+			fail("'%s' needs a value", argv[i]);
+		if (weight) {
+			mnl_attr_put_u16(nlh, L4LB_A_BE_WEIGHT,
+					 parse_weight(argv[i + 1]));
+		} else if (health) {
+			mnl_attr_put_u8(nlh, L4LB_A_BE_HEALTH,
+					parse_health(argv[i + 1]));
+		} else {
+			if (strlen(argv[i + 1]) >= L4LB_CHECK_LEN_MAX)
+				fail("check: the text is longer than %u characters",
+				     L4LB_CHECK_LEN_MAX - 1);
+			mnl_attr_put_strz(nlh, L4LB_A_BE_CHECK, argv[i + 1]);
+		}
 	}
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)
 		fail_nl(nl, verb);
 	return 0;
 }
 
+/*
+ * A health checker's verdict on @be, with the text of its last check.
+ * Returns -1 with errno (and nl->ext_msg) on failure; never exits.
+ */
+int set_backend_health(struct nl *nl, const struct be_info *be,
+		       uint8_t health, const char *check)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char text[L4LB_CHECK_LEN_MAX];
+	struct nlmsghdr *nlh;
+
+	snprintf(text, sizeof(text), "%s", check);
+	nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_SET, 0);
+	put_be_id(nlh, be);
+	mnl_attr_put_u8(nlh, L4LB_A_BE_HEALTH, health);
+	mnl_attr_put_strz(nlh, L4LB_A_BE_CHECK, text);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+/* The backend's flows now, or -1 once it is gone. */
+static long backend_flows(struct nl *nl, const struct be_info *be)
+{
+	struct be_info *all;
+	size_t i, n;
+	long flows = -1;
+
+	n = get_backends(nl, &be->svc, &all);
+	for (i = 0; i < n; i++)
+		if (all[i].addr.s_addr == be->addr.s_addr &&
+		    all[i].port == be->port)
+			flows = all[i].active;
+	free(all);
+	return flows;
+}
+
+/*
+ * A server leaving its pool gracefully: drained (weight 0, no new flows),
+ * then deleted once its flows ended, or after the timeout (its remaining
+ * flows go on after the delete too; only new ones are refused).
+ */
+static int backend_leave(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned long timeout = 60;
+	struct nlmsghdr *nlh;
+	struct timespec t0, t;
+	struct be_info be;
+	long flows;
+	char *end;
+
+	nlh = backend_msg(nl, buf, argc, argv, L4LB_CMD_BACKEND_SET,
+			  "backend leave", &be);
+	if (argc == 5 && !strcmp(argv[3], "timeout")) {
+		timeout = strtoul(argv[4], &end, 10);
+		if (*end || end == argv[4] || timeout > 86400)
+			fail("timeout '%s' is not 0 to 86400 seconds", argv[4]);
+	} else if (argc != 3) {
+		fail("backend leave: unexpected '%s'", argv[3]);
+	}
+	mnl_attr_put_u16(nlh, L4LB_A_BE_WEIGHT, 0);
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		fail_nl(nl, "backend leave");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		flows = backend_flows(nl, &be);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (flows <= 0 || (unsigned long)(t.tv_sec - t0.tv_sec) >= timeout)
+			break;
+		usleep(200 * 1000);
+	}
+	if (flows > 0)
+		fprintf(stderr, "%s: backend leave: %ld flows still open after %lus; they go on\n",
+			prog, flows, timeout);
+	nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_DEL, 0);
+	put_be_id(nlh, &be);
+	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != ENOENT)
+		fail_nl(nl, "backend leave");
+	return 0;
+}
+
 int cmd_backend(struct nl *nl, int argc, char **argv)
 {
 	if (!argc)
-		fail("backend needs a verb: add, set or del");
+		fail("backend needs a verb: add, set, del or leave");
 	if (!strcmp(argv[0], "add"))
 		return backend_change(nl, argc - 1, argv + 1,
-				      L4LB_CMD_BACKEND_NEW, "backend add", true);
+				      L4LB_CMD_BACKEND_NEW, "backend add",
+				      OPT_WEIGHT);
 	if (!strcmp(argv[0], "set"))
 		return backend_change(nl, argc - 1, argv + 1,
-				      L4LB_CMD_BACKEND_SET, "backend set", true);
+				      L4LB_CMD_BACKEND_SET, "backend set",
+				      OPT_WEIGHT | OPT_HEALTH);
 	if (!strcmp(argv[0], "del"))
 		return backend_change(nl, argc - 1, argv + 1,
-				      L4LB_CMD_BACKEND_DEL, "backend del", false);
-	fail("backend: unknown verb '%s': use add, set or del", argv[0]);
+				      L4LB_CMD_BACKEND_DEL, "backend del", 0);
+	if (!strcmp(argv[0], "leave"))
+		return backend_leave(nl, argc - 1, argv + 1);
+	fail("backend: unknown verb '%s': use add, set, del or leave", argv[0]);
 }

@@ -61,12 +61,7 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[L4LB_A_FLOW_EXPIRES])
 		f.expires_ms = mnl_attr_get_u32(tb[L4LB_A_FLOW_EXPIRES]);
 
-	if (list->n == list->cap) {
-		list->cap = list->cap ? 2 * list->cap : 64;
-		list->v = realloc(list->v, list->cap * sizeof(*list->v));
-		if (!list->v)
-			fail("out of memory");
-	}
+	list->v = grow(list->v, &list->cap, list->n, sizeof(*list->v));
 	list->v[list->n++] = f;
 	return MNL_CB_OK;
 }

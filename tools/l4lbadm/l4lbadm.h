@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
+#include <linux/l4lb.h>
 
 /* What names a service: l4lbadm's words "tcp 10.0.0.1:5432". */
 struct svc_id {
@@ -16,7 +17,7 @@ struct svc_id {
 
 struct stats {
 	uint64_t conns, pkts_in, bytes_in, pkts_out, bytes_out;
-	uint64_t drops[5];
+	uint64_t drops[__L4LB_DROP_MAX];
 };
 
 struct svc_info {
@@ -34,6 +35,9 @@ struct be_info {
 	uint16_t port;
 	uint16_t weight;
 	uint32_t active;
+	uint8_t health;		/* enum l4lb_health */
+	uint32_t health_since;	/* seconds */
+	char check[L4LB_CHECK_LEN_MAX];
 	struct stats stats;
 };
 
@@ -62,14 +66,18 @@ bool parse_addr_port(const char *s, struct in_addr *addr, uint16_t *port);
 bool parse_sched(const char *s, uint8_t *sched);
 const char *proto_name(uint8_t proto);
 const char *sched_name(uint8_t sched);
+const char *fmt_duration(uint32_t seconds);
+bool svc_id_eq(const struct svc_id *a, const struct svc_id *b);
 
 /* main.c */
 extern bool json;
 extern bool dry_run;
+extern bool timestamps;
 int run_command(int argc, char **argv);
 extern const char *prog;
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail_nl(struct nl *nl, const char *what);
+void *grow(void *v, size_t *cap, size_t n, size_t size);
 
 /* service.c */
 int cmd_service(struct nl *nl, int argc, char **argv);
@@ -83,18 +91,21 @@ bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info);
 size_t get_services(struct nl *nl, struct svc_info **out);
 void print_service_add(const struct svc_info *s);
 void print_stats_json(const struct stats *st);
+void print_json_str(const char *s);
+void print_be_state_json(const struct be_info *be);
+const char *be_state(const struct be_info *be);
 
 /* settings.c: values in the order max-flows, timeout-syn,
- * timeout-established, timeout-closing. */
+ * timeout-established, timeout-closing, down-flows. */
 struct settings {
-	uint32_t value[4];
+	uint32_t value[5];
 	uint32_t flows;
 };
 
 void get_settings(struct nl *nl, struct settings *st);
 void parse_settings_msg(const struct nlmsghdr *nlh, struct settings *st);
 void print_set_line(const struct settings *st);
-void print_settings_json(const char *event, const struct settings *st);
+void print_settings_json(const char *members, const struct settings *st);
 void set_settings(struct nl *nl, const struct settings *st);
 int cmd_settings(struct nl *nl, int argc, char **argv);
 int cmd_set(struct nl *nl, int argc, char **argv);
@@ -113,6 +124,9 @@ int cmd_backend(struct nl *nl, int argc, char **argv);
 size_t get_backends(struct nl *nl, const struct svc_id *svc,
 		    struct be_info **out);
 bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info);
+void put_be_id(struct nlmsghdr *nlh, const struct be_info *be);
+int set_backend_health(struct nl *nl, const struct be_info *be,
+		       uint8_t health, const char *check);
 void print_backend_line(const char *verb, const struct be_info *be);
 
 /* stats.c */
@@ -120,5 +134,8 @@ int cmd_stats(struct nl *nl, int argc, char **argv);
 
 /* monitor.c */
 int cmd_monitor(struct nl *nl, int argc, char **argv);
+
+/* healthd.c */
+int cmd_healthd(struct nl *nl, int argc, char **argv);
 
 #endif /* L4LBADM_H */

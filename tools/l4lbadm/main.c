@@ -21,10 +21,11 @@
 
 bool json;
 bool dry_run;
+bool timestamps;
 const char *prog = "l4lbadm";
 
 static const char usage[] =
-"Usage: l4lbadm [-j|--json] COMMAND ...\n"
+"Usage: l4lbadm [-j|--json] [-t|--timestamp] COMMAND ...\n"
 "\n"
 "Services (PROTO is tcp or udp, VIP:PORT like 10.0.0.1:5432):\n"
 "  l4lbadm service add PROTO VIP:PORT [sched SCHED] [timeout SECONDS]\n"
@@ -37,6 +38,11 @@ static const char usage[] =
 "  l4lbadm backend add PROTO VIP:PORT ADDRESS:PORT [weight N]\n"
 "  l4lbadm backend set PROTO VIP:PORT ADDRESS:PORT weight N\n"
 "  l4lbadm backend del PROTO VIP:PORT ADDRESS:PORT\n"
+"  l4lbadm backend leave PROTO VIP:PORT ADDRESS:PORT [timeout S]\n"
+"                                  drain, wait for its flows to end (60 s at\n"
+"                                  most), delete: a server leaving gracefully\n"
+"  l4lbadm backend set PROTO VIP:PORT ADDRESS:PORT health up|down\n"
+"                                  [check TEXT]  a health checker's verdict\n"
 "\n"
 "Flows (the connection and session tables; a filter names a service, and\n"
 "maybe one of its backends):\n"
@@ -50,10 +56,14 @@ static const char usage[] =
 "Changes as they happen, printed as the commands that make them:\n"
 "  l4lbadm monitor\n"
 "\n"
-"Settings of the namespace (seconds; flows in the table at most):\n"
+"Settings of the namespace (seconds; flows in the table at most; what\n"
+"happens to the flows of a backend that is down):\n"
 "  l4lbadm settings\n"
 "  l4lbadm set [max-flows N] [timeout-syn S] [timeout-established S]\n"
-"              [timeout-closing S]\n"
+"              [timeout-closing S] [down-flows keep|drop]\n"
+"\n"
+"Health checks (a daemon; see l4lbadm(8) for FILE's lines):\n"
+"  l4lbadm healthd FILE            check backends, mark them down and up\n"
 "\n"
 "Configuration as commands (one per line, without \"l4lbadm\"):\n"
 "  l4lbadm save                    print settings, services and backends\n"
@@ -72,8 +82,21 @@ static const char usage[] =
 "       sh (source address hash, default for udp), mh (Maglev hashing)\n"
 "\n"
 "-j, --json  print what a command reads as JSON\n"
+"-t, --timestamp  monitor: each line after the time it arrived (UTC)\n"
 "Every command needs CAP_NET_ADMIN and acts on the current network\n"
 "namespace. See l4lbadm(8).\n";
+
+/* @v with room for one more of @n elements of @size (@cap: its room). */
+void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? 2 * *cap : 16;
+	v = realloc(v, *cap * size);
+	if (!v)
+		fail("out of memory");
+	return v;
+}
 
 void fail(const char *fmt, ...)
 {
@@ -143,22 +166,25 @@ static int cmd_version(struct nl *nl, int argc, char **argv)
 	return 0;
 }
 
+/* @own_family: the command opens the family itself, when it needs to. */
 static const struct {
 	const char *name;
 	int (*fn)(struct nl *nl, int argc, char **argv);
+	bool own_family;
 } commands[] = {
-	{ "version", cmd_version },
-	{ "service", cmd_service },
-	{ "backend", cmd_backend },
-	{ "list", cmd_list },
-	{ "flows", cmd_flows },
-	{ "settings", cmd_settings },
-	{ "set", cmd_set },
-	{ "save", cmd_save },
-	{ "restore", cmd_restore },
-	{ "flush", cmd_flush },
-	{ "stats", cmd_stats },
-	{ "monitor", cmd_monitor },
+	{ "version", cmd_version, false },
+	{ "service", cmd_service, false },
+	{ "backend", cmd_backend, false },
+	{ "list", cmd_list, false },
+	{ "flows", cmd_flows, false },
+	{ "settings", cmd_settings, false },
+	{ "set", cmd_set, false },
+	{ "save", cmd_save, false },
+	{ "restore", cmd_restore, false },
+	{ "flush", cmd_flush, false },
+	{ "stats", cmd_stats, false },
+	{ "monitor", cmd_monitor, false },
+	{ "healthd", cmd_healthd, true },
 };
 
 /* Runs one command line (no options): the verb and its arguments. */
@@ -170,7 +196,7 @@ int run_command(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name))
 			continue;
-		if (!dry_run)
+		if (!dry_run && !commands[i].own_family)
 			open_family(&nl);
 		return commands[i].fn(&nl, argc - 1, argv + 1);
 	}
@@ -184,6 +210,9 @@ int main(int argc, char **argv)
 	while (argc && argv[0][0] == '-') {
 		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[0], "-t") ||
+			   !strcmp(argv[0], "--timestamp")) {
+			timestamps = true;
 		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
 			fputs(usage, stdout);
 			return 0;

@@ -1,26 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * monitor: every change of services, backends and settings as it happens,
- * printed as the command line that makes it (so a log of them replays with
- * restore), or as one JSON object a line.
+ * printed as the command line that makes it (with -t, after the time it
+ * arrived), or as one JSON object a line, its first members the time (in
+ * seconds since the epoch) and the event.
  */
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <linux/genetlink.h>
 #include <linux/l4lb.h>
 
 #include "l4lbadm.h"
+
+/* "time":...,"event":"...", : how each JSON event begins. */
+static char head[96];
+
+static void stamp(const char *event)
+{
+	struct timespec ts;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(head, sizeof(head), "\"time\":%lld.%06ld,\"event\":\"%s\",",
+		 (long long)ts.tv_sec, ts.tv_nsec / 1000, event);
+	if (json || !timestamps)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
+	printf("%s.%06ldZ ", when, ts.tv_nsec / 1000);
+}
 
 static void print_svc_json(const char *event, const struct svc_info *s)
 {
 	char addr[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
-	printf("{\"event\":\"%s\",\"proto\":\"%s\",\"address\":\"%s\","
-	       "\"port\":%u", event, proto_name(s->id.proto), addr,
-	       s->id.port);
+	printf("{%s\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u", head,
+	       proto_name(s->id.proto), addr, s->id.port);
 	if (!strcmp(event, "service add")) {
 		printf(",\"sched\":\"%s\",\"stateless\":%s",
 		       sched_name(s->sched),
@@ -31,17 +49,19 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 	puts("}");
 }
 
-static void print_be_json(const char *event, const struct be_info *be)
+static void print_be_json(const struct be_info *be)
 {
 	char vip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &be->svc.addr, vip, sizeof(vip));
 	inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
-	printf("{\"event\":\"%s\",\"proto\":\"%s\",\"address\":\"%s\","
+	printf("{%s\"proto\":\"%s\",\"address\":\"%s\","
 	       "\"port\":%u,\"backend\":{\"address\":\"%s\",\"port\":%u,"
-	       "\"weight\":%u,\"flows\":%u,", event,
+	       "\"weight\":%u,\"flows\":%u,", head,
 	       proto_name(be->svc.proto), vip, be->svc.port, addr, be->port,
 	       be->weight, be->active);
+	print_be_state_json(be);
+	putchar(',');
 	print_stats_json(&be->stats);
 	puts("}}");
 }
@@ -54,6 +74,7 @@ static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 
 	if (!parse_svc_msg(nlh, &s))
 		return;
+	stamp(event);
 	if (json)
 		print_svc_json(event, &s);
 	else if (cmd == L4LB_CMD_SERVICE_NEW)
@@ -73,10 +94,22 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 	if (!parse_be_msg(nlh, &be))
 		return;
 	snprintf(event, sizeof(event), "backend %s", verb);
-	if (json)
-		print_be_json(event, &be);
-	else
+	stamp(event);
+	if (json) {
+		print_be_json(&be);
+	} else if (cmd == L4LB_CMD_BACKEND_SET) {
+		/* Weight and health: the operator's, or a checker's. */
+		printf("backend set %s %s %s weight %u health %s",
+		       proto_name(be.svc.proto),
+		       fmt_addr_port(be.svc.addr, be.svc.port),
+		       fmt_addr_port(be.addr, be.port), be.weight,
+		       be.health == L4LB_HEALTH_DOWN ? "down" : "up");
+		if (be.check[0])
+			printf(" check \"%s\"", be.check);
+		putchar('\n');
+	} else {
 		print_backend_line(verb, &be);
+	}
 }
 
 static void print_settings_event(const struct nlmsghdr *nlh)
@@ -84,8 +117,9 @@ static void print_settings_event(const struct nlmsghdr *nlh)
 	struct settings st = { 0 };
 
 	parse_settings_msg(nlh, &st);
+	stamp("set");
 	if (json)
-		print_settings_json("set", &st);
+		print_settings_json(head, &st);
 	else
 		print_set_line(&st);
 }

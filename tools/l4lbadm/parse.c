@@ -2,6 +2,7 @@
 /* Words to values and back: no I/O, no state. */
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/l4lb.h>
@@ -74,4 +75,26 @@ const char *sched_name(uint8_t sched)
 	if (sched < sizeof(sched_names) / sizeof(sched_names[0]))
 		return sched_names[sched];
 	return "?";
+}
+
+bool svc_id_eq(const struct svc_id *a, const struct svc_id *b)
+{
+	return a->proto == b->proto && a->addr.s_addr == b->addr.s_addr &&
+	       a->port == b->port;
+}
+
+/* 45s, 12m, 5h, 3d: a duration in its largest whole unit (a static buffer). */
+const char *fmt_duration(uint32_t seconds)
+{
+	static char buf[16];
+
+	if (seconds < 120)
+		snprintf(buf, sizeof(buf), "%us", seconds);
+	else if (seconds < 2 * 3600)
+		snprintf(buf, sizeof(buf), "%um", seconds / 60);
+	else if (seconds < 2 * 86400)
+		snprintf(buf, sizeof(buf), "%uh", seconds / 3600);
+	else
+		snprintf(buf, sizeof(buf), "%ud", seconds / 86400);
+	return buf;
 }

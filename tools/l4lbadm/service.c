@@ -40,6 +40,10 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_TIMEOUT_ESTABLISHED] = MNL_TYPE_U32,
 	[L4LB_A_TIMEOUT_CLOSING] = MNL_TYPE_U32,
 	[L4LB_A_FLOWS] = MNL_TYPE_U32,
+	[L4LB_A_BE_HEALTH] = MNL_TYPE_U8,
+	[L4LB_A_BE_HEALTH_SINCE] = MNL_TYPE_U32,
+	[L4LB_A_BE_CHECK] = MNL_TYPE_NUL_STRING,
+	[L4LB_A_DOWN_FLOWS] = MNL_TYPE_U32,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -85,7 +89,7 @@ void parse_stats(const struct nlattr *nest, struct stats *st)
 		case L4LB_STATS_A_BYTES_OUT: st->bytes_out = v; break;
 		default:
 			if (type >= L4LB_STATS_A_DROP_NO_FLOW &&
-			    type < L4LB_STATS_A_DROP_NO_FLOW + 5)
+			    type < L4LB_STATS_A_DROP_NO_FLOW + __L4LB_DROP_MAX)
 				st->drops[type - L4LB_STATS_A_DROP_NO_FLOW] = v;
 		}
 	}
@@ -152,12 +156,7 @@ static int svc_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (!parse_svc_msg(nlh, &info))
 		return MNL_CB_OK;
-	if (list->n == list->cap) {
-		list->cap = list->cap ? 2 * list->cap : 16;
-		list->v = realloc(list->v, list->cap * sizeof(*list->v));
-		if (!list->v)
-			fail("out of memory");
-	}
+	list->v = grow(list->v, &list->cap, list->n, sizeof(*list->v));
 	list->v[list->n++] = info;
 	return MNL_CB_OK;
 }
@@ -185,16 +184,50 @@ void print_stats_json(const struct stats *st)
 	printf("\"stats\":{\"conns\":%llu,\"pkts_in\":%llu,\"bytes_in\":%llu,"
 	       "\"pkts_out\":%llu,\"bytes_out\":%llu,\"drops\":{"
 	       "\"no_flow\":%llu,\"no_backend\":%llu,\"table_full\":%llu,"
-	       "\"no_memory\":%llu}}",
+	       "\"no_memory\":%llu,\"backend_down\":%llu}}",
 	       (unsigned long long)st->conns,
 	       (unsigned long long)st->pkts_in,
 	       (unsigned long long)st->bytes_in,
 	       (unsigned long long)st->pkts_out,
 	       (unsigned long long)st->bytes_out,
-	       (unsigned long long)st->drops[0],
-	       (unsigned long long)st->drops[1],
-	       (unsigned long long)st->drops[2],
-	       (unsigned long long)st->drops[3]);
+	       (unsigned long long)st->drops[L4LB_DROP_NO_FLOW],
+	       (unsigned long long)st->drops[L4LB_DROP_NO_BACKEND],
+	       (unsigned long long)st->drops[L4LB_DROP_TABLE_FULL],
+	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY],
+	       (unsigned long long)st->drops[L4LB_DROP_BACKEND_DOWN]);
+}
+
+/* @s as a JSON string: quotes, backslashes and control characters escaped. */
+void print_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* up, drain (weight 0) or down: what the pool makes of the backend. */
+const char *be_state(const struct be_info *be)
+{
+	if (be->health == L4LB_HEALTH_DOWN)
+		return "down";
+	return be->weight ? "up" : "drain";
+}
+
+/* "state":"up","health":"up","health_since":12,"check":"..." */
+void print_be_state_json(const struct be_info *be)
+{
+	printf("\"state\":\"%s\",\"health\":\"%s\",\"health_since\":%u,"
+	       "\"check\":", be_state(be),
+	       be->health == L4LB_HEALTH_DOWN ? "down" : "up",
+	       be->health_since);
+	print_json_str(be->check);
 }
 
 static void print_service_json(const struct svc_info *s,
@@ -219,6 +252,8 @@ static void print_service_json(const struct svc_info *s,
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
 		       "\"flows\":%u,", i ? "," : "", addr, be[i].port,
 		       be[i].weight, be[i].active);
+		print_be_state_json(&be[i]);
+		putchar(',');
 		print_stats_json(&be[i].stats);
 		putchar('}');
 	}
@@ -238,12 +273,20 @@ static void print_service_text(const struct svc_info *s,
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
 	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
-	for (i = 0; i < nbe; i++)
-		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %llu\n",
+	for (i = 0; i < nbe; i++) {
+		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %-9llu %s",
 		       fmt_addr_port(be[i].addr, be[i].port), be[i].weight,
 		       be[i].active, (unsigned long long)be[i].stats.conns,
 		       (unsigned long long)be[i].stats.pkts_in,
-		       (unsigned long long)be[i].stats.pkts_out);
+		       (unsigned long long)be[i].stats.pkts_out,
+		       be_state(&be[i]));
+		/* A health checker's verdict: since when, and why. */
+		if (be[i].check[0] || be[i].health == L4LB_HEALTH_DOWN)
+			printf(" for %s", fmt_duration(be[i].health_since));
+		if (be[i].check[0])
+			printf(" (%s)", be[i].check);
+		putchar('\n');
+	}
 }
 
 /* With @with_backends, each service's pool too (one more dump each). */
@@ -257,10 +300,10 @@ static void print_services(struct nl *nl, const struct svc_list *list,
 		putchar('[');
 	else
 		printf("%-5s %-21s %-5s %-7s %s\n"
-		       "  -> %-21s %-6s %-7s %-7s %-8s %s\n",
+		       "  -> %-21s %-6s %-7s %-7s %-8s %-9s %s\n",
 		       "Proto", "Service", "Sched", "Flows", "Conns",
 		       "Backend", "Weight", "Flows", "Conns", "InPkts",
-		       "OutPkts");
+		       "OutPkts", "State");
 	for (i = 0; i < list->n; i++) {
 		if (with_backends)
 			nbe = get_backends(nl, &list->v[i].id, &be);

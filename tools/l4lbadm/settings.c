@@ -9,17 +9,39 @@
 
 #include "l4lbadm.h"
 
+static const char *const down_flows_words[] = {
+	[L4LB_DOWN_FLOWS_KEEP] = "keep",
+	[L4LB_DOWN_FLOWS_DROP] = "drop",
+	NULL
+};
+
+/* A setting is a number from 1 to max, or one of words (its index). */
 static const struct {
 	const char *word;
 	int attr;
 	uint32_t max;
+	const char *const *words;
 } knobs[] = {
-	{ "max-flows", L4LB_A_MAX_FLOWS, L4LB_MAX_FLOWS_MAX },
-	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, L4LB_TCP_TIMEOUT_MAX },
+	{ "max-flows", L4LB_A_MAX_FLOWS, L4LB_MAX_FLOWS_MAX, NULL },
+	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, L4LB_TCP_TIMEOUT_MAX, NULL },
 	{ "timeout-established", L4LB_A_TIMEOUT_ESTABLISHED,
-	  L4LB_TCP_TIMEOUT_MAX },
-	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, L4LB_TCP_TIMEOUT_MAX },
+	  L4LB_TCP_TIMEOUT_MAX, NULL },
+	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, L4LB_TCP_TIMEOUT_MAX,
+	  NULL },
+	{ "down-flows", L4LB_A_DOWN_FLOWS, L4LB_DOWN_FLOWS_MAX,
+	  down_flows_words },
 };
+
+/* A setting's value as l4lbadm writes it: a number, or its word. */
+static void print_value(unsigned int k, uint32_t v, bool quoted)
+{
+	if (!knobs[k].words)
+		printf("%u", v);
+	else if (quoted)
+		printf("\"%s\"", v <= knobs[k].max ? knobs[k].words[v] : "?");
+	else
+		printf("%s", v <= knobs[k].max ? knobs[k].words[v] : "?");
+}
 
 #define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
@@ -59,8 +81,10 @@ void print_set_line(const struct settings *st)
 	unsigned int i;
 
 	printf("set");
-	for (i = 0; i < N_KNOBS; i++)
-		printf(" %s %u", knobs[i].word, st->value[i]);
+	for (i = 0; i < N_KNOBS; i++) {
+		printf(" %s ", knobs[i].word);
+		print_value(i, st->value[i], false);
+	}
 	putchar('\n');
 }
 
@@ -78,17 +102,16 @@ void set_settings(struct nl *nl, const struct settings *st)
 		fail_nl(nl, "restore: undo settings");
 }
 
-/* One JSON object; with @event (monitor), that is its first member. */
-void print_settings_json(const char *event, const struct settings *st)
+/* One JSON object, @members (monitor's time and event) first. */
+void print_settings_json(const char *members, const struct settings *st)
 {
 	unsigned int i;
 
-	putchar('{');
-	if (event)
-		printf("\"event\":\"%s\",", event);
-	printf("\"flows\":%u", st->flows);
-	for (i = 0; i < N_KNOBS; i++)
-		printf(",\"%s\":%u", knobs[i].word, st->value[i]);
+	printf("{%s\"flows\":%u", members, st->flows);
+	for (i = 0; i < N_KNOBS; i++) {
+		printf(",\"%s\":", knobs[i].word);
+		print_value(i, st->value[i], true);
+	}
 	puts("}");
 }
 
@@ -102,12 +125,15 @@ int cmd_settings(struct nl *nl, int argc, char **argv)
 		fail("settings takes no arguments");
 	get_settings(nl, &st);
 	if (json) {
-		print_settings_json(NULL, &st);
+		print_settings_json("", &st);
 		return 0;
 	}
 	printf("flows %u\n", st.flows);
-	for (i = 0; i < N_KNOBS; i++)
-		printf("%s %u\n", knobs[i].word, st.value[i]);
+	for (i = 0; i < N_KNOBS; i++) {
+		printf("%s ", knobs[i].word);
+		print_value(i, st.value[i], false);
+		putchar('\n');
+	}
 	return 0;
 }
 
@@ -121,7 +147,7 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 	int i;
 
 	if (!argc)
-		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing");
+		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing, down-flows");
 	nlh = nl_msg(nl, buf, L4LB_CMD_SETTINGS_SET, 0);
 	for (i = 0; i < argc; i += 2) {
 		for (k = 0; k < N_KNOBS; k++)
@@ -131,10 +157,21 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 			fail("set: unknown setting '%s'", argv[i]);
 		if (i + 1 >= argc)
 			fail("'%s' needs a value", argv[i]);
-		v = strtoul(argv[i + 1], &end, 10);
-		if (*end || end == argv[i + 1] || v < 1 || v > knobs[k].max)
-			fail("%s '%s' is not a number from 1 to %u", argv[i],
-			     argv[i + 1], knobs[k].max);
+		if (knobs[k].words) {
+			for (v = 0; knobs[k].words[v]; v++)
+				if (!strcmp(argv[i + 1], knobs[k].words[v]))
+					break;
+			if (!knobs[k].words[v])
+				fail("%s '%s' is not %s or %s", argv[i],
+				     argv[i + 1], knobs[k].words[0],
+				     knobs[k].words[1]);
+		} else {
+			v = strtoul(argv[i + 1], &end, 10);
+			if (*end || end == argv[i + 1] || v < 1 ||
+			    v > knobs[k].max)
+				fail("%s '%s' is not a number from 1 to %u",
+				     argv[i], argv[i + 1], knobs[k].max);
+		}
 		mnl_attr_put_u32(nlh, knobs[k].attr, v);
 	}
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)

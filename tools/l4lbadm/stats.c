@@ -12,16 +12,10 @@
 
 #include "l4lbadm.h"
 
-static bool same_svc(const struct svc_id *a, const struct svc_id *b)
-{
-	return a->proto == b->proto && a->addr.s_addr == b->addr.s_addr &&
-	       a->port == b->port;
-}
-
 static void print_row(const char *lead, const char *name,
 		      const struct stats *st)
 {
-	printf("%-5s %-21s %8llu %10llu %12llu %10llu %12llu %7llu %9llu %9llu %8llu\n",
+	printf("%-5s %-21s %8llu %10llu %12llu %10llu %12llu %7llu %9llu %9llu %8llu %11llu\n",
 	       lead, name, (unsigned long long)st->conns,
 	       (unsigned long long)st->pkts_in,
 	       (unsigned long long)st->bytes_in,
@@ -30,7 +24,8 @@ static void print_row(const char *lead, const char *name,
 	       (unsigned long long)st->drops[L4LB_DROP_NO_FLOW],
 	       (unsigned long long)st->drops[L4LB_DROP_NO_BACKEND],
 	       (unsigned long long)st->drops[L4LB_DROP_TABLE_FULL],
-	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY]);
+	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY],
+	       (unsigned long long)st->drops[L4LB_DROP_BACKEND_DOWN]);
 }
 
 static void print_json(const struct svc_info *s, const struct be_info *be,
@@ -69,7 +64,7 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 	}
 	get_settings(nl, &st);
 	nsvc = get_services(nl, &svc);
-	for (i = 0; argc && i < nsvc && !same_svc(&svc[i].id, &only); i++)
+	for (i = 0; argc && i < nsvc && !svc_id_eq(&svc[i].id, &only); i++)
 		;
 	if (argc && i == nsvc)
 		fail("stats: no such service");
@@ -78,12 +73,12 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 		       st.flows, st.value[0]);
 	else
 		printf("Flows %u of %u\n"
-		       "%-5s %-21s %8s %10s %12s %10s %12s %7s %9s %9s %8s\n",
+		       "%-5s %-21s %8s %10s %12s %10s %12s %7s %9s %9s %8s %11s\n",
 		       st.flows, st.value[0], "Proto", "Service", "Conns",
 		       "InPkts", "InBytes", "OutPkts", "OutBytes", "NoFlow",
-		       "NoBackend", "TableFull", "NoMemory");
+		       "NoBackend", "TableFull", "NoMemory", "BackendDown");
 	for (i = 0; i < nsvc; i++) {
-		if (argc && !same_svc(&svc[i].id, &only))
+		if (argc && !svc_id_eq(&svc[i].id, &only))
 			continue;
 		nbe = get_backends(nl, &svc[i].id, &be);
 		if (json) {

@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Health checks (l4lbadm healthd): a TCP and a UDP service over the same
+# three backends. b2's server stops: within fall x interval it is down in
+# both services, new flows avoid it, flows to b1 and b3 go on; its UDP
+# session stays while down-flows is keep and is moved when it is drop. The
+# daemon puts its verdict back after an operator's change and after the
+# module is reloaded. b2's server starts again: within rise x interval it
+# is up and takes flows. Then b3 leaves its pool gracefully.
+#
+#   cl 10.0.1.2 --- lb (VIP 10.0.0.1:80 tcp rr, udp rr) --- b1 b2 b3 :80
+
+. "$L4LB_REPO/tests/lib/e2e.sh"
+
+load_l4lb
+topo 3
+declare -A server
+for i in 1 2 3; do
+	serve "b$i" "b$i" 80
+	server[$i]=${T_PIDS[-1]}
+done
+check "tcp service" lb service add tcp $VIP:80
+check "udp service" lb service add udp $VIP:80 sched rr
+for i in 1 2 3; do
+	check "backend b$i" lb backend add tcp $VIP:80 "10.0.2.1$i:80"
+	check "backend b$i (udp)" lb backend add udp $VIP:80 "10.0.2.1$i:80"
+done
+
+# 0.5 s apart, 3 failures to go down, 2 successes to come back.
+cat > /tmp/healthd.conf <<EOF
+# l4lb health checks
+check tcp $VIP:80 connect interval 0.5 timeout 0.5 rise 2 fall 3
+check udp $VIP:80 udp send "ping" interval 0.5 timeout 0.5 rise 2 fall 3
+EOF
+check_err "a bad configuration line is refused with its place" \
+	"l4lbadm: healthd: /tmp/bad.conf:1: the check type is connect, udp or exec COMMAND" \
+	sh -c "echo 'check tcp $VIP:80 ping' > /tmp/bad.conf; $L4LBADM healthd /tmp/bad.conf"
+ip netns exec lb "$L4LBADM" healthd /tmp/healthd.conf 2> /tmp/healthd.log &
+T_PIDS+=($!)
+
+# health PROTO BACKEND-ADDRESS: up or down, as l4lbadm -j list has it.
+health() {
+	lb_json "[b['health'] for x in s if x['proto'] == '$1' for b in x['backends'] if b['address'] == '$2'][0]"
+}
+all_checked() {
+	[ "$(lb_json "sorted(set((b['health'], b['check']) for x in s for b in x['backends']))")" = \
+		"[('up', 'connect ok'), ('up', 'udp reply ok')]" ]
+}
+wait_for "every backend checked and up" 20 all_checked
+
+# Held connections, one per backend, opened before b2 fails.
+mkfifo /tmp/hold
+held=()
+for i in 1 2 3; do
+	cl "$ECHO" tcp $VIP 80 100 - < /tmp/hold > "/tmp/held$i" 2>/dev/null &
+	held+=($!)
+done
+exec 7> /tmp/hold
+wait_for "three held flows" 10 sh -c \
+	"[ \"\$(ip netns exec lb $L4LBADM -j list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"flows\"])')\" = 3 ]"
+
+# A UDP session on b2 (round robin: flush until it lands there).
+for _ in 1 2 3; do
+	lb flush udp $VIP:80
+	[ "$(cl "$ECHO" udp $VIP 80 1 | cut -d' ' -f1)" = b2 ] && break
+done
+check_eq "a UDP session on b2" \
+	"$(lb -j flows udp $VIP:80 | python3 -c 'import json,sys; print([f["backend"] for f in json.load(sys.stdin)])')" \
+	"['10.0.2.12:80']"
+
+listening() { lb set timeout-closing 10; [ -s "$1" ]; }
+# monitor FILE: the changes, with the time each reached a listener (it
+# listens once it has heard a harmless change).
+monitor() {
+	# Not holding the held flows' FIFO open (fd 7).
+	lb -j monitor > "$1" 7>&- &
+	T_PIDS+=($!)
+	wait_for "a monitor listens" 10 listening "$1"
+}
+# took FILE EVENT-PATTERN SINCE: seconds from SINCE to the first such event.
+took() {
+	python3 -c '
+import json, re, sys
+for line in open(sys.argv[1]):
+    if re.search(sys.argv[2], line):
+        print("%.1f" % (json.loads(line)["time"] - float(sys.argv[3])))
+        break' "$@"
+}
+# within WHAT LIMIT SECONDS: SECONDS (a number, or nothing) is <= LIMIT.
+within() {
+	check "$1 took ${3:-forever} s, at most $2" python3 -c \
+		"import sys; sys.exit(not '$3' or float('$3') > $2)"
+}
+
+monitor /tmp/events
+start=$(date +%s.%N)
+kill "${server[2]}"
+b2_down() { [ "$(health tcp 10.0.2.12)" = down ] && [ "$(health udp 10.0.2.12)" = down ]; }
+wait_for "b2 goes down in both services" 10 b2_down
+# fall x interval (1.5 s), plus the timeout of a UDP probe whose ICMP
+# error was rate limited (0.5 s), plus 1 s for emulation.
+within "tcp: down" 3 "$(took /tmp/events '"backend set","proto":"tcp".*"10.0.2.12".*"health":"down"' "$start")"
+within "udp: down" 3 "$(took /tmp/events '"backend set","proto":"udp".*"10.0.2.12".*"health":"down"' "$start")"
+check_eq "the check says why" \
+	"$(lb_json "sorted(b['check'] for x in s for b in x['backends'] if b['address'] == '10.0.2.12')")" \
+	"['connect: Connection refused', 'udp: port unreachable']"
+check "list shows it" sh -c "ip netns exec lb $L4LBADM list | grep -q '10.0.2.12:80 .* down for [0-9]*s (connect: Connection refused)'"
+check_eq "b1 and b3 are still up" \
+	"$(health tcp 10.0.2.11) $(health tcp 10.0.2.13) $(health udp 10.0.2.11) $(health udp 10.0.2.13)" \
+	"up up up up"
+check_eq "the weights are the operator's, untouched" \
+	"$(lb_json "[b['weight'] for x in s for b in x['backends']]")" "[1, 1, 1, 1, 1, 1]"
+
+got=$(for _ in 1 2 3 4; do cl "$ECHO" tcp $VIP 80 100; done | sort | uniq -c | awk '{ print $2 ":" $1 }' | tr '\n' ' ')
+check_eq "new connections reach only b1 and b3, in turn" "$got" "b1:2 b3:2 "
+exec 7>&-
+check "the held flow to b1 goes on" wait "${held[0]}"
+check "the held flow to b3 goes on" wait "${held[2]}"
+check "down-flows keep: so does b2's, served by what is left of it" \
+	wait "${held[1]}"
+
+check_eq "down-flows keep: b2's UDP session stays" \
+	"$(lb -j flows udp $VIP:80 | python3 -c 'import json,sys; print([f["backend"] for f in json.load(sys.stdin)])')" \
+	"['10.0.2.12:80']"
+check "down-flows drop" lb set down-flows drop
+no_b2_session() { [ "$(lb -j flows udp $VIP:80 | grep -c 10.0.2.12)" = 0 ]; }
+wait_for "the sweep removes b2's session" 10 no_b2_session
+moved=$(cl "$ECHO" udp $VIP 80 1 | cut -d' ' -f1)
+check "the client's next datagram gets a new session on b1 or b3 ($moved)" \
+	grep -qx 'b1\|b3' <<< "$moved"
+lb set down-flows keep
+
+# The daemon's verdict wins over a change behind its back, and over a
+# module reload (once the configuration is restored).
+check "an operator marks b1 down behind the daemon's back" lb backend set tcp $VIP:80 10.0.2.11:80 health down
+b1_up() { [ "$(health tcp 10.0.2.11)" = up ]; }
+wait_for "the daemon puts b1 back up" 5 b1_up
+lb save > /tmp/l4lb.conf
+unload_l4lb
+load_l4lb
+check "configuration restored after the reload" lb restore /tmp/l4lb.conf
+wait_for "after the reload the daemon marks b2 down again" 10 b2_down
+check "its log tells of it" grep -q "the l4lb family went away" /tmp/healthd.log
+
+monitor /tmp/events.up
+start=$(date +%s.%N)
+serve b2 b2 80
+b2_up() { [ "$(health tcp 10.0.2.12)" = up ] && [ "$(health udp 10.0.2.12)" = up ]; }
+wait_for "b2 comes back up in both services" 10 b2_up
+# rise x interval (1 s), plus the server's start and 1 s for emulation.
+within "tcp: up" 3 "$(took /tmp/events.up '"backend set","proto":"tcp".*"10.0.2.12".*"health":"up"' "$start")"
+within "udp: up" 3 "$(took /tmp/events.up '"backend set","proto":"udp".*"10.0.2.12".*"health":"up"' "$start")"
+got=$(for _ in 1 2 3; do cl "$ECHO" tcp $VIP 80 100; done | sort | tr '\n' ' ')
+check_eq "it takes new connections again" "$got" "b1 b2 b3 "
+
+# A backend leaves gracefully: drained at once, deleted once its flow
+# ended.
+cl "$ECHO" tcp $VIP 80 100 - < /tmp/hold > /dev/null 2>&1 &
+hold=$!
+exec 7> /tmp/hold
+tcp_flows() { lb -j flows tcp $VIP:80 | python3 -c 'import json,sys; print(" ".join(f["backend"] for f in json.load(sys.stdin) if f["state"] == "established"))'; }
+wait_for "a held flow" 10 sh -c "[ -n \"\$(ip netns exec lb $L4LBADM -j flows tcp $VIP:80 | grep established)\" ]"
+leaving=$(tcp_flows)
+lb backend leave tcp $VIP:80 "$leaving" timeout 20 7>&- &
+leave=$!
+drained() { [ "$(lb_json "[b['state'] for b in s[0]['backends'] if '%s:%d' % (b['address'], b['port']) == '$leaving'][0]")" = drain ]; }
+wait_for "leave drains $leaving first" 10 drained
+check "while its flow is open, it stays" kill -0 $leave
+exec 7>&-
+check "the held flow ends well" wait $hold
+check "then leave deletes it" wait $leave
+check_eq "and the pool is the other two" \
+	"$(lb_json "len(s[0]['backends'])")" 2
+echo "# healthd's log:"
+sed 's/^/#   /' /tmp/healthd.log
+
+finish

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * l4lbadm healthd FILE: checks the backends of the services FILE names and
+ * marks them down after `fall` failed checks in a row, up again after
+ * `rise` good ones, through the family (BACKEND_SET health and check).
+ * The operator's weight is never touched: health and weight are separate.
+ *
+ * The daemon's view outlives the module: when the family goes away it
+ * waits for it, and once the services are back it puts its verdicts back.
+ * A backend starts from the health the kernel has for it (up when new), so
+ * a restarted daemon goes on from where it was. SIGHUP rereads FILE.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+
+#include "healthd.h"
+
+#define REFRESH_MS	1000		/* how often backends are listed */
+#define FORGET_MS	(300 * 1000)	/* a backend gone this long is forgotten */
+
+/* A backend being checked, and what the daemon makes of it. */
+struct target {
+	struct be_info be;		/* as the kernel last showed it */
+	struct check check;		/* the line that covers it */
+	struct probe probe;
+	uint8_t health;			/* the daemon's verdict */
+	unsigned int good, bad;		/* checks in a row */
+	char text[L4LB_CHECK_LEN_MAX];	/* the last check's result */
+	long long next;			/* when the next check starts */
+	long long missing_since;	/* 0 while the kernel lists it */
+	bool seen;
+};
+
+struct healthd {
+	const char *file;
+	struct check *checks;
+	size_t n_checks;
+	struct target **t;
+	size_t n, cap;
+	struct nl nl;
+	bool connected;
+	bool said_waiting;		/* "waiting for the module" was logged */
+};
+
+static volatile sig_atomic_t stop, reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: healthd: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Splits @line into words; "double quotes" keep spaces. Returns count. */
+static int split(char *line, char **w, int max)
+{
+	int n = 0;
+	char *p = line, *o;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p || *p == '#' || n == max)
+			return n;
+		w[n++] = o = p;
+		if (*p == '"') {
+			w[n - 1] = o = ++p;
+			while (*p && *p != '"')
+				*o++ = *p++;
+			if (*p)
+				p++;
+		} else {
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+				o++, p++;
+		}
+		if (*p)
+			p++;
+		*o = '\0';
+	}
+}
+
+/* Seconds as 1, 0.5, 2.5 into milliseconds; -1 if not such a number. */
+static long long parse_seconds(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || end == s || v < 0.01 || v > 3600)
+		return -1;
+	return (long long)(v * 1000 + 0.5);
+}
+
+static unsigned long parse_count(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	return *end || end == s || v > max ? 0 : v;
+}
+
+/* One "check" line; returns an error text or NULL. */
+static const char *parse_check(int argc, char **w, struct check *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->interval_ms = 2000;
+	c->timeout_ms = 1000;
+	c->rise = 2;
+	c->fall = 3;
+	if (argc < 4 || strcmp(w[0], "check"))
+		return "a line is: check PROTO VIP:PORT [ADDRESS:PORT] connect|udp|exec ...";
+	if (!parse_proto(w[1], &c->svc.proto))
+		return "the protocol is tcp or udp";
+	if (!parse_addr_port(w[2], &c->svc.addr, &c->svc.port))
+		return "the service is VIP:PORT, like 10.0.0.1:80";
+	i = 3;
+	if (parse_addr_port(w[i], &c->be_addr, &c->be_port)) {
+		c->one_backend = true;
+		i++;
+	}
+	if (i >= argc)
+		return "no check type: connect, udp or exec";
+	if (!strcmp(w[i], "connect")) {
+		c->type = CHECK_CONNECT;
+	} else if (!strcmp(w[i], "udp")) {
+		c->type = CHECK_UDP;
+		snprintf(c->arg, sizeof(c->arg), "ping\n");
+	} else if (!strcmp(w[i], "exec") && i + 1 < argc) {
+		c->type = CHECK_EXEC;
+		snprintf(c->arg, sizeof(c->arg), "%s", w[++i]);
+	} else {
+		return "the check type is connect, udp or exec COMMAND";
+	}
+	for (i++; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return "an option lacks its value";
+		if (!strcmp(w[i], "interval"))
+			c->interval_ms = parse_seconds(w[i + 1]);
+		else if (!strcmp(w[i], "timeout"))
+			c->timeout_ms = parse_seconds(w[i + 1]);
+		else if (!strcmp(w[i], "rise"))
+			c->rise = parse_count(w[i + 1], 100);
+		else if (!strcmp(w[i], "fall"))
+			c->fall = parse_count(w[i + 1], 100);
+		else if (!strcmp(w[i], "port") && c->type != CHECK_EXEC)
+			c->port = parse_count(w[i + 1], 65535);
+		else if (!strcmp(w[i], "send") && c->type == CHECK_UDP)
+			snprintf(c->arg, sizeof(c->arg), "%s", w[i + 1]);
+		else if (!strcmp(w[i], "expect") && c->type == CHECK_UDP)
+			snprintf(c->expect, sizeof(c->expect), "%s", w[i + 1]);
+		else
+			return "unknown option (interval, timeout, rise, fall; port; udp: send, expect)";
+	}
+	if (c->interval_ms < 0 || c->timeout_ms < 0)
+		return "interval and timeout are seconds from 0.01 to 3600";
+	if (!c->rise || !c->fall)
+		return "rise and fall are counts from 1 to 100";
+	return NULL;
+}
+
+/* Reads FILE; on an error says where and returns false, keeping the old. */
+static bool load(struct healthd *h)
+{
+	struct check *checks = NULL, c;
+	char line[2048], *w[32];
+	size_t n = 0, cap = 0;
+	const char *err;
+	int no = 0, argc;
+	FILE *f;
+
+	f = fopen(h->file, "r");
+	if (!f) {
+		say("%s: %s", h->file, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		no++;
+		argc = split(line, w, 32);
+		if (!argc)
+			continue;
+		err = parse_check(argc, w, &c);
+		if (err) {
+			say("%s:%d: %s", h->file, no, err);
+			fclose(f);
+			free(checks);
+			return false;
+		}
+		c.line = no;
+		checks = grow(checks, &cap, n, sizeof(*checks));
+		checks[n++] = c;
+	}
+	fclose(f);
+	free(h->checks);
+	h->checks = checks;
+	h->n_checks = n;
+	say("%zu checks from %s", n, h->file);
+	return true;
+}
+
+static bool same_be(const struct be_info *a, const struct be_info *b)
+{
+	return svc_id_eq(&a->svc, &b->svc) && a->addr.s_addr == b->addr.s_addr &&
+	       a->port == b->port;
+}
+
+/* The line covering @be: its own, else its service's; NULL if none. */
+static const struct check *check_for(const struct healthd *h,
+				     const struct be_info *be)
+{
+	const struct check *svc_line = NULL;
+	size_t i;
+
+	for (i = 0; i < h->n_checks; i++) {
+		const struct check *c = &h->checks[i];
+
+		if (!svc_id_eq(&c->svc, &be->svc))
+			continue;
+		if (!c->one_backend)
+			svc_line = svc_line ? svc_line : c;
+		else if (c->be_addr.s_addr == be->addr.s_addr &&
+			 c->be_port == be->port)
+			return c;
+	}
+	return svc_line;
+}
+
+static const char *name(const struct be_info *be)
+{
+	static char buf[80];
+
+	snprintf(buf, sizeof(buf), "%s %s", proto_name(be->svc.proto),
+		 fmt_addr_port(be->svc.addr, be->svc.port));
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s",
+		 fmt_addr_port(be->addr, be->port));
+	return buf;
+}
+
+/* Tells the kernel the daemon's verdict where the two differ. */
+static void push(struct healthd *h, struct target *t)
+{
+	if (!h->connected || t->missing_since ||
+	    (t->be.health == t->health && !strcmp(t->be.check, t->text)))
+		return;
+	if (set_backend_health(&h->nl, &t->be, t->health, t->text) < 0) {
+		if (errno != ENOENT)
+			say("%s: %s", name(&t->be),
+			    h->nl.ext_msg[0] ? h->nl.ext_msg : strerror(errno));
+		return;
+	}
+	t->be.health = t->health;
+	snprintf(t->be.check, sizeof(t->be.check), "%s", t->text);
+}
+
+static void forget(struct healthd *h, size_t i)
+{
+	probe_stop(&h->t[i]->probe);
+	free(h->t[i]);
+	h->t[i] = h->t[--h->n];
+}
+
+static int be_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct healthd *h = data;
+	const struct check *c;
+	struct target *t;
+	struct be_info be;
+	size_t i;
+
+	if (!parse_be_msg(nlh, &be) || !(c = check_for(h, &be)))
+		return MNL_CB_OK;
+	for (i = 0; i < h->n; i++)
+		if (same_be(&h->t[i]->be, &be))
+			break;
+	if (i == h->n) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			fail("out of memory");
+		t->health = be.health;
+		snprintf(t->text, sizeof(t->text), "%s", be.check);
+		t->probe.fd = -1;
+		h->t = grow(h->t, &h->cap, h->n, sizeof(*h->t));
+		h->t[h->n++] = t;
+		say("%s: checking (%s)", name(&be),
+		    be.health == L4LB_HEALTH_DOWN ? "down" : "up");
+	}
+	t = h->t[i];
+	t->be = be;
+	if (!t->probe.running)
+		t->check = *c;
+	t->seen = true;
+	t->missing_since = 0;
+	return MNL_CB_OK;
+}
+
+/* Lists every backend; (re)connects to the family as needed. */
+static void refresh(struct healthd *h, long long now)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	size_t i;
+
+	if (!h->connected) {
+		if (nl_open(&h->nl) < 0) {
+			nl_close(&h->nl);
+			if (!h->said_waiting)
+				say("no l4lb family (is the module loaded?); waiting for it");
+			h->said_waiting = true;
+			return;
+		}
+		h->connected = true;
+		h->said_waiting = false;
+		say("connected to the l4lb family");
+	}
+	for (i = 0; i < h->n; i++)
+		h->t[i]->seen = false;
+	if (nl_dump(&h->nl, nl_msg(&h->nl, buf, L4LB_CMD_BACKEND_GET, 0),
+		    be_cb, h, NULL) < 0) {
+		say("the l4lb family went away (%s); waiting for it",
+		    strerror(errno));
+		nl_close(&h->nl);
+		h->connected = false;
+		h->said_waiting = true;
+		return;
+	}
+	for (i = 0; i < h->n; i++) {
+		struct target *t = h->t[i];
+
+		if (!t->seen && !t->missing_since)
+			t->missing_since = now;
+		if (t->missing_since && now - t->missing_since > FORGET_MS) {
+			say("%s: gone, forgotten", name(&t->be));
+			forget(h, i--);
+		}
+	}
+	for (i = 0; i < h->n; i++)
+		push(h, h->t[i]);
+}
+
+/* A check's result moves the counters, and maybe the verdict. */
+static void judge(struct healthd *h, struct target *t)
+{
+	const struct check *c = &t->check;
+
+	snprintf(t->text, sizeof(t->text), "%s", t->probe.text);
+	if (t->probe.ok) {
+		t->good++;
+		t->bad = 0;
+		if (t->health == L4LB_HEALTH_DOWN && t->good >= c->rise) {
+			t->health = L4LB_HEALTH_UP;
+			say("%s: up after %u good checks (%s)", name(&t->be),
+			    t->good, t->text);
+		}
+	} else {
+		t->bad++;
+		t->good = 0;
+		if (t->health == L4LB_HEALTH_UP && t->bad >= c->fall) {
+			t->health = L4LB_HEALTH_DOWN;
+			say("%s: down after %u failed checks (%s)",
+			    name(&t->be), t->bad, t->text);
+		}
+	}
+	t->probe.running = false;
+	push(h, t);
+}
+
+/* Backends whose line went away with a reload are put back up. */
+static void reconfigure(struct healthd *h)
+{
+	size_t i;
+
+	if (!load(h))
+		return;
+	for (i = 0; i < h->n; i++) {
+		struct target *t = h->t[i];
+
+		if (check_for(h, &t->be))
+			continue;
+		t->health = L4LB_HEALTH_UP;
+		t->text[0] = '\0';
+		push(h, t);
+		say("%s: no longer checked", name(&t->be));
+		forget(h, i--);
+	}
+}
+
+static void run(struct healthd *h)
+{
+	long long now, next_refresh = 0, wake;
+	struct pollfd *pfd = NULL;
+	size_t i, cap = 0;
+	int *slot = NULL;
+	nfds_t nfds;
+
+	while (!stop) {
+		now = now_ms();
+		if (reload) {
+			reload = 0;
+			reconfigure(h);
+		}
+		if (now >= next_refresh) {
+			refresh(h, now);
+			next_refresh = now + REFRESH_MS;
+		}
+		if (cap < h->n) {
+			cap = h->n;
+			pfd = realloc(pfd, cap * sizeof(*pfd));
+			slot = realloc(slot, cap * sizeof(*slot));
+			if (!pfd || !slot)
+				fail("out of memory");
+		}
+		wake = next_refresh;
+		nfds = 0;
+		for (i = 0; i < h->n; i++) {
+			struct target *t = h->t[i];
+
+			slot[i] = -1;
+			if (!t->probe.running && h->connected &&
+			    !t->missing_since && now >= t->next) {
+				probe_start(&t->probe, &t->check, t->be.addr,
+					    t->be.port, now);
+				t->next = now + t->check.interval_ms;
+			}
+			if (t->probe.running && probe_pollfd(&t->probe,
+							     &t->check,
+							     &pfd[nfds]))
+				slot[i] = nfds++;
+			if (t->probe.running && t->check.type == CHECK_EXEC)
+				wake = wake < now + 50 ? wake : now + 50;
+			if (t->probe.running && t->probe.deadline < wake)
+				wake = t->probe.deadline;
+			if (!t->probe.running && t->next < wake)
+				wake = t->next;
+		}
+		if (poll(pfd, nfds, wake > now ? (int)(wake - now) : 0) < 0 &&
+		    errno != EINTR)
+			fail("healthd: poll: %s", strerror(errno));
+		now = now_ms();
+		for (i = 0; i < h->n; i++) {
+			struct target *t = h->t[i];
+
+			if (!t->probe.running)
+				continue;
+			probe_step(&t->probe, &t->check,
+				   slot[i] >= 0 ? &pfd[slot[i]] : NULL, now);
+			if (t->probe.done)
+				judge(h, t);
+		}
+	}
+	for (i = 0; i < h->n; i++)
+		probe_stop(&h->t[i]->probe);
+	free(pfd);
+	free(slot);
+}
+
+int cmd_healthd(struct nl *nl, int argc, char **argv)
+{
+	struct healthd h = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	(void)nl;
+	if (argc != 1)
+		fail("healthd takes one argument: its configuration file");
+	h.file = argv[0];
+	if (!load(&h))
+		exit(1);
+	if (dry_run)
+		return 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	run(&h);
+	say("stopped; backends keep the health they have");
+	return 0;
+}

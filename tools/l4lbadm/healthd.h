@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef L4LBADM_HEALTHD_H
+#define L4LBADM_HEALTHD_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "l4lbadm.h"
+
+enum check_type { CHECK_CONNECT, CHECK_UDP, CHECK_EXEC };
+
+/* One "check" line of the configuration: a service's, or one backend's. */
+struct check {
+	struct svc_id svc;
+	bool one_backend;		/* only be_addr:be_port, not the pool */
+	struct in_addr be_addr;
+	uint16_t be_port;
+	enum check_type type;
+	char arg[512];			/* udp: what to send; exec: command */
+	char expect[128];		/* udp: what the reply must hold */
+	uint16_t port;			/* probe this port, not the backend's */
+	long long interval_ms, timeout_ms;
+	unsigned int rise, fall;
+	int line;
+};
+
+/* A probe under way or just finished (probe.c). */
+struct probe {
+	bool running, done, ok;
+	int fd;
+	pid_t pid;
+	long long deadline;
+	char text[L4LB_CHECK_LEN_MAX];
+};
+
+void probe_start(struct probe *p, const struct check *c, struct in_addr addr,
+		 uint16_t port, long long now);
+bool probe_pollfd(const struct probe *p, const struct check *c,
+		  struct pollfd *pfd);
+void probe_step(struct probe *p, const struct check *c,
+		const struct pollfd *pfd, long long now);
+void probe_stop(struct probe *p);
+
+#endif /* L4LBADM_HEALTHD_H */
