@@ -32,6 +32,8 @@ cat > /tmp/healthd.conf <<EOF
 # l4lb health checks
 check tcp $VIP:80 connect interval 0.5 timeout 0.5 rise 2 fall 3
 check udp $VIP:80 udp send "ping" interval 0.5 timeout 0.5 rise 2 fall 3
+# b3 of the TCP service: a command of the operator's, here a file's absence
+check tcp $VIP:80 10.0.2.13:80 exec "test ! -e /tmp/sick-%a-%p" interval 0.5 timeout 1 rise 2 fall 3
 EOF
 check_err "a bad configuration line is refused with its place" \
 	"l4lbadm: healthd: /tmp/bad.conf:1: the check type is connect, udp or exec COMMAND" \
@@ -45,7 +47,7 @@ health() {
 }
 all_checked() {
 	[ "$(lb_json "sorted(set((b['health'], b['check']) for x in s for b in x['backends']))")" = \
-		"[('up', 'connect ok'), ('up', 'udp reply ok')]" ]
+		"[('up', 'connect ok'), ('up', 'exec ok'), ('up', 'udp reply ok')]" ]
 }
 wait_for "every backend checked and up" 20 all_checked
 
@@ -153,6 +155,17 @@ within "tcp: up" 3 "$(took /tmp/events.up '"backend set","proto":"tcp".*"10.0.2.
 within "udp: up" 3 "$(took /tmp/events.up '"backend set","proto":"udp".*"10.0.2.12".*"health":"up"' "$start")"
 got=$(for _ in 1 2 3; do cl "$ECHO" tcp $VIP 80 100; done | sort | tr '\n' ' ')
 check_eq "it takes new connections again" "$got" "b1 b2 b3 "
+
+# A command check: b3's own line, in the TCP service only.
+touch /tmp/sick-10.0.2.13-80
+b3_down() { [ "$(health tcp 10.0.2.13)" = down ]; }
+wait_for "a failing command takes b3 down" 10 b3_down
+check_eq "its check says how the command ended; in UDP it is up" \
+	"$(lb_json "[(x['proto'], b['health'], b['check']) for x in s for b in x['backends'] if b['address'] == '10.0.2.13']")" \
+	"[('tcp', 'down', 'exec: exit 1'), ('udp', 'up', 'udp reply ok')]"
+rm /tmp/sick-10.0.2.13-80
+b3_up() { [ "$(health tcp 10.0.2.13)" = up ]; }
+wait_for "the command succeeds again: b3 is back" 10 b3_up
 
 # A backend leaves gracefully: drained at once, deleted once its flow
 # ended.
