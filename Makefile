@@ -10,6 +10,7 @@
 #   make dkms-check   DKMS build and install, then modprobe in a guest
 #   make dkms-install install the module with DKMS (as root)
 #   make deps         install the Debian packages all of this needs
+#   make bench        benchmarks against IPVS, nftables and plain forwarding
 
 # The headers of the running kernel where there are some, else those that
 # Debian's linux-headers-amd64 points at (a build machine for a guest).
@@ -49,6 +50,9 @@ spec-check:
 guest-tests: all
 	tests/guest/run-tests.sh
 
+bench:
+	tests/bench/run.sh
+
 demo: all
 	tests/guest/vm.sh tests/demo.sh
 
@@ -65,4 +69,4 @@ deps:
 	tests/deps.sh
 
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
-	demo check spec-check dkms-check dkms-install deps
+	demo bench check spec-check dkms-check dkms-install deps

@@ -17,7 +17,9 @@ echo 1 > /proc/sys/kernel/panic_on_oops
 
 read -r taint_before < /proc/sys/kernel/tainted
 status=0
-eval "timeout -k 5 ${L4LB_SCRIPT_TIMEOUT:-800} bash $(cat "$run/cmd")" || status=$?
+# vm.sh says how long the script may take (l4lb_timeout= on the command line).
+limit=$(sed -n 's/.*l4lb_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+eval "timeout -k 5 ${limit:-800} bash $(cat "$run/cmd")" || status=$?
 read -r taint_after < /proc/sys/kernel/tainted
 
 dmesg > "$run/dmesg"
