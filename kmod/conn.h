@@ -2,8 +2,10 @@
 #ifndef _L4LB_CONN_H
 #define _L4LB_CONN_H
 
+#include <linux/in.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/l4lb.h>
 
@@ -73,6 +75,33 @@ struct l4lb_reply_key {
 	u8 proto;
 	u8 pad[3];
 };
+
+/*
+ * The key of a client's packet to @svc: a TCP flow is one port of the
+ * client, a UDP session every port of it (cport 0).
+ */
+static inline void l4lb_orig_key_init4(struct l4lb_orig_key *k,
+				       const struct l4lb_service *svc,
+				       u8 proto, __be32 caddr, __be16 cport)
+{
+	memset(k, 0, sizeof(*k));
+	k->caddr.ip = caddr;
+	k->svc = svc;
+	k->cport = proto == IPPROTO_TCP ? cport : 0;
+}
+
+/* The key of a backend's packet to a client; ports as above. */
+static inline void l4lb_reply_key_init4(struct l4lb_reply_key *k, u8 proto,
+					__be32 baddr, __be16 bport,
+					__be32 caddr, __be16 cport)
+{
+	memset(k, 0, sizeof(*k));
+	k->baddr.ip = baddr;
+	k->bport = bport;
+	k->caddr.ip = caddr;
+	k->cport = proto == IPPROTO_TCP ? cport : 0;
+	k->proto = proto;
+}
 
 int l4lb_conn_init(void);
 void l4lb_conn_uninit(void);

@@ -131,10 +131,7 @@ static unsigned int icmp_in(struct l4lb_net *ln, struct sk_buff *skb)
 	svc = l4lb_service_lookup(ln, &skey);
 	if (!svc)
 		return NF_ACCEPT;
-	memset(&key, 0, sizeof(key));
-	key.caddr.ip = in.daddr;
-	key.svc = svc;
-	key.cport = in.proto == IPPROTO_TCP ? in.dport : 0;
+	l4lb_orig_key_init4(&key, svc, in.proto, in.daddr, in.dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (!conn || !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
@@ -163,12 +160,8 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
 
 	if (!icmp_parse(skb, &in))
 		return NF_ACCEPT;
-	memset(&rkey, 0, sizeof(rkey));
-	rkey.baddr.ip = in.daddr;
-	rkey.caddr.ip = in.saddr;
-	rkey.bport = in.dport;
-	rkey.cport = in.proto == IPPROTO_TCP ? in.sport : 0;
-	rkey.proto = in.proto;
+	l4lb_reply_key_init4(&rkey, in.proto, in.daddr, in.dport, in.saddr,
+			     in.sport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
@@ -257,11 +250,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	if (svc->flags & L4LB_SVC_F_STATELESS)
 		return in_stateless(svc, skb, p);
 
-	memset(&key, 0, sizeof(key));
-	key.caddr.ip = p->saddr;
-	key.svc = svc;
-	/* UDP: one session per client address, whatever its port. */
-	key.cport = p->proto == IPPROTO_TCP ? p->sport : 0;
+	l4lb_orig_key_init4(&key, svc, p->proto, p->saddr, p->sport);
 
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (conn && l4lb_conn_backend_down(ln, conn)) {
@@ -379,12 +368,7 @@ static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 		return icmp_out(ln, skb);
 	if (!pkt_parse(skb, &p))
 		return NF_ACCEPT;
-	memset(&rkey, 0, sizeof(rkey));
-	rkey.baddr.ip = p.saddr;
-	rkey.caddr.ip = p.daddr;
-	rkey.bport = p.sport;
-	rkey.cport = p.proto == IPPROTO_TCP ? p.dport : 0;
-	rkey.proto = p.proto;
+	l4lb_reply_key_init4(&rkey, p.proto, p.saddr, p.sport, p.daddr, p.dport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn)
 		return l4lb_out(ln, conn, skb, &p);

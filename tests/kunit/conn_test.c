@@ -88,21 +88,14 @@ static void conn_test_exit(struct kunit *test)
 static void orig_key(struct l4lb_orig_key *k, const struct l4lb_service *svc,
 		     u32 caddr, u16 cport)
 {
-	memset(k, 0, sizeof(*k));
-	k->caddr.ip = htonl(caddr);
-	k->svc = svc;
-	k->cport = htons(cport);
+	l4lb_orig_key_init4(k, svc, IPPROTO_TCP, htonl(caddr), htons(cport));
 }
 
 static void reply_key(struct l4lb_reply_key *k, const struct l4lb_backend *be,
 		      u32 caddr, u16 cport)
 {
-	memset(k, 0, sizeof(*k));
-	k->baddr = be->key.addr;
-	k->bport = be->key.port;
-	k->caddr.ip = htonl(caddr);
-	k->cport = htons(cport);
-	k->proto = IPPROTO_TCP;
+	l4lb_reply_key_init4(k, IPPROTO_TCP, be->key.addr.ip, be->key.port,
+			     htonl(caddr), htons(cport));
 }
 
 static struct l4lb_conn *create(struct conn_fixture *f, u32 caddr, u16 cport)
