@@ -20,6 +20,21 @@ struct stats {
 	uint64_t drops[__L4LB_DROP_MAX];
 };
 
+/* One counter of struct stats (service.c's stat_fields). */
+struct stat_field {
+	const char *json;	/* its name in JSON */
+	const char *column;	/* its heading in l4lbadm stats */
+	int width;		/* and that column's width */
+	size_t offset;		/* where struct stats keeps it */
+};
+
+#define N_STAT_FIELDS	(5 + __L4LB_DROP_MAX)
+#define STAT_FIRST_DROP	5	/* the drops follow the traffic */
+
+extern const struct stat_field stat_fields[N_STAT_FIELDS];
+uint64_t *stat_ptr(struct stats *st, unsigned int i);
+uint64_t stat_value(const struct stats *st, unsigned int i);
+
 struct svc_info {
 	struct svc_id id;
 	uint8_t sched;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,31 +68,51 @@ int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb)
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
 }
 
+#define STAT(member) offsetof(struct stats, member)
+
+/*
+ * Every counter once: in the order of enum l4lb_stats_attr from
+ * L4LB_STATS_A_CONNS on, with its JSON name, its column in stats and
+ * where struct stats keeps it.
+ */
+const struct stat_field stat_fields[N_STAT_FIELDS] = {
+	{ "conns", "Conns", 8, STAT(conns) },
+	{ "pkts_in", "InPkts", 10, STAT(pkts_in) },
+	{ "bytes_in", "InBytes", 12, STAT(bytes_in) },
+	{ "pkts_out", "OutPkts", 10, STAT(pkts_out) },
+	{ "bytes_out", "OutBytes", 12, STAT(bytes_out) },
+	{ "no_flow", "NoFlow", 7, STAT(drops[L4LB_DROP_NO_FLOW]) },
+	{ "no_backend", "NoBackend", 9, STAT(drops[L4LB_DROP_NO_BACKEND]) },
+	{ "table_full", "TableFull", 9, STAT(drops[L4LB_DROP_TABLE_FULL]) },
+	{ "no_memory", "NoMemory", 8, STAT(drops[L4LB_DROP_NO_MEMORY]) },
+	{ "backend_down", "BackendDown", 11,
+	  STAT(drops[L4LB_DROP_BACKEND_DOWN]) },
+};
+
+uint64_t *stat_ptr(struct stats *st, unsigned int i)
+{
+	return (uint64_t *)((char *)st + stat_fields[i].offset);
+}
+
+uint64_t stat_value(const struct stats *st, unsigned int i)
+{
+	return *stat_ptr((struct stats *)st, i);
+}
+
 void parse_stats(const struct nlattr *nest, struct stats *st)
 {
 	const struct nlattr *attr;
-	uint64_t v;
-	int type;
+	int i;
 
 	memset(st, 0, sizeof(*st));
 	if (!nest)
 		return;
 	mnl_attr_for_each_nested(attr, nest) {
-		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+		i = mnl_attr_get_type(attr) - L4LB_STATS_A_CONNS;
+		if (i < 0 || i >= N_STAT_FIELDS ||
+		    mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
 			continue;
-		v = mnl_attr_get_u64(attr);
-		type = mnl_attr_get_type(attr);
-		switch (type) {
-		case L4LB_STATS_A_CONNS: st->conns = v; break;
-		case L4LB_STATS_A_PKTS_IN: st->pkts_in = v; break;
-		case L4LB_STATS_A_BYTES_IN: st->bytes_in = v; break;
-		case L4LB_STATS_A_PKTS_OUT: st->pkts_out = v; break;
-		case L4LB_STATS_A_BYTES_OUT: st->bytes_out = v; break;
-		default:
-			if (type >= L4LB_STATS_A_DROP_NO_FLOW &&
-			    type < L4LB_STATS_A_DROP_NO_FLOW + __L4LB_DROP_MAX)
-				st->drops[type - L4LB_STATS_A_DROP_NO_FLOW] = v;
-		}
+		*stat_ptr(st, i) = mnl_attr_get_u64(attr);
 	}
 }
 
@@ -179,22 +200,17 @@ size_t get_services(struct nl *nl, struct svc_info **out)
 	return list.n;
 }
 
+/* "stats":{"conns":N,...,"drops":{"no_flow":N,...}} */
 void print_stats_json(const struct stats *st)
 {
-	printf("\"stats\":{\"conns\":%llu,\"pkts_in\":%llu,\"bytes_in\":%llu,"
-	       "\"pkts_out\":%llu,\"bytes_out\":%llu,\"drops\":{"
-	       "\"no_flow\":%llu,\"no_backend\":%llu,\"table_full\":%llu,"
-	       "\"no_memory\":%llu,\"backend_down\":%llu}}",
-	       (unsigned long long)st->conns,
-	       (unsigned long long)st->pkts_in,
-	       (unsigned long long)st->bytes_in,
-	       (unsigned long long)st->pkts_out,
-	       (unsigned long long)st->bytes_out,
-	       (unsigned long long)st->drops[L4LB_DROP_NO_FLOW],
-	       (unsigned long long)st->drops[L4LB_DROP_NO_BACKEND],
-	       (unsigned long long)st->drops[L4LB_DROP_TABLE_FULL],
-	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY],
-	       (unsigned long long)st->drops[L4LB_DROP_BACKEND_DOWN]);
+	unsigned int i;
+
+	printf("\"stats\":{");
+	for (i = 0; i < N_STAT_FIELDS; i++)
+		printf("%s\"%s\":%llu", i == STAT_FIRST_DROP ? ",\"drops\":{" :
+		       i ? "," : "", stat_fields[i].json,
+		       (unsigned long long)stat_value(st, i));
+	printf("}}");
 }
 
 /* @s as a JSON string: quotes, backslashes and control characters escaped. */

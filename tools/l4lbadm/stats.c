@@ -12,20 +12,22 @@
 
 #include "l4lbadm.h"
 
+/* One row of the table: every counter in its column; NULL @st: headings. */
 static void print_row(const char *lead, const char *name,
 		      const struct stats *st)
 {
-	printf("%-5s %-21s %8llu %10llu %12llu %10llu %12llu %7llu %9llu %9llu %8llu %11llu\n",
-	       lead, name, (unsigned long long)st->conns,
-	       (unsigned long long)st->pkts_in,
-	       (unsigned long long)st->bytes_in,
-	       (unsigned long long)st->pkts_out,
-	       (unsigned long long)st->bytes_out,
-	       (unsigned long long)st->drops[L4LB_DROP_NO_FLOW],
-	       (unsigned long long)st->drops[L4LB_DROP_NO_BACKEND],
-	       (unsigned long long)st->drops[L4LB_DROP_TABLE_FULL],
-	       (unsigned long long)st->drops[L4LB_DROP_NO_MEMORY],
-	       (unsigned long long)st->drops[L4LB_DROP_BACKEND_DOWN]);
+	unsigned int i;
+
+	printf("%-5s %-21s", lead, name);
+	for (i = 0; i < N_STAT_FIELDS; i++) {
+		if (st)
+			printf(" %*llu", stat_fields[i].width,
+			       (unsigned long long)stat_value(st, i));
+		else
+			printf(" %*s", stat_fields[i].width,
+			       stat_fields[i].column);
+	}
+	putchar('\n');
 }
 
 static void print_json(const struct svc_info *s, const struct be_info *be,
@@ -72,11 +74,9 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 		printf("{\"flows\":%u,\"max-flows\":%u,\"services\":[",
 		       st.flows, st.value[0]);
 	else
-		printf("Flows %u of %u\n"
-		       "%-5s %-21s %8s %10s %12s %10s %12s %7s %9s %9s %8s %11s\n",
-		       st.flows, st.value[0], "Proto", "Service", "Conns",
-		       "InPkts", "InBytes", "OutPkts", "OutBytes", "NoFlow",
-		       "NoBackend", "TableFull", "NoMemory", "BackendDown");
+		printf("Flows %u of %u\n", st.flows, st.value[0]);
+	if (!json)
+		print_row("Proto", "Service", NULL);
 	for (i = 0; i < nsvc; i++) {
 		if (argc && !svc_id_eq(&svc[i].id, &only))
 			continue;
