@@ -17,7 +17,7 @@ if [ ! -x "$cp" ]; then
 	cp=$L4LB_CACHE/checkpatch/checkpatch.pl
 fi
 cd "$L4LB_REPO"
-files=$(ls kmod/*.[ch] include/uapi/linux/*.h tests/kunit/*.c)
+files=$(ls kmod/*.[ch] include/uapi/linux/*.h tests/kunit/*.[ch])
 # No kernel tree here: don't look for one; SPDX and the rest still apply.
 "$cp" --strict --no-tree --terse --show-types \
 	-f $files
