@@ -5,8 +5,9 @@
  * flows nobody sends to back. Like conntrack's gc_worker it walks the
  * table's buckets with a cursor, whole buckets at a time, at most
  * L4LB_SWEEP_BUDGET buckets and entries a step, yields between steps and
- * waits a second between whole passes. A resize during a pass may make it
- * miss or revisit entries; the next pass sees them.
+ * paces itself (l4lb_expiry_delay()): never a walk of the whole table in
+ * one go, nor every second. A resize during a pass may make it miss or
+ * revisit entries; the next pass sees them.
  */
 
 #include <linux/jiffies.h>
@@ -55,19 +56,41 @@ unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 	return gone;
 }
 
+/*
+ * Jiffies to wait before the next step, which unlinked @gone of @budget:
+ * a second after a whole pass (@done); none while steps find much to unlink
+ * (a backlog of expired flows, as a flood leaves); else enough that a pass
+ * over a table of @pass_cost buckets and flows takes about L4LB_SWEEP_PASS,
+ * at least a jiffy a step: the cost of a big table spread out, not a
+ * burst every second.
+ */
+unsigned long l4lb_expiry_delay(unsigned int gone, unsigned int budget,
+				unsigned int pass_cost, bool done)
+{
+	if (done)
+		return HZ;
+	if (gone * 16 >= budget)
+		return 0;
+	return clamp_t(u64, DIV_ROUND_UP_ULL((u64)L4LB_SWEEP_PASS * budget,
+					     max(pass_cost, 1U)), 1, HZ);
+}
+
 static void sweep_work(struct work_struct *work)
 {
 	struct l4lb_net *ln = container_of(to_delayed_work(work),
 					   struct l4lb_net, sweep);
+	unsigned int gone, cost;
 	bool done;
 
-	l4lb_expiry_step(ln, L4LB_SWEEP_BUDGET, &done);
+	gone = l4lb_expiry_step(ln, L4LB_SWEEP_BUDGET, &done);
+	cost = atomic_read(&ln->nr_conns);
 	/* Idle namespaces cost nothing: the hooks restart the sweep. */
-	if (done && !READ_ONCE(ln->hooks_on) && !atomic_read(&ln->nr_conns))
+	if (done && !READ_ONCE(ln->hooks_on) && !cost)
 		return;
-	/* Mid-pass: go on at once, after others had the CPU. */
+	cost += l4lb_conn_buckets(ln);
 	queue_delayed_work(system_power_efficient_wq, &ln->sweep,
-			   done ? HZ : 0);
+			   l4lb_expiry_delay(gone, L4LB_SWEEP_BUDGET, cost,
+					     done));
 }
 
 void l4lb_expiry_init(struct l4lb_net *ln)

@@ -8,6 +8,8 @@
 
 /* Buckets and entries the sweep looks at before it yields the CPU. */
 #define L4LB_SWEEP_BUDGET	1024
+/* Roughly how long a pass over a big table takes, without a backlog. */
+#define L4LB_SWEEP_PASS		(10UL * HZ)
 
 /*
  * A flow to remove because its backend failed its health checks and the
@@ -25,5 +27,7 @@ void l4lb_expiry_start(struct l4lb_net *ln);
 void l4lb_expiry_stop(struct l4lb_net *ln);
 unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 			      bool *done);
+unsigned long l4lb_expiry_delay(unsigned int gone, unsigned int budget,
+				unsigned int pass_cost, bool done);
 
 #endif /* _L4LB_EXPIRY_H */

@@ -215,6 +215,39 @@ static void conn_sweep_budgeted(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, conn_fixture_find(f, 0xc0a80100, 6000));
 }
 
+/*
+ * The sweep's pace: a second between passes; back to back through a
+ * backlog; over a big table, a pass spread over about L4LB_SWEEP_PASS.
+ */
+static void conn_sweep_paced(struct kunit *test)
+{
+	const unsigned int b = L4LB_SWEEP_BUDGET;
+	unsigned int cost, steps;
+	unsigned long d;
+
+	KUNIT_EXPECT_EQ(test, l4lb_expiry_delay(0, b, 100, true),
+			(unsigned long)HZ);
+	/* A sixteenth of a step expired: a backlog, no waiting. */
+	KUNIT_EXPECT_EQ(test, l4lb_expiry_delay(b / 16, b, 3000000, false),
+			0UL);
+	for (cost = 2 * b; cost <= 48000000; cost *= 3) {
+		d = l4lb_expiry_delay(b / 16 - 1, b, cost, false);
+		steps = DIV_ROUND_UP(cost, b);
+		/* Never a busy loop, never more than a second a step... */
+		KUNIT_EXPECT_GE(test, d, 1UL);
+		KUNIT_EXPECT_LE(test, d, (unsigned long)HZ);
+		/*
+		 * ...and a pass L4LB_SWEEP_PASS long where it can be, give
+		 * or take the rounding up of steps and jiffies.
+		 */
+		if (d > 1 && d < HZ) {
+			KUNIT_EXPECT_GE(test, steps * d, L4LB_SWEEP_PASS);
+			KUNIT_EXPECT_LE(test, steps * d,
+					L4LB_SWEEP_PASS + steps + d + 1);
+		}
+	}
+}
+
 static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_fits_a_cache_line),
 	KUNIT_CASE(conn_keys_tell_ports_apart),
@@ -226,6 +259,7 @@ static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_table_full),
 	KUNIT_CASE(conn_table_full_evicts_half_open),
 	KUNIT_CASE(conn_sweep_budgeted),
+	KUNIT_CASE(conn_sweep_paced),
 	{}
 };
 
