@@ -5,9 +5,25 @@
 # net/l4lb/ and runs l4lb's KUnit suites under KASAN and lockdep
 # (tests/kunit/kunitconfig). The unpacked tree and the build folder live in
 # the cache ($L4LB_CACHE), so later runs rebuild only what changed.
+#
+#   run.sh [ARGS]          the test suites (make kunit)
+#   run.sh --bench [ARGS]  only the micro-benchmarks (make bench), in a
+#                          kernel of their own without KASAN and lockdep,
+#                          which would time themselves, not l4lb
+# ARGS go to kunit.py run. The kernel's log stays in BUILD/test.log.
 
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+
+config=kunitconfig
+build=kunit-build
+filter=()
+if [ "${1:-}" = --bench ]; then
+	shift
+	config=bench.kunitconfig
+	build=kunit-bench-build
+	filter=(l4lb_bench)
+fi
 
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -f "$tarball" ] || die "install linux-source-6.1"
@@ -17,7 +33,7 @@ stamp=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 mkdir -p "$L4LB_CACHE"
 if [ "$(cat "$src/.l4lb-stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "kunit: unpacking $tarball" >&2
-	rm -rf "$src" "$L4LB_CACHE/kunit-build"
+	rm -rf "$src" "$L4LB_CACHE/kunit-build" "$L4LB_CACHE/kunit-bench-build"
 	tar -C "$L4LB_CACHE" -xf "$tarball"
 	echo "$stamp" > "$src/.l4lb-stamp"
 fi
@@ -38,6 +54,6 @@ grep -q 'l4lb/' "$src/net/Makefile" ||
 
 cd "$src"
 exec python3 tools/testing/kunit/kunit.py run \
-	--kunitconfig "$L4LB_REPO/tests/kunit/kunitconfig" \
-	--build_dir "$L4LB_CACHE/kunit-build" \
-	--jobs "$(nproc)" --timeout 600 "$@"
+	--kunitconfig "$L4LB_REPO/tests/kunit/$config" \
+	--build_dir "$L4LB_CACHE/$build" \
+	--jobs "$(nproc)" --timeout 900 "$@" "${filter[@]}"
