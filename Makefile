@@ -10,7 +10,8 @@
 #   make dkms-check   DKMS build and install, then modprobe in a guest
 #   make dkms-install install the module with DKMS (as root)
 #   make deps         install the Debian packages all of this needs
-#   make bench        benchmarks against IPVS, nftables and plain forwarding
+#   make bench        KUnit micro-benchmarks, then one guest boot measuring
+#                     l4lb against IPVS, nftables and plain forwarding
 
 # The headers of the running kernel where there are some, else those that
 # Debian's linux-headers-amd64 points at (a build machine for a guest).

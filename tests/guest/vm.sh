@@ -89,7 +89,8 @@ trap 'rm -rf "$run"' EXIT
 printf '%q ' "$@" > "$run/cmd"
 
 timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
-	qemu-system-x86_64 -m 2048 -smp 2 -cpu max -nographic -no-reboot \
+	qemu-system-x86_64 -m 2048 -smp "${L4LB_GUEST_CPUS:-2}" -cpu max \
+	-nographic -no-reboot \
 	-nic none \
 	-kernel "$gdir/root/boot/vmlinuz-$kver" \
 	-initrd "$gdir/initramfs.cpio.gz" \
