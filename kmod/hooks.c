@@ -368,6 +368,9 @@ static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 		return icmp_out(ln, skb);
 	if (!pkt_parse(skb, &p))
 		return NF_ACCEPT;
+	/* Client packets and passing traffic: not from a backend. */
+	if (!l4lb_be_seen(ln, p.saddr, p.sport, p.proto))
+		return NF_ACCEPT;
 	l4lb_reply_key_init4(&rkey, p.proto, p.saddr, p.sport, p.daddr, p.dport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn)

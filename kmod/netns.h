@@ -8,6 +8,7 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
+#include "backend.h"
 #include "conn.h"
 
 /* A million flows by default: 64 MiB of entries. */
@@ -29,6 +30,8 @@
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
  * @stateless: backends of stateless services by &struct l4lb_be_key, so
  *	their replies are rewritten without a flow; changed under @lock
+ * @be_seen: a filter of every backend ever added here (l4lb_be_seen()):
+ *	bits set under @lock, never cleared, read by the packet path
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
@@ -49,6 +52,7 @@ struct l4lb_net {
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
 	struct rhashtable stateless;
+	DECLARE_BITMAP(be_seen, 1 << L4LB_BE_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];

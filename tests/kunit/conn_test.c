@@ -248,6 +248,43 @@ static void conn_sweep_paced(struct kunit *test)
 	}
 }
 
+/*
+ * The filter of backend sources: set for a backend from its add on, still
+ * set after its removal (its flows' replies), clear for a source that
+ * never was a backend (a client's packet after DNAT, passing traffic).
+ */
+static void conn_be_seen_filter(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	union nf_inet_addr addr = { .ip = htonl(0xc6336442) };
+	struct l4lb_backend *be;
+
+	KUNIT_EXPECT_TRUE(test, l4lb_be_seen(f->ln, f->be->key.addr.ip,
+					     htons(80), IPPROTO_TCP));
+	/* A client of the other tests, after DNAT: not from a backend. */
+	KUNIT_EXPECT_FALSE(test, l4lb_be_seen(f->ln, htonl(0xc0a80132),
+					      htons(54321), IPPROTO_TCP));
+	KUNIT_EXPECT_FALSE(test, l4lb_be_seen(f->ln, addr.ip, htons(4242),
+					      IPPROTO_TCP));
+
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, f->svc, &addr,
+					       htons(4242), 1), 0);
+	KUNIT_EXPECT_TRUE(test, l4lb_be_seen(f->ln, addr.ip, htons(4242),
+					     IPPROTO_TCP));
+	be = l4lb_backend_find(f->svc, &addr, htons(4242));
+	KUNIT_ASSERT_NOT_NULL(test, be);
+	l4lb_backend_remove(f->ln, be);
+	mutex_unlock(&f->ln->lock);
+	KUNIT_EXPECT_TRUE(test, l4lb_be_seen(f->ln, addr.ip, htons(4242),
+					     IPPROTO_TCP));
+	/* Same address, another port or protocol: another bit. */
+	KUNIT_EXPECT_FALSE(test, l4lb_be_seen(f->ln, addr.ip, htons(4243),
+					      IPPROTO_TCP));
+	KUNIT_EXPECT_FALSE(test, l4lb_be_seen(f->ln, addr.ip, htons(4242),
+					      IPPROTO_UDP));
+}
+
 static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_fits_a_cache_line),
 	KUNIT_CASE(conn_keys_tell_ports_apart),
@@ -260,6 +297,7 @@ static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_table_full_evicts_half_open),
 	KUNIT_CASE(conn_sweep_budgeted),
 	KUNIT_CASE(conn_sweep_paced),
+	KUNIT_CASE(conn_be_seen_filter),
 	{}
 };
 
