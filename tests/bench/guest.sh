@@ -80,18 +80,18 @@ bench_up() {
 # flow entries of the namespaces are freed, so that the next measurement
 # neither shares the memory nor the CPU with their teardown.
 bench_down() {
-	local n
+	local i cfg busy
 
-	for n in "${T_PIDS[@]}"; do kill "$n" 2>/dev/null; done
-	wait 2>/dev/null
+	stop_all
 	pkill iperf3
-	for n in "${T_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	T_PIDS=()
-	T_NETNS=()
-	for n in $(seq 1 300); do
-		[ "$(awk '$1 ~ /^(l4lb_conn|ip_vs_conn|nf_conntrack)$/ &&
-			  $2 > 1000 { n++ } END { print n + 0 }' /proc/slabinfo)" = 0 ] &&
-			return
+	for i in $(seq 1 300); do
+		busy=
+		for cfg in $CONFIGS; do
+			[ -z "$(cache_of "$cfg")" ] ||
+				[ "$(slab_objs "$(cache_of "$cfg")")" -le 1000 ] ||
+				busy=1
+		done
+		[ -z "$busy" ] && return
 		sleep 1
 	done
 	echo "# bench: flow entries still not freed after 300 s" >&2

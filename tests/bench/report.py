@@ -35,6 +35,7 @@ ROUND_METRICS = (
     ("udp_ns_per_pkt_1m", "ns a UDP packet, 1,000,000 flows", "lower"),
     ("udp_ns_per_pkt_new", "ns a UDP packet, a new flow each", "lower"),
 )
+ROUND_NAMES = {m[0] for m in ROUND_METRICS}
 ONCE_METRICS = (
     ("bytes_per_flow_slab", "bytes a flow entry (slab object)"),
     ("bytes_per_flow_1m", "bytes a flow, all in (slab + vmalloc), 1M flows"),
@@ -241,7 +242,7 @@ def main():
         print("| metric, min-max (runs) | l4lb | IPVS | nft DNAT | plain |")
         print("| --- | --- | --- | --- | --- |")
         for t in table:
-            if t["metric"] not in dict((m[0], 1) for m in ROUND_METRICS):
+            if t["metric"] not in ROUND_NAMES:
                 continue
             print("| %s | %s |" % (t["metric"], " | ".join(
                 "-" if not t.get(c + "_runs") else "%g-%g (%d)" % (

@@ -82,7 +82,8 @@ check_err() {
 	fi
 }
 
-finish() {
+# Stops the processes and removes the namespaces the script started.
+stop_all() {
 	local n
 
 	for n in "${T_PIDS[@]}"; do
@@ -92,6 +93,12 @@ finish() {
 	for n in "${T_NETNS[@]}"; do
 		ip netns del "$n" 2>/dev/null
 	done
+	T_PIDS=()
+	T_NETNS=()
+}
+
+finish() {
+	stop_all
 	echo "# $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]
 }

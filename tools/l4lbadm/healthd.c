@@ -74,11 +74,9 @@ static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: healthd: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("healthd", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Splits @line into words; "double quotes" keep spaces. Returns count. */

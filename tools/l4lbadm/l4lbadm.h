@@ -2,6 +2,7 @@
 #ifndef L4LBADM_H
 #define L4LBADM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -90,6 +91,8 @@ extern bool dry_run;
 extern bool timestamps;
 int run_command(int argc, char **argv);
 extern const char *prog;
+void vsay(const char *what, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail_nl(struct nl *nl, const char *what);
 void *grow(void *v, size_t *cap, size_t n, size_t size);

@@ -98,15 +98,23 @@ void *grow(void *v, size_t *cap, size_t n, size_t size)
 	return v;
 }
 
+/* One line on stderr: "l4lbadm: [WHAT: ]message". */
+void vsay(const char *what, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	if (what)
+		fprintf(stderr, "%s: ", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
