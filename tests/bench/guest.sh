@@ -25,6 +25,14 @@
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
+# The guest has none of the host's environment: run.sh passes these on as
+# arguments, NAME=VALUE.
+for a in "$@"; do
+	case $a in
+	ROUNDS=* | SECS=* | PKTS=* | BIG=*) declare "$a" ;;
+	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
+	esac
+done
 ROUNDS=${ROUNDS:-10}
 SECS=${SECS:-2}
 PKTS=${PKTS:-50000}

@@ -28,7 +28,11 @@ fi
 if [ "${1:-guest}" = guest ]; then
 	make all
 	cc -O2 -Wall -Wextra -Werror -o tests/bench/connrate tests/bench/connrate.c
+	settings=()
+	for v in ROUNDS SECS PKTS BIG; do
+		[ -z "${!v:-}" ] || settings+=("$v=${!v}")
+	done
 	L4LB_GUEST_CPUS=1 L4LB_GUEST_CMDLINE="slab_nomerge" L4LB_GUEST_TIMEOUT=3000 \
-		tests/guest/vm.sh tests/bench/guest.sh
+		tests/guest/vm.sh tests/bench/guest.sh "${settings[@]}"
 fi
 /usr/bin/python3 tests/bench/report.py "$results"
