@@ -12,8 +12,8 @@
 #include "netns.h"
 #include "service.h"
 
-static const struct rhashtable_params stateless_params = {
-	.head_offset = offsetof(struct l4lb_backend, stateless_node),
+static const struct rhashtable_params backend_params = {
+	.head_offset = offsetof(struct l4lb_backend, node),
 	.key_offset = offsetof(struct l4lb_backend, key),
 	.key_len = sizeof(struct l4lb_be_key),
 	.automatic_shrinking = true,
@@ -21,20 +21,24 @@ static const struct rhashtable_params stateless_params = {
 
 int l4lb_backend_table_init(struct l4lb_net *ln)
 {
-	return rhashtable_init(&ln->stateless, &stateless_params);
+	return rhashtable_init(&ln->backends, &backend_params);
 }
 
 void l4lb_backend_table_uninit(struct l4lb_net *ln)
 {
 	/* Every service was unlinked, and with it its backends. */
-	rhashtable_destroy(&ln->stateless);
+	rhashtable_destroy(&ln->backends);
 }
 
-/* Called under RCU: the backend a stateless service's reply comes from. */
-struct l4lb_backend *l4lb_backend_lookup_stateless(struct l4lb_net *ln,
-						   const struct l4lb_be_key *key)
+/*
+ * Called under RCU: the backend (of a live pool) a packet from this
+ * address, port and protocol comes from. The backend and its service stay
+ * valid until the RCU read side ends.
+ */
+struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
+					 const struct l4lb_be_key *key)
 {
-	return rhashtable_lookup(&ln->stateless, key, stateless_params);
+	return rhashtable_lookup(&ln->backends, key, backend_params);
 }
 
 static void backend_free_rcu(struct rcu_head *head)
@@ -91,7 +95,8 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 	if (l4lb_backend_find(svc, addr, port))
 		return -EEXIST;
-	if (svc->n_backends >= L4LB_MAX_BACKENDS)
+	if (svc->n_backends >= L4LB_MAX_BACKENDS ||
+	    ln->n_backends >= l4lb_net_max_backends(ln))
 		return -ENOSPC;
 	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
 	if (!be)
@@ -113,16 +118,15 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 	/* Set before the pool is published: before any flow, any reply. */
 	set_bit(l4lb_be_seen_bit(addr->ip, port, svc->key.proto), ln->be_seen);
-	if (svc->flags & L4LB_SVC_F_STATELESS) {
-		ret = rhashtable_lookup_insert_fast(&ln->stateless,
-						    &be->stateless_node,
-						    stateless_params);
-		if (ret)
-			goto err_put;
-	}
+	/* -EEXIST: this address and port serve another service already. */
+	ret = rhashtable_lookup_insert_fast(&ln->backends, &be->node,
+					    backend_params);
+	if (ret)
+		goto err_put;
 	list_add_tail(&be->list, &svc->backends);
 	svc->n_backends++;
-	ret = l4lb_service_update_pool(svc);
+	ln->n_backends++;
+	ret = l4lb_service_update_pool(ln, svc);
 	if (ret)
 		goto err_unlist;
 	ln->genid++;
@@ -131,9 +135,8 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 err_unlist:
 	list_del(&be->list);
 	svc->n_backends--;
-	if (svc->flags & L4LB_SVC_F_STATELESS)
-		rhashtable_remove_fast(&ln->stateless, &be->stateless_node,
-				       stateless_params);
+	ln->n_backends--;
+	rhashtable_remove_fast(&ln->backends, &be->node, backend_params);
 err_put:
 	l4lb_backend_put(be);
 	return ret;
@@ -157,7 +160,7 @@ int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
 		return 0;
 	WRITE_ONCE(be->weight, weight);
 	WRITE_ONCE(be->down, down);
-	ret = l4lb_service_update_pool(be->svc);
+	ret = l4lb_service_update_pool(ln, be->svc);
 	if (ret) {
 		WRITE_ONCE(be->weight, old_weight);
 		WRITE_ONCE(be->down, old_down);
@@ -183,11 +186,10 @@ void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
 
 	list_del(&be->list);
 	svc->n_backends--;
+	ln->n_backends--;
 	ln->genid++;
-	if (svc->flags & L4LB_SVC_F_STATELESS)
-		rhashtable_remove_fast(&ln->stateless, &be->stateless_node,
-				       stateless_params);
-	if (!svc->dead && l4lb_service_update_pool(svc))
+	rhashtable_remove_fast(&ln->backends, &be->node, backend_params);
+	if (!svc->dead && l4lb_service_update_pool(ln, svc))
 		pr_warn("no memory to rebuild a pool: a removed backend may still get flows\n");
 	l4lb_backend_put(be);
 }

@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/l4lb.h>
 
@@ -38,7 +39,7 @@ struct l4lb_be_key {
 /**
  * struct l4lb_backend - one server of a service's pool
  * @list: in &l4lb_service.backends, protected by &l4lb_net.lock
- * @stateless_node: in &l4lb_net.stateless while the service is stateless
+ * @node: in &l4lb_net.backends from its add to its removal
  * @svc: the service; the backend holds a reference on it
  * @key: address, port and protocol; never change
  * @weight: 0 drains (no new flows); changed under &l4lb_net.lock
@@ -52,7 +53,7 @@ struct l4lb_be_key {
  */
 struct l4lb_backend {
 	struct list_head list;
-	struct rhash_head stateless_node;
+	struct rhash_head node;
 	struct l4lb_service *svc;
 	struct l4lb_be_key key;
 	u16 weight;
@@ -86,6 +87,15 @@ static inline bool l4lb_backend_usable(const struct l4lb_backend *be)
 	return be->weight && !be->down;
 }
 
+static inline void l4lb_be_key_init4(struct l4lb_be_key *key, u8 proto,
+				     __be32 addr, __be16 port)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr.ip = addr;
+	key->port = port;
+	key->proto = proto;
+}
+
 bool l4lb_be_seen(const struct l4lb_net *ln, __be32 addr, __be16 port,
 		  u8 proto);
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
@@ -93,8 +103,8 @@ struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       __be16 port);
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 		     const union nf_inet_addr *addr, __be16 port, u16 weight);
-struct l4lb_backend *l4lb_backend_lookup_stateless(struct l4lb_net *ln,
-						   const struct l4lb_be_key *key);
+struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
+					 const struct l4lb_be_key *key);
 int l4lb_backend_table_init(struct l4lb_net *ln);
 void l4lb_backend_table_uninit(struct l4lb_net *ln);
 int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,

@@ -3,18 +3,22 @@
  * The connection table: TCP flows and UDP sessions, each one object in two
  * rhashtables (client side, backend side). The packet path looks up under
  * RCU and creates entries; whoever sees an entry expired or dead unlinks it
- * (the packet path or the sweep in expiry.c), exactly once, thanks to
- * l4lb_conn.dead.
+ * (the packet path, the sweep in expiry.c, a flush, an eviction), exactly
+ * once: every path that ends a flow goes through l4lb_conn_unlink(), and
+ * only the caller that moves l4lb_conn.dead from 0 to 1 tears it down.
  */
 
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "backend.h"
 #include "conn.h"
+#include "expiry.h"
 #include "netns.h"
 #include "service.h"
 
@@ -86,15 +90,18 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 }
 
 /*
- * The flow tables grow with the flows and never shrink: a flood's peak
- * stays allocated (8 bytes a bucket), and the sweep's bucket cursor never
- * meets a shrinking table.
+ * The flow tables grow with the flows and shrink again when they empty
+ * (below 30%): a flood's peak does not stay allocated, and a full table's
+ * eviction scan (a bounded number of buckets) meets entries, not a sparse
+ * array left by an old peak. The sweep's cursor simply ends its pass early
+ * on a table that shrank.
  */
 static const struct rhashtable_params orig_params = {
 	.head_offset = offsetof(struct l4lb_conn, orig),
 	.key_len = sizeof(struct l4lb_orig_key),
 	.obj_hashfn = orig_obj_hash,
 	.obj_cmpfn = orig_obj_cmp,
+	.automatic_shrinking = true,
 };
 
 static const struct rhashtable_params reply_params = {
@@ -102,6 +109,7 @@ static const struct rhashtable_params reply_params = {
 	.key_len = sizeof(struct l4lb_reply_key),
 	.obj_hashfn = reply_obj_hash,
 	.obj_cmpfn = reply_obj_cmp,
+	.automatic_shrinking = true,
 };
 
 int l4lb_conn_init(void)
@@ -160,9 +168,20 @@ void l4lb_conn_table_uninit(struct l4lb_net *ln)
 
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 {
-	if (conn->state == L4LB_CONN_UDP)
+	switch (READ_ONCE(conn->state)) {
+	case L4LB_CONN_UDP:
+	case L4LB_CONN_UDP_UNREPLIED:
 		return READ_ONCE(conn->be->svc->udp_timeout);
-	return READ_ONCE(ln->timeout[conn->state]);
+	case L4LB_CONN_SYN_RECV:
+		/* Half-open as much as SYN_SEEN: the same, short, timeout. */
+		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
+	case L4LB_CONN_ESTABLISHED:
+		return READ_ONCE(ln->timeout[L4LB_CONN_ESTABLISHED]);
+	case L4LB_CONN_CLOSING:
+		return READ_ONCE(ln->timeout[L4LB_CONN_CLOSING]);
+	default:
+		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
+	}
 }
 
 bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now)
@@ -208,8 +227,24 @@ void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
  */
 void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
-	cmpxchg(&conn->state, L4LB_CONN_SYN_SEEN, L4LB_CONN_ESTABLISHED);
+	l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_SEEN, L4LB_CONN_ESTABLISHED);
+	l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_RECV, L4LB_CONN_ESTABLISHED);
 	l4lb_conn_refresh(ln, conn);
+}
+
+/*
+ * One step forward (SYN_SEEN -> SYN_RECV -> ESTABLISHED, UDP_UNREPLIED ->
+ * UDP), taken only from @from: a flow that meanwhile moved on (closing,
+ * say) stays where it is. Returns whether this call moved it; refreshes
+ * the deadline under the new state's timeout either way.
+ */
+bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
+		       u8 from, u8 to)
+{
+	bool moved = cmpxchg(&conn->state, from, to) == from;
+
+	l4lb_conn_refresh(ln, conn);
+	return moved;
 }
 
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn)
@@ -234,8 +269,9 @@ static void conn_free_rcu(struct rcu_head *head)
 }
 
 /*
- * Takes the conn out of both tables, once: the packet path and the sweep
- * may both find it expired. Readers under RCU may still hold it.
+ * Takes the conn out of both tables, once: the packet path, the sweep, a
+ * flush and an eviction may all find it at the same time, and only the
+ * one that sets @dead goes on. Readers under RCU may still hold it.
  */
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
@@ -250,9 +286,26 @@ void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /*
- * Calls @fn on each flow of bucket @idx of the current table, stopping at
- * the first non-zero return, which it returns. *@size gets the table's
- * size: @idx at or beyond it means the walk is over. Caller holds RCU.
+ * The tables flows live in: the table, and while rhashtable's worker is
+ * resizing or rehashing it, the newer tables it moves them to (new flows
+ * go straight there). Under RCU.
+ */
+static struct bucket_table *conn_table(struct l4lb_net *ln)
+{
+	return rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
+}
+
+static struct bucket_table *conn_table_next(struct l4lb_net *ln,
+					    struct bucket_table *tbl)
+{
+	return rht_dereference_rcu(tbl->future_tbl, &ln->conn_orig);
+}
+
+/*
+ * Calls @fn on each flow of bucket @idx of every table (see
+ * conn_table()), stopping at the first non-zero return, which it
+ * returns. *@size gets the largest table's size: @idx at or beyond it
+ * means a walk is over. Caller holds RCU.
  */
 int l4lb_conn_for_bucket(struct l4lb_net *ln, unsigned int idx,
 			 unsigned int *size,
@@ -263,19 +316,21 @@ int l4lb_conn_for_bucket(struct l4lb_net *ln, unsigned int idx,
 	struct rhash_head *pos;
 	int ret;
 
-	tbl = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
-	*size = tbl->size;
-	if (idx >= tbl->size)
-		return 0;
-	rht_for_each_entry_rcu(conn, pos, tbl, idx, orig) {
-		ret = fn(conn, arg);
-		if (ret)
-			return ret;
+	*size = 0;
+	for (tbl = conn_table(ln); tbl; tbl = conn_table_next(ln, tbl)) {
+		*size = max(*size, tbl->size);
+		if (idx >= tbl->size)
+			continue;
+		rht_for_each_entry_rcu(conn, pos, tbl, idx, orig) {
+			ret = fn(conn, arg);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
 
-/* Buckets of the table now; a change between dump messages means a resize. */
+/* Buckets of the table now. */
 unsigned int l4lb_conn_buckets(struct l4lb_net *ln)
 {
 	unsigned int size;
@@ -286,104 +341,199 @@ unsigned int l4lb_conn_buckets(struct l4lb_net *ln)
 	return size;
 }
 
+/*
+ * Names the table a bucket-by-bucket walk sees: a resize or a rehash
+ * (rhashtable moves flows to a new table, of the same size when chains
+ * grow too long, with a new seed) changes it, and while one is under way
+ * flows already moved are missing from the old table, so the value then
+ * differs from both the old and the new table's. A dump that sees it
+ * change between messages is marked interrupted and asked again.
+ */
+u32 l4lb_conn_table_gen(struct l4lb_net *ln)
+{
+	struct bucket_table *tbl;
+	u32 gen;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
+	gen = tbl->hash_rnd ^ tbl->size;
+	if (rcu_access_pointer(tbl->future_tbl))
+		gen = ~gen;
+	rcu_read_unlock();
+	return gen;
+}
+
 int l4lb_conn_walk(struct l4lb_net *ln,
 		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg)
 {
-	unsigned int idx, size = 1;
+	struct rhashtable_iter iter;
+	struct l4lb_conn *conn;
+	unsigned int n = 0;
 	int ret = 0;
 
-	for (idx = 0; idx < size && !ret; idx++) {
-		/* Buckets and entries stay valid until the unlock (RCU). */
-		rcu_read_lock();
-		ret = l4lb_conn_for_bucket(ln, idx, &size, fn, arg);
-		rcu_read_unlock();
-		cond_resched();
+	rhashtable_walk_enter(&ln->conn_orig, &iter);
+	/* Between start and stop the walker holds RCU: flows stay valid. */
+	rhashtable_walk_start(&iter);
+	while (!ret && (conn = rhashtable_walk_next(&iter))) {
+		/* A resize or rehash: the walker starts over (-EAGAIN). */
+		if (IS_ERR(conn)) {
+			if (PTR_ERR(conn) == -EAGAIN)
+				continue;
+			break;
+		}
+		ret = fn(conn, arg);
+		if (++n % L4LB_SWEEP_BUDGET == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 	return ret;
 }
 
 /*
- * The table is full: make room by unlinking one half-open flow (SYN seen,
- * never answered: what a SYN flood leaves), looking at no more than
- * L4LB_EVICT_SCAN entries in as many buckets from a random one. Returns
- * false when none was found: the new flow is refused. Called under RCU.
+ * The table is full: make room by unlinking an unassured flow (SYN seen or
+ * SYN-ACK seen but never acknowledged, a UDP session never answered: what
+ * a spoofed flood leaves) or one already expired, as conntrack's
+ * early_drop does. Of the candidates among L4LB_EVICT_SCAN entries from a
+ * random bucket, the one nearest its deadline goes: a new client's flow,
+ * fresh in its handshake, is the last a flood pushes out. Returns false
+ * when none was found: the new flow is refused. Called under RCU.
  */
-static bool evict_half_open(struct l4lb_net *ln)
+/* Time left to a candidate for eviction; S32_MAX for any other flow. */
+static s32 evict_left(const struct l4lb_conn *conn, u32 now)
 {
-	struct bucket_table *tbl = rht_dereference_rcu(ln->conn_orig.tbl,
-						       &ln->conn_orig);
-	unsigned int i, seen = 0, start = get_random_u32_below(tbl->size);
-	struct l4lb_conn *conn;
+	s32 left = READ_ONCE(conn->deadline) - now;
+
+	if (READ_ONCE(conn->dead))
+		return S32_MAX;
+	if (left <= 0 || l4lb_conn_state_unassured(READ_ONCE(conn->state)))
+		return left;
+	return S32_MAX;
+}
+
+static bool evict_unassured(struct l4lb_net *ln, u32 now)
+{
+	struct l4lb_conn *conn, *victim = NULL;
+	unsigned int i, n, start, seen = 0;
+	s32 left, best = S32_MAX;
+	struct bucket_table *tbl;
 	struct rhash_head *pos;
 
-	for (i = 0; i < min(tbl->size, L4LB_EVICT_SCAN); i++) {
-		rht_for_each_entry_rcu(conn, pos, tbl,
-				       (start + i) & (tbl->size - 1), orig) {
-			if (READ_ONCE(conn->state) == L4LB_CONN_SYN_SEEN &&
-			    !READ_ONCE(conn->dead)) {
-				l4lb_conn_unlink(ln, conn);
-				return true;
+	for (tbl = conn_table(ln); tbl; tbl = conn_table_next(ln, tbl)) {
+		start = get_random_u32_below(tbl->size);
+		/* Bounded in buckets too: a table grown by a flood is sparse. */
+		n = min(tbl->size, 4 * L4LB_EVICT_SCAN);
+		for (i = 0; i < n && seen < L4LB_EVICT_SCAN; i++) {
+			rht_for_each_entry_rcu(conn, pos, tbl,
+					       (start + i) & (tbl->size - 1),
+					       orig) {
+				if (++seen > L4LB_EVICT_SCAN)
+					break;
+				left = evict_left(conn, now);
+				if (left < best) {
+					best = left;
+					victim = conn;
+				}
 			}
-			if (++seen >= L4LB_EVICT_SCAN)
-				return false;
 		}
 	}
-	return false;
+	if (!victim)
+		return false;
+	l4lb_conn_unlink(ln, victim);
+	return true;
+}
+
+/* Flows of a namespace its owner's memory cgroup pays for (netns.c). */
+static struct l4lb_conn *conn_alloc(struct l4lb_net *ln)
+{
+	struct mem_cgroup *old;
+	struct l4lb_conn *conn;
+
+	if (!ln->memcg)
+		return kmem_cache_alloc(conn_cache, GFP_ATOMIC | __GFP_NOWARN);
+	/*
+	 * Charged to @memcg, never beyond its limit: no __GFP_HIGH, so at
+	 * the limit the charge fails and the flow is refused.
+	 */
+	old = set_active_memcg(ln->memcg);
+	conn = kmem_cache_alloc(conn_cache,
+				GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	return conn;
 }
 
 /*
- * A new flow to @be for the client in @key. Returns it, or the flow another
- * CPU inserted for the same key a moment earlier, or NULL when the table is
- * full (and no half-open flow could be evicted) or memory is short: the
- * caller drops the packet. Called under RCU.
+ * A new flow to @be for the client in @key. Returns it with *@created
+ * true, or the flow another CPU inserted for the same key a moment
+ * earlier with *@created false (the caller counts no new flow), or NULL
+ * with *@why an &enum l4lb_drop_reason: the table is full (and nothing
+ * could be evicted), memory is short, or the backend side is taken. The
+ * caller drops the packet then. Called under RCU, with bottom halves off.
+ *
+ * The new flow is inserted dead (@dead 1), so nobody else can tear it
+ * down while it is in one table only; it goes live once in both.
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_orig_key *key,
-				   struct l4lb_backend *be, u8 state)
+				   struct l4lb_backend *be, u8 state,
+				   bool *created, int *why)
 {
 	struct l4lb_conn *conn, *old = NULL;
 	struct l4lb_reply_key rkey;
+	u32 now = l4lb_now();
 
+	*created = false;
+	*why = L4LB_DROP_TABLE_FULL;
 	if (atomic_inc_return(&ln->nr_conns) > READ_ONCE(ln->max_conns) &&
-	    !evict_half_open(ln))
-		goto err_full;
+	    !evict_unassured(ln, now))
+		goto err_count;
+	*why = L4LB_DROP_NO_BACKEND;
 	if (!l4lb_backend_get(be))
-		goto err_full;
-	conn = kmem_cache_alloc(conn_cache, GFP_ATOMIC);
+		goto err_count;
+	*why = L4LB_DROP_NO_MEMORY;
+	conn = conn_alloc(ln);
 	if (!conn)
 		goto err_put;
 	conn->caddr = key->caddr;
 	conn->cport = key->cport;
 	conn->be = be;
 	conn->state = state;
-	conn->dead = 0;
-	conn->deadline = l4lb_now() + l4lb_conn_timeout(ln, conn);
-	atomic_inc(&be->active);
+	conn->dead = 1;
+	conn->deadline = now + l4lb_conn_timeout(ln, conn);
 
 	old = rhashtable_lookup_get_insert_key(&ln->conn_orig, key,
 					       &conn->orig, orig_params);
 	if (old)
 		goto err_free;
 	reply_key_of(conn, &rkey);
+	*why = L4LB_DROP_CLASH;
 	if (rhashtable_lookup_insert_key(&ln->conn_reply, &rkey, &conn->reply,
 					 reply_params))
 		goto err_orig;
+	atomic_inc(&be->active);
+	/* In both tables: from now on whoever unlinks it owns it. */
+	smp_store_release(&conn->dead, 0);
+	*created = true;
 	return conn;
 
 err_orig:
+	/* Still ours alone (dead): readers may hold it, free after RCU. */
 	rhashtable_remove_fast(&ln->conn_orig, &conn->orig, orig_params);
-	atomic_dec(&be->active);
 	atomic_dec(&ln->nr_conns);
-	/* Readers may have found it in conn_orig: free after a grace period. */
-	WRITE_ONCE(conn->dead, 1);
 	call_rcu(&conn->rcu, conn_free_rcu);
 	return NULL;
 err_free:
-	atomic_dec(&be->active);
+	/* Never visible: no reader can hold it. */
 	kmem_cache_free(conn_cache, conn);
 err_put:
 	l4lb_backend_put(be);
-err_full:
+err_count:
 	atomic_dec(&ln->nr_conns);
-	return IS_ERR_OR_NULL(old) ? NULL : old;
+	if (IS_ERR_OR_NULL(old))
+		return NULL;
+	/* Another CPU's flow for the same client: it counts already. */
+	return old;
 }

@@ -9,7 +9,7 @@
 #include <linux/types.h>
 #include <linux/l4lb.h>
 
-/* Entries a full table looks at for a half-open flow to evict. */
+/* Entries a full table looks at for an unassured flow to evict. */
 #define L4LB_EVICT_SCAN		64U
 
 struct l4lb_backend;
@@ -17,19 +17,36 @@ struct l4lb_net;
 struct l4lb_service;
 
 /*
- * States of a TCP flow. A UDP session is always L4LB_CONN_UDP.
+ * States of a flow. TCP:
  *
- *   SYN (no ACK) from the client   -> SYN_SEEN     timeout syn (30 s)
- *   any packet from the backend    -> ESTABLISHED  timeout established (900 s)
- *   FIN or RST, either direction   -> CLOSING      timeout closing (10 s)
+ *   SYN (no ACK) from the client    -> SYN_SEEN     timeout syn (30 s)
+ *   SYN-ACK from the backend        -> SYN_RECV     timeout syn
+ *   ACK (no SYN) from the client    -> ESTABLISHED  timeout established (900 s)
+ *   FIN or RST, either direction    -> CLOSING      timeout closing (10 s)
  *   SYN (no ACK) on a CLOSING flow: the flow is replaced, scheduled anew.
+ *
+ * UDP: a session is UDP_UNREPLIED from its first datagram until its
+ * backend answers, then UDP; both live the service's timeout.
+ *
+ * A flow is assured once both ends have spoken (ESTABLISHED, CLOSING that
+ * came from it, UDP): a full table evicts unassured flows (SYN_SEEN,
+ * SYN_RECV, UDP_UNREPLIED: what a spoofed flood leaves) to make room.
  */
 enum l4lb_conn_state {
 	L4LB_CONN_SYN_SEEN = L4LB_FLOW_SYN_SEEN,
 	L4LB_CONN_ESTABLISHED = L4LB_FLOW_ESTABLISHED,
 	L4LB_CONN_CLOSING = L4LB_FLOW_CLOSING,
 	L4LB_CONN_UDP = L4LB_FLOW_UDP,
+	L4LB_CONN_SYN_RECV = L4LB_FLOW_SYN_RECV,
+	L4LB_CONN_UDP_UNREPLIED = L4LB_FLOW_UDP_UNREPLIED,
 };
+
+/* May a full table evict it to make room for a new flow? */
+static inline bool l4lb_conn_state_unassured(u8 state)
+{
+	return state == L4LB_CONN_SYN_SEEN || state == L4LB_CONN_SYN_RECV ||
+	       state == L4LB_CONN_UDP_UNREPLIED;
+}
 
 /**
  * struct l4lb_conn - one TCP flow or one UDP session (64 bytes)
@@ -43,7 +60,10 @@ enum l4lb_conn_state {
  * @deadline: jiffies (low 32 bits) after which the conn is expired
  * @cport: the client's port, network order; 0 for a UDP session
  * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
- * @dead: set once, by whoever unlinks the conn (packet path or sweep)
+ * @dead: 0 while the conn is live in both tables. Whoever moves it from
+ *	0 to 1 (l4lb_conn_unlink()) owns its teardown; l4lb_conn_create()
+ *	makes it 1 and publishes it with 0 only once both inserts succeeded,
+ *	so a half-inserted conn is never torn down by anyone else
  * @rcu: frees the conn once no packet can still see it
  */
 struct l4lb_conn {
@@ -112,26 +132,32 @@ struct l4lb_conn *l4lb_conn_lookup_orig(struct l4lb_net *ln,
 					const struct l4lb_orig_key *key);
 struct l4lb_conn *l4lb_conn_lookup_reply(struct l4lb_net *ln,
 					 const struct l4lb_reply_key *key);
+/* Why l4lb_conn_create() made no flow (an &enum l4lb_drop_reason). */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_orig_key *key,
-				   struct l4lb_backend *be, u8 state);
+				   struct l4lb_backend *be, u8 state,
+				   bool *created, int *why);
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn);
 
 bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now);
 bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now);
 void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn);
+bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
+		       u8 from, u8 to);
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn);
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn);
 
 unsigned int l4lb_conn_buckets(struct l4lb_net *ln);
+u32 l4lb_conn_table_gen(struct l4lb_net *ln);
 int l4lb_conn_for_bucket(struct l4lb_net *ln, unsigned int idx,
 			 unsigned int *size,
 			 int (*fn)(struct l4lb_conn *conn, void *arg), void *arg);
 /*
- * Calls @fn on every flow, a bucket at a time under RCU, yielding between
- * buckets; stops at @fn's first non-zero return. A resize meanwhile may
- * make it miss or repeat flows. Process context.
+ * Calls @fn on every flow with rhashtable's walker, which follows resizes
+ * and rehashes (a flow may be seen twice, none is missed), yielding every
+ * L4LB_SWEEP_BUDGET flows; stops at @fn's first non-zero return.
+ * Process context; @fn runs under RCU.
  */
 int l4lb_conn_walk(struct l4lb_net *ln,
 		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg);

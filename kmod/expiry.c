@@ -6,8 +6,9 @@
  * table's buckets with a cursor, whole buckets at a time, at most
  * L4LB_SWEEP_BUDGET buckets and entries a step, yields between steps and
  * paces itself (l4lb_expiry_delay()): never a walk of the whole table in
- * one go, nor every second. A resize during a pass may make it miss or
- * revisit entries; the next pass sees them.
+ * one go, nor every second. It walks every table of a resize under way
+ * (new flows already in the new one); flows moved during a pass may be
+ * missed or seen twice, and the next pass sees them.
  */
 
 #include <linux/jiffies.h>
@@ -25,35 +26,45 @@
  * Returns how many it unlinked. Only the sweep work (or a test that
  * stopped it) calls this.
  */
+struct sweep {
+	struct l4lb_net *ln;
+	u32 now;
+	unsigned int cost, gone;
+};
+
+static int sweep_one(struct l4lb_conn *conn, void *arg)
+{
+	struct sweep *sw = arg;
+
+	sw->cost++;
+	if (!l4lb_conn_alive(conn, sw->now) ||
+	    l4lb_conn_backend_down(sw->ln, conn)) {
+		l4lb_conn_unlink(sw->ln, conn);
+		sw->gone++;
+	}
+	return 0;
+}
+
 unsigned int l4lb_expiry_step(struct l4lb_net *ln, unsigned int budget,
 			      bool *done)
 {
-	unsigned int cost = 0, gone = 0;
-	struct bucket_table *tbl;
-	struct l4lb_conn *conn;
-	struct rhash_head *pos;
-	u32 now = l4lb_now();
+	struct sweep sw = { .ln = ln, .now = l4lb_now() };
+	unsigned int size = 1;
 
 	/* Buckets and entries stay valid until the unlock (RCU). */
 	rcu_read_lock();
-	tbl = rht_dereference_rcu(ln->conn_orig.tbl, &ln->conn_orig);
-	while (ln->sweep_pos < tbl->size && cost < budget) {
-		rht_for_each_entry_rcu(conn, pos, tbl, ln->sweep_pos, orig) {
-			cost++;
-			if (!l4lb_conn_alive(conn, now) ||
-			    l4lb_conn_backend_down(ln, conn)) {
-				l4lb_conn_unlink(ln, conn);
-				gone++;
-			}
-		}
+	while (sw.cost < budget) {
+		l4lb_conn_for_bucket(ln, ln->sweep_pos, &size, sweep_one, &sw);
+		if (ln->sweep_pos >= size)
+			break;
 		ln->sweep_pos++;
-		cost++;
+		sw.cost++;
 	}
-	*done = ln->sweep_pos >= tbl->size;
+	*done = ln->sweep_pos >= size;
 	if (*done)
 		ln->sweep_pos = 0;
 	rcu_read_unlock();
-	return gone;
+	return sw.gone;
 }
 
 /*

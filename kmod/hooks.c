@@ -2,15 +2,19 @@
 /*
  * Where l4lb meets the packet: its netfilter hooks, registered in a
  * namespace only while that namespace has a service, so a namespace
- * without one pays nothing per packet. Everything here runs in softirq
- * under the RCU read lock that nf_hook() holds.
+ * without one pays nothing per packet. Everything here runs under the RCU
+ * read lock that nf_hook() holds, with bottom halves off (softirq, or
+ * l4lb_post_routing() turns them off).
  */
 
 #include <linux/icmp.h>
+#include <linux/if.h>
+#include <linux/netdevice.h>
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
@@ -29,20 +33,25 @@ struct pkt {
 	__be32 saddr, daddr;
 	__be16 sport, dport;
 	u8 proto;
-	bool syn, fin_rst;
+	bool syn;	/* SYN without ACK: a connection's first packet */
+	bool synack;	/* SYN with ACK: the server's answer to it */
+	bool ack;	/* ACK without SYN */
+	bool fin_rst;
 };
 
 /*
  * False for what l4lb never touches: other protocols, fragments, and
  * transport headers too short to hold ports (the stack drops those).
+ * Nothing here assumes the transport header is in the linear part: each
+ * read copies into a buffer of the size it asks for.
  */
 static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	struct tcphdr _th;
+	const struct udphdr *uh;
 	const struct tcphdr *th;
-	__be16 _ports[2];
-	const __be16 *ports;
+	struct udphdr _uh;
+	struct tcphdr _th;
 
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return false;
@@ -59,16 +68,19 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->syn = th->syn && !th->ack;
+		p->synack = th->syn && th->ack;
+		p->ack = th->ack && !th->syn;
 		p->fin_rst = th->fin || th->rst;
 		return true;
 	}
-	ports = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(struct udphdr),
-				   _ports);
-	if (!ports)
+	uh = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_uh), &_uh);
+	if (!uh)
 		return false;
-	p->sport = ports[0];
-	p->dport = ports[1];
+	p->sport = uh->source;
+	p->dport = uh->dest;
 	p->syn = false;
+	p->synack = false;
+	p->ack = false;
 	p->fin_rst = false;
 	return true;
 }
@@ -82,10 +94,11 @@ static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
 	unsigned int off = ip_hdrlen(skb);
 	const struct icmphdr *ih;
 	const struct iphdr *iph;
-	const __be16 *ports;
+	const struct udphdr *ports;
 	struct icmphdr _ih;
 	struct iphdr _iph;
-	__be16 _ports[2];
+	/* Its first 8 bytes: the rewrite touches ports and UDP checksum. */
+	struct udphdr _ports;
 
 	if (ip_is_fragment(ip_hdr(skb)))
 		return false;
@@ -100,13 +113,13 @@ static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
 	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
 		return false;
 	ports = skb_header_pointer(skb, off + iph->ihl * 4, sizeof(_ports),
-				   _ports);
+				   &_ports);
 	if (!ports)
 		return false;
 	in->saddr = iph->saddr;
 	in->daddr = iph->daddr;
-	in->sport = ports[0];
-	in->dport = ports[1];
+	in->sport = ports->source;
+	in->dport = ports->dest;
 	in->proto = iph->protocol;
 	return true;
 }
@@ -166,11 +179,10 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
 	} else if (in.proto == IPPROTO_UDP) {
-		memset(&bkey, 0, sizeof(bkey));
-		bkey.addr.ip = in.daddr;
-		bkey.port = in.dport;
-		bkey.proto = in.proto;
-		be = l4lb_backend_lookup_stateless(ln, &bkey);
+		l4lb_be_key_init4(&bkey, in.proto, in.daddr, in.dport);
+		be = l4lb_backend_lookup(ln, &bkey);
+		if (be && !(be->svc->flags & L4LB_SVC_F_STATELESS))
+			be = NULL;
 	}
 	if (!be)
 		return NF_ACCEPT;
@@ -187,12 +199,12 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
 /* A client's packet of @svc with no usable flow: schedule a new one. */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
-				  const struct pkt *p,
-				  enum l4lb_drop_reason *why)
+				  const struct pkt *p, int *why)
 {
 	struct l4lb_backend *be;
 	struct l4lb_pool *pool;
 	struct l4lb_conn *conn;
+	bool created;
 
 	if (p->proto == IPPROTO_TCP && !p->syn) {
 		*why = L4LB_DROP_NO_FLOW;
@@ -205,14 +217,12 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 		return NULL;
 	}
 	conn = l4lb_conn_create(ln, key, be, p->proto == IPPROTO_TCP ?
-				L4LB_CONN_SYN_SEEN : L4LB_CONN_UDP);
-	if (!conn) {
-		*why = atomic_read(&ln->nr_conns) >= READ_ONCE(ln->max_conns) ?
-		       L4LB_DROP_TABLE_FULL : L4LB_DROP_NO_MEMORY;
-		return NULL;
+				L4LB_CONN_SYN_SEEN : L4LB_CONN_UDP_UNREPLIED,
+				&created, why);
+	if (created) {
+		l4lb_stats_conn(svc->stats);
+		l4lb_stats_conn(conn->be->stats);
 	}
-	l4lb_stats_conn(svc->stats);
-	l4lb_stats_conn(conn->be->stats);
 	return conn;
 }
 
@@ -241,11 +251,11 @@ static unsigned int in_stateless(struct l4lb_service *svc, struct sk_buff *skb,
 static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 			    struct sk_buff *skb, const struct pkt *p)
 {
-	enum l4lb_drop_reason why;
 	struct l4lb_orig_key key;
 	struct l4lb_conn *conn;
 	bool backend_down = false;
 	u32 now = l4lb_now();
+	int why;
 
 	if (svc->flags & L4LB_SVC_F_STATELESS)
 		return in_stateless(svc, skb, p);
@@ -277,6 +287,10 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 		}
 	} else if (p->fin_rst) {
 		l4lb_conn_closing(ln, conn);
+	} else if (p->ack) {
+		/* The client's ACK of the backend's SYN-ACK: both have spoken. */
+		l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_RECV,
+				  L4LB_CONN_ESTABLISHED);
 	} else {
 		l4lb_conn_refresh(ln, conn);
 	}
@@ -290,8 +304,8 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	return NF_ACCEPT;
 }
 
-static unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
+unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_net(state->net);
 	struct l4lb_service *svc;
@@ -327,8 +341,13 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 	}
 	if (p->fin_rst)
 		l4lb_conn_closing(ln, conn);
-	else if (READ_ONCE(conn->state) == L4LB_CONN_SYN_SEEN)
-		l4lb_conn_established(ln, conn);
+	else if (p->synack)
+		l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_SEEN,
+				  L4LB_CONN_SYN_RECV);
+	else if (p->proto == IPPROTO_UDP)
+		/* The backend answered: the session is assured. */
+		l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_UNREPLIED,
+				  L4LB_CONN_UDP);
 	else
 		l4lb_conn_refresh(ln, conn);
 
@@ -354,10 +373,28 @@ static unsigned int out_stateless(struct l4lb_backend *be, struct sk_buff *skb)
 	return NF_ACCEPT;
 }
 
-static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
-				      const struct nf_hook_state *state)
+/*
+ * A packet from a backend's address and port (@be) with no flow: a
+ * stateless service's reply, rewritten; anything else would show the
+ * client the backend (a retransmission or FIN of a flow flushed, evicted
+ * or expired under it): dropped and counted, as IPVS does for its real
+ * servers. Traffic that stays on this machine (a local health checker
+ * talking to a local backend) is none of l4lb's business.
+ */
+static unsigned int out_no_flow(struct l4lb_backend *be, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_net(state->net);
+	if (be->svc->flags & L4LB_SVC_F_STATELESS)
+		return out_stateless(be, skb);
+	if (state->out && (state->out->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
+	l4lb_stats_drop(be->svc->stats, L4LB_DROP_STRAY);
+	return NF_DROP;
+}
+
+static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
 	struct l4lb_reply_key rkey;
 	struct l4lb_be_key bkey;
 	struct l4lb_backend *be;
@@ -375,15 +412,24 @@ static unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn)
 		return l4lb_out(ln, conn, skb, &p);
+	l4lb_be_key_init4(&bkey, p.proto, p.saddr, p.sport);
+	be = l4lb_backend_lookup(ln, &bkey);
+	return be ? out_no_flow(be, skb, state) : NF_ACCEPT;
+}
 
-	if (p.proto != IPPROTO_UDP || !atomic_read(&ln->stateless.nelems))
-		return NF_ACCEPT;
-	memset(&bkey, 0, sizeof(bkey));
-	bkey.addr.ip = p.saddr;
-	bkey.port = p.sport;
-	bkey.proto = p.proto;
-	be = l4lb_backend_lookup_stateless(ln, &bkey);
-	return be ? out_stateless(be, skb) : NF_ACCEPT;
+/*
+ * Replies of a backend on this machine arrive here in process context:
+ * bottom halves off, as in softirq, for the per-CPU counters and flows.
+ */
+unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = post_routing(l4lb_net(state->net), skb, state);
+	local_bh_enable();
+	return verdict;
 }
 
 static const struct nf_hook_ops l4lb_nf_ops[] = {
@@ -445,7 +491,10 @@ void l4lb_hooks_unregister(struct l4lb_net *ln)
 
 	if (!ln->hooks_on)
 		return;
-	/* Waits for packets already inside the hooks (synchronize_net()). */
+	/*
+	 * Packets already inside the hooks go on (RCU): what they use is
+	 * freed after a grace period, or after netns.c's pre_exit.
+	 */
 	nf_unregister_net_hooks(ln->net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
 	nf_defrag_ipv4_disable(ln->net);
 	WRITE_ONCE(ln->hooks_on, false);

@@ -345,6 +345,12 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "nothing to set");
 		return -EINVAL;
 	}
+	if (tb[L4LB_A_MAX_FLOWS] &&
+	    nla_get_u32(tb[L4LB_A_MAX_FLOWS]) > l4lb_net_max_flows(ln)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_MAX_FLOWS],
+				    "max-flows above the module's unpriv_max_flows needs a namespace of the initial user namespace");
+		return -EPERM;
+	}
 	mutex_lock(&ln->lock);
 	if (tb[L4LB_A_MAX_FLOWS])
 		WRITE_ONCE(ln->max_conns, nla_get_u32(tb[L4LB_A_MAX_FLOWS]));
@@ -402,6 +408,12 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 				    "only a UDP service can be stateless");
 		return -EINVAL;
 	}
+	if ((cfg.flags & L4LB_SVC_F_STATELESS) &&
+	    (cfg.sched == L4LB_SCHED_LC || cfg.sched == L4LB_SCHED_WLC)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_SCHED],
+				    "lc and wlc count flows, and a stateless service has none");
+		return -EINVAL;
+	}
 	if (key.proto != IPPROTO_UDP && tb[L4LB_A_SVC_UDP_TIMEOUT]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_UDP_TIMEOUT],
 				    "a UDP timeout needs a UDP service");
@@ -420,6 +432,9 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&ln->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
+	else if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "namespace has the most services it may hold");
 	return ret;
 }
 
@@ -537,10 +552,14 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 	else if (ret == -EEXIST)
+		/* Its replies could not tell which service they belong to. */
 		NL_SET_ERR_MSG(info->extack,
-			       "backend already serves another stateless service");
-	else if (ret == -ENOSPC)
+			       "backend address and port already serve another service of this protocol");
+	else if (ret == -ENOSPC && svc->n_backends >= L4LB_MAX_BACKENDS)
 		NL_SET_ERR_MSG(info->extack, "service has the most backends it can hold");
+	else if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "namespace has the most backends it may hold");
 out:
 	mutex_unlock(&ln->lock);
 	return ret;
@@ -571,20 +590,20 @@ static struct l4lb_backend *find_backend(struct l4lb_net *ln,
 	return be;
 }
 
-/* Which flows a flow dump or flush is about: NULL is any. */
+/*
+ * Which flows a flow dump or flush is about: NULL is any. It holds a
+ * reference on what it names, so a pointer it compares flows with cannot
+ * be freed and reused by another service or backend meanwhile.
+ */
 struct flow_filter {
-	const struct l4lb_service *svc;
-	const struct l4lb_backend *be;
+	struct l4lb_service *svc;
+	struct l4lb_backend *be;
 };
 
-/*
- * A service and a backend of it, both optional. The pointers are only
- * compared with flows' (never followed), so they may go stale once the
- * lock is dropped.
- */
-static int parse_flow_filter(struct l4lb_net *ln, struct nlattr **tb,
-			     struct netlink_ext_ack *extack,
-			     struct flow_filter *f)
+/* A service and a backend of it, both optional. */
+static int flow_filter_get(struct l4lb_net *ln, struct nlattr **tb,
+			   struct netlink_ext_ack *extack,
+			   struct flow_filter *f)
 {
 	struct l4lb_service *svc;
 	struct l4lb_backend *be;
@@ -602,19 +621,34 @@ static int parse_flow_filter(struct l4lb_net *ln, struct nlattr **tb,
 	mutex_lock(&ln->lock);
 	if (tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT]) {
 		be = find_backend(ln, tb, extack);
-		if (IS_ERR(be))
+		if (IS_ERR(be)) {
 			ret = PTR_ERR(be);
-		else
+		} else {
+			/* Listed, so its list reference keeps it above 0. */
+			refcount_inc(&be->ref);
 			f->be = be;
+		}
 	} else {
 		svc = find_service(ln, tb, extack);
-		if (IS_ERR(svc))
+		if (IS_ERR(svc)) {
 			ret = PTR_ERR(svc);
-		else
+		} else {
+			/* In the table, so the table's reference is there. */
+			refcount_inc(&svc->ref);
 			f->svc = svc;
+		}
 	}
 	mutex_unlock(&ln->lock);
 	return ret;
+}
+
+static void flow_filter_put(struct flow_filter *f)
+{
+	if (f->be)
+		l4lb_backend_put(f->be);
+	if (f->svc)
+		l4lb_service_put(f->svc);
+	memset(f, 0, sizeof(*f));
 }
 
 static bool flow_matches(const struct l4lb_conn *conn,
@@ -627,9 +661,21 @@ static bool flow_matches(const struct l4lb_conn *conn,
 struct flow_dump {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
-	struct flow_filter filter;
+	const struct flow_filter *filter;
 	u32 now;
 };
+
+/* A flow dump's state between messages, in cb->ctx. */
+struct flow_dump_ctx {
+	unsigned long bucket;
+	struct flow_filter filter;
+};
+
+static struct flow_dump_ctx *flow_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct flow_dump_ctx) > sizeof(cb->ctx));
+	return (struct flow_dump_ctx *)cb->ctx;
+}
 
 /* Under RCU: the flow, its backend and service stay valid. */
 static int flow_dump_one(struct l4lb_conn *conn, void *arg)
@@ -639,7 +685,7 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	s32 left = READ_ONCE(conn->deadline) - d->now;
 	void *hdr;
 
-	if (!l4lb_conn_alive(conn, d->now) || !flow_matches(conn, &d->filter))
+	if (!l4lb_conn_alive(conn, d->now) || !flow_matches(conn, d->filter))
 		return 0;
 	hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
 			  d->cb->nlh->nlmsg_seq, &l4lb_genl_family,
@@ -662,25 +708,41 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	return 0;
 }
 
+/* The filter is looked up once, for the whole dump. */
+static int flow_get_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct l4lb_net *ln = l4lb_net(sock_net(cb->skb->sk));
+	struct flow_dump_ctx *ctx = flow_dump_ctx(cb);
+
+	memset(ctx, 0, sizeof(*ctx));
+	return flow_filter_get(ln, info->attrs, cb->extack, &ctx->filter);
+}
+
+static int flow_get_done(struct netlink_callback *cb)
+{
+	flow_filter_put(&flow_dump_ctx(cb)->filter);
+	return 0;
+}
+
 /*
  * Flows, a whole bucket per step: when a message fills in the middle of a
  * bucket, the bucket's messages are taken back and the next message starts
- * with it, so no flow is listed twice. cb->args[0]: the next bucket. A
- * resize between messages marks the dump interrupted (cb->seq is the
- * table size) and the tool asks again.
+ * with it, so no flow is listed twice. A resize or rehash between messages
+ * (l4lb_conn_table_gen()) marks the dump interrupted and the tool asks
+ * again.
  */
 static int flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct l4lb_net *ln = l4lb_net(sock_net(skb->sk));
-	struct flow_dump d = { .skb = skb, .cb = cb, .now = l4lb_now() };
-	unsigned int idx = cb->args[0], size;
+	struct flow_dump_ctx *ctx = flow_dump_ctx(cb);
+	struct flow_dump d = {
+		.skb = skb, .cb = cb, .filter = &ctx->filter, .now = l4lb_now(),
+	};
+	unsigned int idx = ctx->bucket, size;
 	int ret, mark;
 
-	ret = parse_flow_filter(ln, info->attrs, cb->extack, &d.filter);
-	if (ret)
-		return ret;
-	cb->seq = l4lb_conn_buckets(ln);
+	cb->seq = l4lb_conn_table_gen(ln);
 	for (;;) {
 		mark = skb->len;
 		rcu_read_lock();
@@ -697,7 +759,12 @@ static int flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		idx++;
 	}
-	cb->args[0] = idx;
+	/*
+	 * A rehash that began while this message filled: the next message,
+	 * or NLMSG_DONE, sees cb->seq changed and is marked interrupted.
+	 */
+	cb->seq = l4lb_conn_table_gen(ln);
+	ctx->bucket = idx;
 	return skb->len;
 }
 
@@ -720,10 +787,12 @@ static int flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	struct flow_flush f = { .ln = l4lb_net(genl_info_net(info)) };
 	int ret;
 
-	ret = parse_flow_filter(f.ln, info->attrs, info->extack, &f.filter);
+	ret = flow_filter_get(f.ln, info->attrs, info->extack, &f.filter);
 	if (ret)
 		return ret;
-	return l4lb_conn_walk(f.ln, flow_flush_one, &f);
+	ret = l4lb_conn_walk(f.ln, flow_flush_one, &f);
+	flow_filter_put(&f.filter);
+	return ret;
 }
 
 /*
@@ -900,7 +969,9 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 	{
 		.cmd = L4LB_CMD_FLOW_GET,
+		.start = flow_get_start,
 		.dumpit = flow_get_dumpit,
+		.done = flow_get_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = be_key_policy,
 		.maxattr = L4LB_A_MAX,

@@ -4,7 +4,10 @@
  * it or when the module goes.
  */
 
+#include <linux/memcontrol.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <net/netns/generic.h>
 
 #include "backend.h"
@@ -15,6 +18,11 @@
 #include "service.h"
 
 static unsigned int l4lb_net_id __read_mostly;
+
+unsigned int l4lb_unpriv_max_flows __read_mostly = L4LB_UNPRIV_MAX_FLOWS;
+module_param_named(unpriv_max_flows, l4lb_unpriv_max_flows, uint, 0644);
+MODULE_PARM_DESC(unpriv_max_flows,
+		 "most flows a namespace of a non-initial user namespace may hold");
 
 struct l4lb_net *l4lb_net(const struct net *net)
 {
@@ -29,6 +37,7 @@ static int __net_init l4lb_net_init(struct net *net)
 	mutex_init(&ln->lock);
 	INIT_LIST_HEAD(&ln->svc_list);
 	ln->net = net;
+	ln->unpriv = net->user_ns != &init_user_ns;
 	l4lb_expiry_init(ln);
 	ret = l4lb_service_table_init(ln);
 	if (ret)
@@ -39,6 +48,11 @@ static int __net_init l4lb_net_init(struct net *net)
 	ret = l4lb_conn_table_init(ln);
 	if (ret)
 		goto err_conns;
+	if (ln->unpriv) {
+		ln->max_conns = min(ln->max_conns, l4lb_net_max_flows(ln));
+		/* Whoever makes the namespace pays for what it holds. */
+		ln->memcg = get_mem_cgroup_from_mm(current->mm);
+	}
 	return 0;
 
 err_conns:
@@ -48,7 +62,13 @@ err_backends:
 	return ret;
 }
 
-static void __net_exit l4lb_net_exit(struct net *net)
+/*
+ * 1. No new packet enters the hooks, services and backends leave every
+ * table. The namespace core then waits a grace period (synchronize_rcu())
+ * before calling l4lb_net_exit_batch(): nf_unregister_net_hooks() does not
+ * wait for packets already inside the hooks, and those may hold flows.
+ */
+static void __net_exit l4lb_net_pre_exit(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_net(net);
 
@@ -58,22 +78,33 @@ static void __net_exit l4lb_net_exit(struct net *net)
 	 * the callees' lockdep assertions true.
 	 */
 	mutex_lock(&ln->lock);
-	/* 1. No packet enters the hooks any more (synchronize_net()). */
 	l4lb_hooks_unregister(ln);
-	/* 2. Services and backends out of every table. */
 	l4lb_service_flush(ln);
 	mutex_unlock(&ln->lock);
-	/* 3. The sweep neither runs nor is queued. */
-	l4lb_expiry_stop(ln);
-	/* 4. Nobody else sees the tables: free the flows. */
-	l4lb_conn_table_uninit(ln);
-	l4lb_backend_table_uninit(ln);
-	l4lb_service_table_uninit(ln);
+}
+
+static void __net_exit l4lb_net_exit_batch(struct list_head *net_list)
+{
+	struct l4lb_net *ln;
+	struct net *net;
+
+	list_for_each_entry(net, net_list, exit_list) {
+		ln = l4lb_net(net);
+		/* 2. The sweep neither runs nor is queued. */
+		l4lb_expiry_stop(ln);
+		/* 3. No packet is in the hooks any more: free the flows. */
+		l4lb_conn_table_uninit(ln);
+		l4lb_backend_table_uninit(ln);
+		l4lb_service_table_uninit(ln);
+		/* Charged objects hold their cgroup themselves. */
+		mem_cgroup_put(ln->memcg);
+	}
 }
 
 static struct pernet_operations l4lb_net_ops = {
 	.init = l4lb_net_init,
-	.exit = l4lb_net_exit,
+	.pre_exit = l4lb_net_pre_exit,
+	.exit_batch = l4lb_net_exit_batch,
 	.id = &l4lb_net_id,
 	.size = sizeof(struct l4lb_net),
 };

@@ -15,6 +15,24 @@
 #define L4LB_DEFAULT_MAX_CONNS		(1024U * 1024U)
 #define L4LB_DEFAULT_UDP_TIMEOUT	60
 
+/*
+ * What one namespace may hold. A namespace owned by another user namespace
+ * than the initial one (`unshare -Urn` by any local user) gets less: its
+ * services, backends and pools are charged to its owner's memory cgroup,
+ * its flows too (netns.c), and max-flows cannot go above
+ * l4lb_unpriv_max_flows there, as conntrack keeps nf_conntrack_max
+ * read-only outside init_net.
+ */
+#define L4LB_MAX_SERVICES		65536U
+#define L4LB_NET_MAX_BACKENDS		262144U
+#define L4LB_UNPRIV_MAX_SERVICES	256U
+#define L4LB_UNPRIV_MAX_BACKENDS	4096U
+#define L4LB_UNPRIV_MAX_FLOWS		65536U
+
+extern unsigned int l4lb_unpriv_max_flows;
+
+struct mem_cgroup;
+
 /**
  * struct l4lb_net - l4lb's state in one network namespace
  * @lock: serialises every configuration change and dump in this netns
@@ -22,14 +40,17 @@
  * @svc_list: the same services in the order they were added, for dumps;
  *	protected by @lock
  * @n_services: length of @svc_list; protected by @lock
+ * @n_backends: backends of every service here; protected by @lock
  * @genid: bumped on every change, so a dump notices it was interrupted;
  *	protected by @lock
  * @hooks_on: the netfilter hooks are registered in this netns (only while
  *	it has a service); protected by @lock
  * @conn_orig: flows by client side (&struct l4lb_orig_key)
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
- * @stateless: backends of stateless services by &struct l4lb_be_key, so
- *	their replies are rewritten without a flow; changed under @lock
+ * @backends: every backend by &struct l4lb_be_key (address, port and
+ *	protocol belong to one service at a time, so a reply names its
+ *	service): stateless services' replies are rewritten with it, and a
+ *	backend's packet of no flow is known for one; changed under @lock
  * @be_seen: a filter of every backend ever added here (l4lb_be_seen()):
  *	bits set under @lock, never cleared, read by the packet path
  * @nr_conns: flows in the tables, counted against @max_conns
@@ -40,6 +61,10 @@
  * @sweep: the expiry work (expiry.c)
  * @sweep_pos: the bucket of @conn_orig the sweep resumes at; owned by
  *	@sweep
+ * @unpriv: owned by another user namespace than the initial one: the
+ *	smaller limits above apply
+ * @memcg: the memory cgroup new flows are charged to (that of who made
+ *	the namespace, when @unpriv), or NULL; a reference, put at exit
  * @net: the namespace this belongs to
  */
 struct l4lb_net {
@@ -47,15 +72,18 @@ struct l4lb_net {
 	struct rhashtable services;
 	struct list_head svc_list;
 	unsigned int n_services;
+	unsigned int n_backends;
 	u32 genid;
 	bool hooks_on;
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
-	struct rhashtable stateless;
+	struct rhashtable backends;
 	DECLARE_BITMAP(be_seen, 1 << L4LB_BE_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];
+	bool unpriv;
+	struct mem_cgroup *memcg;
 	u32 down_flows;
 	struct delayed_work sweep;
 	unsigned int sweep_pos;
@@ -63,6 +91,23 @@ struct l4lb_net {
 };
 
 struct l4lb_net *l4lb_net(const struct net *net);
+
+/* The most max-flows can be set to here. */
+static inline u32 l4lb_net_max_flows(const struct l4lb_net *ln)
+{
+	return ln->unpriv ? READ_ONCE(l4lb_unpriv_max_flows) :
+			    L4LB_MAX_FLOWS_MAX;
+}
+
+static inline unsigned int l4lb_net_max_services(const struct l4lb_net *ln)
+{
+	return ln->unpriv ? L4LB_UNPRIV_MAX_SERVICES : L4LB_MAX_SERVICES;
+}
+
+static inline unsigned int l4lb_net_max_backends(const struct l4lb_net *ln)
+{
+	return ln->unpriv ? L4LB_UNPRIV_MAX_BACKENDS : L4LB_NET_MAX_BACKENDS;
+}
 
 int l4lb_netns_init(void);
 void l4lb_netns_uninit(void);

@@ -49,37 +49,85 @@ void l4lb_pool_free_rcu(struct l4lb_pool *pool)
 		call_rcu(&pool->rcu, pool_free_rcu);
 }
 
+/* The backends' next turns in weighted round robin's sequence, a heap. */
+struct wrr_heap {
+	const u32 *w;
+	u32 *turn;
+	u16 *h;
+	unsigned int n;
+};
+
+/*
+ * Is backend @a's next turn before @b's? Backend i's k-th turn falls at
+ * (2k + 1) / 2w_i, compared without a division; ties go to the earlier.
+ */
+static bool wrr_before(const struct wrr_heap *hp, u16 a, u16 b)
+{
+	u64 ta = (2ULL * hp->turn[a] + 1) * hp->w[b];
+	u64 tb = (2ULL * hp->turn[b] + 1) * hp->w[a];
+
+	return ta < tb || (ta == tb && a < b);
+}
+
+static void wrr_sift_down(struct wrr_heap *hp, unsigned int i)
+{
+	unsigned int c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= hp->n)
+			return;
+		if (c + 1 < hp->n && wrr_before(hp, hp->h[c + 1], hp->h[c]))
+			c++;
+		if (!wrr_before(hp, hp->h[c], hp->h[i]))
+			return;
+		swap(hp->h[c], hp->h[i]);
+		i = c;
+	}
+}
+
 /*
  * Smooth weighted round robin: every backend appears weight/gcd times in a
- * sequence of sum(weight)/gcd entries, spread out rather than in runs.
+ * sequence of sum(weight)/gcd entries, its turns evenly spaced and the
+ * backends' turns merged in time order, so they come interleaved rather
+ * than in runs. A heap of next turns builds it in O(len log n): at most
+ * L4LB_MAX_BACKENDS x L4LB_MAX_WEIGHT entries, yielding as it goes.
  */
 static int build_wrr(struct l4lb_pool *pool)
 {
-	unsigned int i, j, best, len = 0, g = 0;
-	int *cur;
+	unsigned int i, j, len = 0, g = 0;
+	struct wrr_heap hp = { .n = pool->n };
+	u32 *w;
 
 	for (i = 0; i < pool->n; i++)
 		g = gcd(g, pool->be[i]->weight);
 	for (i = 0; i < pool->n; i++)
 		len += pool->be[i]->weight / g;
-	pool->wrr = kvmalloc_array(len, sizeof(*pool->wrr), GFP_KERNEL);
-	cur = kcalloc(pool->n, sizeof(*cur), GFP_KERNEL);
-	if (!pool->wrr || !cur) {
-		kfree(cur);
+	pool->wrr = kvmalloc_array(len, sizeof(*pool->wrr), GFP_KERNEL_ACCOUNT);
+	w = kcalloc(pool->n, 2 * sizeof(u32) + sizeof(u16), GFP_KERNEL_ACCOUNT);
+	if (!pool->wrr || !w) {
+		kfree(w);
 		return -ENOMEM;
 	}
+	hp.w = w;
+	hp.turn = w + pool->n;
+	hp.h = (u16 *)(hp.turn + pool->n);
+	for (i = 0; i < pool->n; i++) {
+		w[i] = pool->be[i]->weight / g;
+		hp.h[i] = i;
+	}
+	for (i = pool->n / 2; i-- > 0;)
+		wrr_sift_down(&hp, i);
 	for (j = 0; j < len; j++) {
-		best = 0;
-		for (i = 0; i < pool->n; i++) {
-			cur[i] += pool->be[i]->weight / g;
-			if (cur[i] > cur[best])
-				best = i;
-		}
-		cur[best] -= len;
-		pool->wrr[j] = best;
+		/* A backend past its last turn sinks below every other. */
+		pool->wrr[j] = hp.h[0];
+		hp.turn[hp.h[0]]++;
+		wrr_sift_down(&hp, 0);
+		if (!(j % 4096))
+			cond_resched();
 	}
 	pool->wrr_len = len;
-	kfree(cur);
+	kfree(w);
 	return 0;
 }
 
@@ -102,15 +150,14 @@ static int build_mh(struct l4lb_pool *pool)
 	unsigned int i, filled = 0;
 	u32 c;
 
-	pool->mh = kvmalloc_array(m, sizeof(*pool->mh), GFP_KERNEL);
-	offset = kcalloc(pool->n * 3, sizeof(u32), GFP_KERNEL);
+	/* No backend, no table: an empty pool picks nothing anyway. */
+	if (!pool->n)
+		return 0;
+	pool->mh = kvmalloc_array(m, sizeof(*pool->mh), GFP_KERNEL_ACCOUNT);
+	offset = kcalloc(pool->n * 3, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	if (!pool->mh || !offset) {
 		kfree(offset);
 		return -ENOMEM;
-	}
-	if (!pool->n) {
-		kfree(offset);
-		return 0;
 	}
 	skip = offset + pool->n;
 	next = skip + pool->n;
@@ -141,11 +188,12 @@ struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc)
 	struct l4lb_pool *pool;
 	int ret = -ENOMEM;
 
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup, as all configuration is. */
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	pool->be = kcalloc(max(svc->n_backends, 1U), sizeof(*pool->be),
-			   GFP_KERNEL);
+			   GFP_KERNEL_ACCOUNT);
 	if (!pool->be)
 		goto err;
 	list_for_each_entry(be, &svc->backends, list) {

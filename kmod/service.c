@@ -71,14 +71,16 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 }
 
 /* Rebuilds the pool after a change of backends; old readers keep theirs. */
-int l4lb_service_update_pool(struct l4lb_service *svc)
+int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 {
 	struct l4lb_pool *pool, *old;
+
+	lockdep_assert_held(&ln->lock);
 
 	pool = l4lb_pool_build(svc);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	old = rcu_replace_pointer(svc->pool, pool, true);
+	old = rcu_replace_pointer(svc->pool, pool, lockdep_is_held(&ln->lock));
 	l4lb_pool_free_rcu(old);
 	return 0;
 }
@@ -91,6 +93,8 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 
 	lockdep_assert_held(&ln->lock);
 
+	if (ln->n_services >= l4lb_net_max_services(ln))
+		return -ENOSPC;
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
@@ -105,7 +109,7 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	svc->udp_timeout = cfg->udp_timeout * HZ;
 	INIT_LIST_HEAD(&svc->backends);
 	refcount_set(&svc->ref, 1);
-	ret = l4lb_service_update_pool(svc);
+	ret = l4lb_service_update_pool(ln, svc);
 	if (ret)
 		goto err_free;
 
@@ -126,7 +130,9 @@ err_hooks:
 	if (!ln->n_services)
 		l4lb_hooks_unregister(ln);
 err_pool:
-	l4lb_pool_free(rcu_dereference_protected(svc->pool, true));
+	/* Never published: no reader, free now. */
+	l4lb_pool_free(rcu_dereference_protected(svc->pool,
+						 lockdep_is_held(&ln->lock)));
 err_free:
 	free_percpu(svc->stats);
 	kfree(svc);
@@ -165,7 +171,7 @@ static void service_unlink(struct l4lb_net *ln, struct l4lb_service *svc)
 	list_for_each_entry_safe(be, tmp, &svc->backends, list)
 		l4lb_backend_remove(ln, be);
 	/* The pool's references on the backends go after a grace period. */
-	pool = rcu_replace_pointer(svc->pool, NULL, true);
+	pool = rcu_replace_pointer(svc->pool, NULL, lockdep_is_held(&ln->lock));
 	l4lb_pool_free_rcu(pool);
 	l4lb_service_put(svc);
 }

@@ -77,7 +77,7 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 		     const struct l4lb_svc_config *cfg);
 void l4lb_service_put(struct l4lb_service *svc);
-int l4lb_service_update_pool(struct l4lb_service *svc);
+int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc);
 int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key);
 void l4lb_service_flush(struct l4lb_net *ln);
 

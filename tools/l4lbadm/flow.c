@@ -28,6 +28,8 @@ static const char *const state_names[] = {
 	[L4LB_FLOW_ESTABLISHED] = "established",
 	[L4LB_FLOW_CLOSING] = "closing",
 	[L4LB_FLOW_UDP] = "session",
+	[L4LB_FLOW_SYN_RECV] = "syn-recv",
+	[L4LB_FLOW_UDP_UNREPLIED] = "unreplied",
 };
 
 static const char *state_name(uint8_t state)

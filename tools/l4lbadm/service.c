@@ -87,6 +87,8 @@ const struct stat_field stat_fields[N_STAT_FIELDS] = {
 	{ "no_memory", "NoMemory", 8, STAT(drops[L4LB_DROP_NO_MEMORY]) },
 	{ "backend_down", "BackendDown", 11,
 	  STAT(drops[L4LB_DROP_BACKEND_DOWN]) },
+	{ "stray", "Stray", 7, STAT(drops[L4LB_DROP_STRAY]) },
+	{ "clash", "Clash", 7, STAT(drops[L4LB_DROP_CLASH]) },
 };
 
 uint64_t *stat_ptr(struct stats *st, unsigned int i)

@@ -74,7 +74,8 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 		printf("{\"flows\":%u,\"max-flows\":%u,\"services\":[",
 		       st.flows, st.value[0]);
 	else
-		printf("Flows %u of %u\n", st.flows, st.value[0]);
+		printf("Flows %u of %u (%.1f%% full)\n", st.flows, st.value[0],
+		       st.value[0] ? 100.0 * st.flows / st.value[0] : 0.0);
 	if (!json)
 		print_row("Proto", "Service", NULL);
 	for (i = 0; i < nsvc; i++) {

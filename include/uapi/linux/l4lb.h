@@ -135,6 +135,11 @@ enum l4lb_down_flows {
  * @L4LB_DROP_NO_BACKEND: the pool has no backend with a weight above 0
  * @L4LB_DROP_TABLE_FULL: a new flow beyond the namespace's limit
  * @L4LB_DROP_NO_MEMORY: no memory for a new flow or to rewrite headers
+ * @L4LB_DROP_STRAY: a packet from a backend's address and port that
+ *	belongs to no flow (a flow flushed, expired or evicted under a
+ *	connection the backend still holds): never let out unrewritten
+ * @L4LB_DROP_CLASH: a new flow whose backend side is still held by an old
+ *	flow of the same client (of a backend removed and added again)
  * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
  *	with %L4LB_DOWN_FLOWS_DROP
  */
@@ -144,6 +149,8 @@ enum l4lb_drop_reason {
 	L4LB_DROP_TABLE_FULL,
 	L4LB_DROP_NO_MEMORY,
 	L4LB_DROP_BACKEND_DOWN,
+	L4LB_DROP_STRAY,
+	L4LB_DROP_CLASH,
 
 	__L4LB_DROP_MAX
 };
@@ -171,6 +178,8 @@ enum l4lb_stats_attr {
 	L4LB_STATS_A_DROP_TABLE_FULL,
 	L4LB_STATS_A_DROP_NO_MEMORY,
 	L4LB_STATS_A_DROP_BACKEND_DOWN,
+	L4LB_STATS_A_DROP_STRAY,
+	L4LB_STATS_A_DROP_CLASH,
 
 	__L4LB_STATS_A_MAX
 };
@@ -180,15 +189,19 @@ enum l4lb_stats_attr {
 /**
  * enum l4lb_flow_state - a flow's state (%L4LB_A_FLOW_STATE)
  * @L4LB_FLOW_SYN_SEEN: TCP, SYN seen, no answer yet (half-open)
- * @L4LB_FLOW_ESTABLISHED: TCP, the backend answered
+ * @L4LB_FLOW_ESTABLISHED: TCP, the client acknowledged the backend's SYN-ACK
  * @L4LB_FLOW_CLOSING: TCP, FIN or RST seen
- * @L4LB_FLOW_UDP: a UDP session
+ * @L4LB_FLOW_UDP: a UDP session its backend has answered
+ * @L4LB_FLOW_SYN_RECV: TCP, the backend's SYN-ACK seen, not the client's ACK
+ * @L4LB_FLOW_UDP_UNREPLIED: a UDP session its backend has not answered yet
  */
 enum l4lb_flow_state {
 	L4LB_FLOW_SYN_SEEN,
 	L4LB_FLOW_ESTABLISHED,
 	L4LB_FLOW_CLOSING,
 	L4LB_FLOW_UDP,
+	L4LB_FLOW_SYN_RECV,
+	L4LB_FLOW_UDP_UNREPLIED,
 };
 
 /**
