@@ -170,6 +170,7 @@ static void conn_table_full_evicts_half_open(struct kunit *test)
 	struct conn_fixture *f = test->priv;
 	struct l4lb_conn *a, *b, *c;
 
+	conn_fixture_settle(test, f->ln);
 	f->ln->max_conns = 3;
 	a = conn_fixture_create(f, 0xc0a80132, 7000);
 	b = conn_fixture_create(f, 0xc0a80132, 7001);
@@ -285,6 +286,167 @@ static void conn_be_seen_filter(struct kunit *test)
 					      IPPROTO_UDP));
 }
 
+/*
+ * Defect 2's path, whole: a new flow whose backend side is held by an old
+ * one (its backend removed and its address added to another service) is
+ * refused as a clash, and its failed creation leaves every count as it
+ * was, the orig table without it, no reference held.
+ */
+static void conn_create_clash_undone(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	union nf_inet_addr addr = { .ip = f->be->key.addr.ip };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc2;
+	struct l4lb_backend *be2;
+	struct l4lb_svc_key key2;
+	struct l4lb_orig_key k;
+	struct l4lb_conn *a, *c;
+	bool created;
+	int why, ref;
+
+	a = conn_fixture_create(f, 0xc0a80132, 8000);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	l4lb_svc_key_init4(&key2, IPPROTO_TCP, htonl(0x0a09090c), htons(80));
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	mutex_lock(&f->ln->lock);
+	/* The old flow keeps its backend; the address serves another. */
+	l4lb_backend_remove(f->ln, f->be);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &key2, &cfg), 0);
+	rcu_read_lock();
+	svc2 = l4lb_service_lookup(f->ln, &key2);
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, svc2, &addr, htons(80),
+					       1), 0);
+	be2 = l4lb_backend_find(svc2, &addr, htons(80));
+	mutex_unlock(&f->ln->lock);
+	KUNIT_ASSERT_NOT_NULL(test, be2);
+
+	ref = refcount_read(&be2->ref);
+	l4lb_orig_key_init4(&k, svc2, IPPROTO_TCP, htonl(0xc0a80132),
+			    htons(8000));
+	rcu_read_lock();
+	local_bh_disable();
+	c = l4lb_conn_create(f->ln, &k, be2, L4LB_CONN_SYN_SEEN, &created,
+			     &why);
+	KUNIT_EXPECT_NULL(test, c);
+	KUNIT_EXPECT_FALSE(test, created);
+	KUNIT_EXPECT_EQ(test, why, (int)L4LB_DROP_CLASH);
+	KUNIT_EXPECT_NULL(test, l4lb_conn_lookup_orig(f->ln, &k));
+	local_bh_enable();
+	rcu_read_unlock();
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, refcount_read(&be2->ref), ref);
+	KUNIT_EXPECT_EQ(test, atomic_read(&be2->active), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 1);
+
+	/* Once the old flow is gone, the new one gets in. */
+	rcu_read_lock();
+	l4lb_conn_unlink(f->ln, a);
+	local_bh_disable();
+	c = l4lb_conn_create(f->ln, &k, be2, L4LB_CONN_SYN_SEEN, &created,
+			     &why);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, created);
+	local_bh_enable();
+	rcu_read_unlock();
+	mutex_lock(&f->ln->lock);
+	l4lb_service_remove(f->ln, &key2);
+	mutex_unlock(&f->ln->lock);
+	/* The fixture's exit removes a backend that is gone: put it back. */
+	mutex_lock(&f->ln->lock);
+	addr.ip = htonl(0x0a09090a);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, f->svc, &addr, htons(80),
+					       1), 0);
+	mutex_unlock(&f->ln->lock);
+}
+
+struct walk_seen {
+	struct conn_fixture *f;
+	unsigned long *seen;
+	unsigned int calls;
+};
+
+static int walk_mark(struct l4lb_conn *conn, void *arg)
+{
+	struct walk_seen *w = arg;
+	u16 port = ntohs(conn->cport);
+	unsigned int i;
+
+	if (port >= 10000 && port < 13000)
+		set_bit(port - 10000, w->seen);
+	/* Mid-walk, the table grows: rhashtable resizes under the walk. */
+	if (++w->calls == 100) {
+		rcu_read_unlock();
+		for (i = 0; i < 6000; i++)
+			conn_fixture_create(w->f, 0xc0a90000 + i, 20000);
+		rcu_read_lock();
+	}
+	return 0;
+}
+
+/*
+ * Defect 9: a flush or any walk meets every flow present from its start
+ * to its end, even when the table is resized or rehashed meanwhile (a
+ * walk of the bucket array alone missed the flows already moved).
+ */
+static void conn_walk_survives_resize(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	struct walk_seen w = { .f = f };
+	unsigned int i;
+
+	w.seen = kunit_kcalloc(test, BITS_TO_LONGS(3000), sizeof(long),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.seen);
+	for (i = 0; i < 3000; i++)
+		KUNIT_ASSERT_NOT_NULL(test, conn_fixture_create(f, 0xc0a80000,
+								10000 + i));
+	l4lb_conn_walk(f->ln, walk_mark, &w);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(w.seen, 3000), 3000U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 9000);
+}
+
+/*
+ * Defect 4: a full table evicts what a flood leaves (SYN seen, SYN-ACK
+ * never acknowledged, a UDP session never answered), the one nearest its
+ * deadline first; never an assured flow.
+ */
+static void conn_evicts_oldest_unassured(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	struct l4lb_conn *old, *recv, *est;
+
+	conn_fixture_settle(test, f->ln);
+	f->ln->max_conns = 3;
+	old = conn_fixture_create(f, 0xc0a80132, 9000);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	l4lb_clock_offset = 5 * HZ;
+	recv = conn_fixture_create(f, 0xc0a80132, 9001);
+	est = conn_fixture_create(f, 0xc0a80132, 9002);
+	KUNIT_ASSERT_NOT_NULL(test, recv);
+	KUNIT_ASSERT_NOT_NULL(test, est);
+	KUNIT_EXPECT_TRUE(test, l4lb_conn_advance(f->ln, recv,
+						  L4LB_CONN_SYN_SEEN,
+						  L4LB_CONN_SYN_RECV));
+	/* Only from the state named: a second try moves nothing. */
+	KUNIT_EXPECT_FALSE(test, l4lb_conn_advance(f->ln, recv,
+						   L4LB_CONN_SYN_SEEN,
+						   L4LB_CONN_SYN_RECV));
+	l4lb_conn_established(f->ln, est);
+
+	/* The newcomer's deadline lies after every other's. */
+	l4lb_clock_offset = 6 * HZ;
+	KUNIT_EXPECT_NOT_NULL(test, conn_fixture_create(f, 0xc0a80132, 9003));
+	KUNIT_EXPECT_NULL(test, conn_fixture_find(f, 0xc0a80132, 9000));
+	KUNIT_EXPECT_PTR_EQ(test, conn_fixture_find(f, 0xc0a80132, 9001), recv);
+	KUNIT_EXPECT_NOT_NULL(test, conn_fixture_create(f, 0xc0a80132, 9004));
+	KUNIT_EXPECT_NULL(test, conn_fixture_find(f, 0xc0a80132, 9001));
+	KUNIT_EXPECT_PTR_EQ(test, conn_fixture_find(f, 0xc0a80132, 9002), est);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->be->active), 3);
+}
+
 static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_fits_a_cache_line),
 	KUNIT_CASE(conn_keys_tell_ports_apart),
@@ -298,6 +460,9 @@ static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_sweep_budgeted),
 	KUNIT_CASE(conn_sweep_paced),
 	KUNIT_CASE(conn_be_seen_filter),
+	KUNIT_CASE(conn_create_clash_undone),
+	KUNIT_CASE(conn_walk_survives_resize),
+	KUNIT_CASE(conn_evicts_oldest_unassured),
 	{}
 };
 

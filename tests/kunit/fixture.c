@@ -4,6 +4,7 @@
  * one backend, a sweep under the test's control.
  */
 
+#include <linux/delay.h>
 #include <linux/in.h>
 #include <linux/l4lb.h>
 #include <net/net_namespace.h>
@@ -40,6 +41,8 @@ int conn_fixture_init(struct kunit *test)
 	mutex_unlock(&f->ln->lock);
 	/* The test drives the sweep itself. */
 	l4lb_expiry_stop(f->ln);
+	/* No shrink of what an earlier test grew in the middle of this one. */
+	conn_fixture_settle(test, f->ln);
 	f->saved_max = f->ln->max_conns;
 	l4lb_clock_offset = 0;
 	test->priv = f;
@@ -55,6 +58,26 @@ unsigned int conn_fixture_sweep(struct l4lb_net *ln)
 	while (!done)
 		gone += l4lb_expiry_step(ln, 2, &done);
 	return gone;
+}
+
+/*
+ * Waits (up to 10 s) for rhashtable's worker to finish resizing a table an
+ * earlier test grew or emptied, so a test meets a table as dense as a
+ * full one is and no rehash half done (the worker runs only when this
+ * uniprocessor kernel's test thread sleeps).
+ */
+void conn_fixture_settle(struct kunit *test, struct l4lb_net *ln)
+{
+	unsigned int i;
+
+	for (i = 0; i < 500; i++) {
+		msleep(20);
+		if (l4lb_conn_buckets(ln) <= 64 ||
+		    l4lb_conn_buckets(ln) < 4 * atomic_read(&ln->nr_conns))
+			return;
+	}
+	KUNIT_FAIL(test, "the flow table never shrank: %u buckets, %d flows",
+		   l4lb_conn_buckets(ln), atomic_read(&ln->nr_conns));
 }
 
 void conn_fixture_exit(struct kunit *test)
@@ -77,12 +100,17 @@ struct l4lb_conn *conn_fixture_create(struct conn_fixture *f, u32 caddr,
 {
 	struct l4lb_orig_key k;
 	struct l4lb_conn *conn;
+	bool created;
+	int why;
 
 	l4lb_orig_key_init4(&k, f->svc, IPPROTO_TCP, htonl(caddr),
 			    htons(cport));
 	/* The packet path's context: the backend is pinned by the service. */
 	rcu_read_lock();
-	conn = l4lb_conn_create(f->ln, &k, f->be, L4LB_CONN_SYN_SEEN);
+	local_bh_disable();
+	conn = l4lb_conn_create(f->ln, &k, f->be, L4LB_CONN_SYN_SEEN,
+				&created, &why);
+	local_bh_enable();
 	rcu_read_unlock();
 	return conn;
 }

@@ -53,7 +53,18 @@ grep -q 'l4lb/' "$src/net/Makefile" ||
 	echo 'obj-$(CONFIG_L4LB) += l4lb/' >> "$src/net/Makefile"
 
 cd "$src"
-exec python3 tools/testing/kunit/kunit.py run \
+rm -f "$L4LB_CACHE/$build/test.log"
+rc=0
+python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig "$L4LB_REPO/tests/kunit/$config" \
 	--build_dir "$L4LB_CACHE/$build" \
-	--jobs "$(nproc)" --timeout 900 "$@" "${filter[@]}"
+	--jobs "$(nproc)" --timeout 900 "$@" "${filter[@]}" || rc=$?
+
+# KUnit in 6.1 fails a test on UBSAN's reports but not on KASAN's, lockdep's
+# or a WARN: whatever the verdicts, the kernel's log must have none.
+bad='BUG:|WARNING:|Oops|KASAN|UBSAN|lockdep|possible recursive locking|circular locking|ODEBUG|rcu.*stall|general protection'
+if grep -En "$bad" "$L4LB_CACHE/$build/test.log" >&2; then
+	echo "kunit: the kernel log ($L4LB_CACHE/$build/test.log) has the lines above" >&2
+	[ "$rc" != 0 ] || rc=1
+fi
+exit "$rc"

@@ -245,12 +245,49 @@ static void sched_mh_minimal_disruption(struct kunit *test)
 	drop_svc(svc);
 }
 
+/*
+ * Defect 5: the largest weighted pool (512 backends, weights near 1000
+ * with no common divisor) builds in O(len log n), every backend its share
+ * exactly, an empty Maglev pool holds no table.
+ */
+static void sched_wrr_large_pool(struct kunit *test)
+{
+	const unsigned int n = L4LB_MAX_BACKENDS;
+	struct l4lb_service *svc;
+	struct l4lb_pool *pool;
+	unsigned int i, len = 0, *count;
+	u16 *w;
+
+	w = kunit_kcalloc(test, n, sizeof(*w), GFP_KERNEL);
+	count = kunit_kcalloc(test, n, sizeof(*count), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, count);
+	for (i = 0; i < n; i++) {
+		w[i] = L4LB_MAX_WEIGHT - i;
+		len += w[i];
+	}
+	svc = make_svc(test, L4LB_SCHED_WRR, n, w);
+	pool = pool_of(svc);
+	KUNIT_ASSERT_EQ(test, pool->wrr_len, len);
+	for (i = 0; i < len; i++)
+		count[pool->wrr[i]]++;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, count[i], (unsigned int)w[i]);
+	drop_svc(svc);
+
+	svc = make_svc(test, L4LB_SCHED_MH, 0, NULL);
+	KUNIT_EXPECT_NULL(test, pool_of(svc)->mh);
+	KUNIT_EXPECT_EQ(test, pick(svc, 0), -1);
+	drop_svc(svc);
+}
+
 static struct kunit_case l4lb_sched_cases[] = {
 	KUNIT_CASE(sched_rr_exact),
 	KUNIT_CASE(sched_rr_skips_drained),
 	KUNIT_CASE(sched_skips_down),
 	KUNIT_CASE(sched_empty_pool),
 	KUNIT_CASE(sched_wrr_proportions),
+	KUNIT_CASE(sched_wrr_large_pool),
 	KUNIT_CASE(sched_lc_least_loaded),
 	KUNIT_CASE(sched_wlc_weighs),
 	KUNIT_CASE(sched_sh_stable_and_spread),

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: l4lb's hook functions fed packets the way the stack hands them
+ * over, in every skb layout (headers in page fragments included), and
+ * then fed hostile ones: mutated, truncated, with options, fragment bits
+ * and lying lengths. Each case names the defect it guards.
+ */
+
+#include <kunit/test.h>
+#include <linux/icmp.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/random.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <asm/unaligned.h>
+#include <linux/l4lb.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+
+#include "../../kmod/backend.h"
+#include "../../kmod/conn.h"
+#include "../../kmod/expiry.h"
+#include "../../kmod/netns.h"
+#include "../../kmod/service.h"
+#include "../../kmod/stats.h"
+#include "fixture.h"
+#include "packet.h"
+
+#define VIP	0x0a090909	/* 10.9.9.9 */
+#define BE1	0x0a09090a	/* 10.9.9.10 */
+#define BE2	0x0a09090b	/* 10.9.9.11 */
+#define CLIENT	0x0a010000	/* 10.1.0.0/16 */
+
+/* TCP VIP:80 (rr), UDP VIP:7777 (sh), stateless UDP VIP:53 (rr). */
+struct hooks_fixture {
+	struct l4lb_net *ln;
+	struct l4lb_svc_key tcp, udp, dns;
+	struct l4lb_service *tcp_svc, *udp_svc, *dns_svc;
+	u32 saved_max;
+	u8 *buf;
+};
+
+static struct l4lb_service *add_svc(struct kunit *test, struct l4lb_net *ln,
+				    struct l4lb_svc_key *key, u8 proto,
+				    u16 port, u8 sched, u8 flags)
+{
+	union nf_inet_addr a = {};
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+
+	l4lb_svc_key_init4(key, proto, htonl(VIP), htons(port));
+	l4lb_service_default_config(proto, &cfg);
+	cfg.sched = sched;
+	cfg.flags = flags;
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(ln, key, &cfg), 0);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(ln, key);
+	rcu_read_unlock();
+	a.ip = htonl(BE1);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(ln, svc, &a, htons(port), 1), 0);
+	a.ip = htonl(BE2);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(ln, svc, &a, htons(port), 1), 0);
+	return svc;
+}
+
+static int hooks_init(struct kunit *test)
+{
+	struct hooks_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->buf = kunit_kzalloc(test, KPKT_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->buf);
+	f->ln = l4lb_net(&init_net);
+	test->priv = f;
+	mutex_lock(&f->ln->lock);
+	f->tcp_svc = add_svc(test, f->ln, &f->tcp, IPPROTO_TCP, 80,
+			     L4LB_SCHED_RR, 0);
+	f->udp_svc = add_svc(test, f->ln, &f->udp, IPPROTO_UDP, 7777,
+			     L4LB_SCHED_SH, 0);
+	f->dns_svc = add_svc(test, f->ln, &f->dns, IPPROTO_UDP, 53,
+			     L4LB_SCHED_RR, L4LB_SVC_F_STATELESS);
+	mutex_unlock(&f->ln->lock);
+	/* The test drives the sweep itself. */
+	l4lb_expiry_stop(f->ln);
+	conn_fixture_settle(test, f->ln);
+	f->saved_max = f->ln->max_conns;
+	l4lb_clock_offset = 0;
+	return 0;
+}
+
+static int unlink_all(struct l4lb_conn *conn, void *arg)
+{
+	l4lb_conn_unlink(arg, conn);
+	return 0;
+}
+
+static void flush_all(struct l4lb_net *ln)
+{
+	l4lb_conn_walk(ln, unlink_all, ln);
+}
+
+static void hooks_exit(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct l4lb_backend *be;
+
+	/* Every flow leaves, and with it every count it held. */
+	flush_all(f->ln);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 0);
+	mutex_lock(&f->ln->lock);
+	list_for_each_entry(be, &f->tcp_svc->backends, list)
+		KUNIT_EXPECT_EQ(test, atomic_read(&be->active), 0);
+	list_for_each_entry(be, &f->udp_svc->backends, list)
+		KUNIT_EXPECT_EQ(test, atomic_read(&be->active), 0);
+	l4lb_service_remove(f->ln, &f->tcp);
+	l4lb_service_remove(f->ln, &f->udp);
+	l4lb_service_remove(f->ln, &f->dns);
+	mutex_unlock(&f->ln->lock);
+	f->ln->max_conns = f->saved_max;
+	l4lb_clock_offset = 0;
+}
+
+/* Builds @p, runs one hook on it as an skb of the given layout. */
+static unsigned int send(struct kunit *test, const struct kpkt *p, bool in,
+			 unsigned int linear, struct sk_buff **out)
+{
+	struct hooks_fixture *f = test->priv;
+	unsigned int len = kpkt_build(f->buf, p), verdict;
+	struct sk_buff *skb = kpkt_skb(f->buf, len, linear, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	verdict = kpkt_hook(skb, in, NULL);
+	if (out)
+		*out = skb;
+	else
+		kfree_skb(skb);
+	return verdict;
+}
+
+static struct l4lb_conn *flow_of(struct hooks_fixture *f,
+				 struct l4lb_service *svc, u8 proto,
+				 u32 caddr, u16 cport)
+{
+	struct l4lb_orig_key k;
+	struct l4lb_conn *conn;
+
+	l4lb_orig_key_init4(&k, svc, proto, htonl(caddr), htons(cport));
+	rcu_read_lock();
+	conn = l4lb_conn_lookup_orig(f->ln, &k);
+	rcu_read_unlock();
+	return conn;
+}
+
+static u64 drops(struct l4lb_service *svc, enum l4lb_drop_reason why)
+{
+	struct l4lb_stats_sum sum;
+
+	l4lb_stats_sum(svc->stats, &sum);
+	return sum.drops[why];
+}
+
+/*
+ * Defect 1: a UDP header in a page fragment was copied 8 bytes into a
+ * 4-byte buffer (stack overflow: a panic on Debian's kernel). Only the IP
+ * header linear, to no service and to one: accepted, and NATed right.
+ */
+static void hooks_udp_header_in_fragment(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_UDP, .saddr = CLIENT + 1,
+			  .daddr = 0x0a0a0a0a, .sport = 5000, .dport = 7777,
+			  .payload = 300 };
+	struct sk_buff *skb;
+
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	p.daddr = VIP;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, (ip_hdr(skb)->daddr == htonl(BE1) ||
+				 ip_hdr(skb)->daddr == htonl(BE2)));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->udp_svc, IPPROTO_UDP,
+					    CLIENT + 1, 0));
+}
+
+/* DNAT and SNAT on every layout: the packet split at every offset. */
+static void hooks_nat_every_split(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = CLIENT + 2,
+			  .daddr = VIP, .sport = 4000, .dport = 80,
+			  .flags = KPKT_SYN, .payload = 64, .opt_words = 2 };
+	unsigned int len, linear, verdict;
+	struct sk_buff *skb;
+	u8 *orig;
+
+	orig = kunit_kzalloc(test, KPKT_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, orig);
+	for (p.proto = IPPROTO_TCP; p.proto; p.proto = p.proto ==
+	     IPPROTO_TCP ? IPPROTO_UDP : 0) {
+		p.dport = p.proto == IPPROTO_TCP ? 80 : 7777;
+		len = kpkt_build(orig, &p);
+		for (linear = 0; linear <= len; linear++) {
+			skb = kpkt_skb(orig, len, linear, (linear * 7) % 11);
+			KUNIT_ASSERT_NOT_NULL(test, skb);
+			KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+			verdict = kpkt_hook(skb, true, NULL);
+			KUNIT_EXPECT_EQ(test, verdict, NF_ACCEPT);
+			KUNIT_EXPECT_EQ(test, ip_fast_csum(skb_network_header(skb),
+							   ip_hdr(skb)->ihl), 0);
+			KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+			/* The payload arrives as it left. */
+			KUNIT_EXPECT_EQ(test, skb_copy_bits(skb, len - 64,
+							    f->buf, 64), 0);
+			KUNIT_EXPECT_EQ(test, memcmp(f->buf, orig + len - 64,
+						     64), 0);
+			kfree_skb(skb);
+		}
+	}
+}
+
+/*
+ * Defect 4's states: SYN_SEEN, the backend's SYN-ACK makes SYN_RECV, the
+ * client's ACK ESTABLISHED; a UDP session is assured by a reply.
+ */
+static void hooks_states(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 3,
+			  .daddr = VIP, .sport = 4001, .dport = 80,
+			  .flags = KPKT_SYN };
+	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 3,
+			  .sport = 80, .dport = 4001,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct l4lb_conn *conn;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 3, 4001);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_SEEN);
+	b.saddr = ntohl(conn->be->key.addr.ip);
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_RECV);
+	c.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+	c.flags = KPKT_FIN | KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_CLOSING);
+
+	c.proto = IPPROTO_UDP;
+	c.dport = 7777;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 3, 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP_UNREPLIED);
+	b.proto = IPPROTO_UDP;
+	b.saddr = ntohl(conn->be->key.addr.ip);
+	b.sport = 7777;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 28, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP);
+}
+
+/*
+ * Defect 7: a backend's packet of a flow that is gone (flushed here) is
+ * dropped and counted, never sent with the backend's address; unless it
+ * stays on this machine. A stateless service's reply is rewritten.
+ */
+static void hooks_stray_backend_packet(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt b = { .proto = IPPROTO_TCP, .saddr = BE1,
+			  .daddr = CLIENT + 4, .sport = 80, .dport = 4002,
+			  .flags = KPKT_FIN | KPKT_ACK };
+	unsigned int len;
+	struct sk_buff *skb;
+
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_STRAY), 1ULL);
+	/* The same packet to a local socket (over lo): not l4lb's. */
+	len = kpkt_build(f->buf, &b);
+	skb = kpkt_skb(f->buf, len, len, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, false, init_net.loopback_dev),
+			NF_ACCEPT);
+	kfree_skb(skb);
+	/* Not a backend's port: none of l4lb's business either. */
+	b.sport = 81;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+
+	b.proto = IPPROTO_UDP;
+	b.sport = 53;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 28, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, udp_hdr(skb)->source, htons(53));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, drops(f->dns_svc, L4LB_DROP_STRAY), 0ULL);
+}
+
+/*
+ * Defect 4: spoofed SYNs (answered by the backend: SYN_RECV) and spoofed
+ * datagrams fill a small table; clients that complete their handshake
+ * (or get a reply) keep their flows, and new ones still get in.
+ */
+static void hooks_flood_evicts_unassured(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .daddr = VIP, .dport = 80 };
+	struct kpkt b = { .proto = IPPROTO_TCP, .sport = 80,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct l4lb_conn *conn;
+	unsigned int i;
+
+	conn_fixture_settle(test, f->ln);
+	f->ln->max_conns = 64;
+	for (i = 0; i < 200; i++) {
+		c.saddr = 0xc6120000 + i;	/* 198.18.0.0/15, spoofed */
+		c.sport = 1024 + i;
+		c.flags = KPKT_SYN;
+		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+		conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, c.saddr, c.sport);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, conn,
+					  "flows %d, drops full %llu clash %llu memory %llu",
+					  atomic_read(&f->ln->nr_conns),
+					  drops(f->tcp_svc, L4LB_DROP_TABLE_FULL),
+					  drops(f->tcp_svc, L4LB_DROP_CLASH),
+					  drops(f->tcp_svc, L4LB_DROP_NO_MEMORY));
+		if (i % 2)
+			continue;
+		/* A live backend answers the spoofed source: SYN_RECV. */
+		b.saddr = ntohl(conn->be->key.addr.ip);
+		b.daddr = c.saddr;
+		b.dport = c.sport;
+		KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+	}
+	KUNIT_EXPECT_LE(test, atomic_read(&f->ln->nr_conns), 64);
+	/* Ten real clients: SYN, SYN-ACK, ACK, each through the flood. */
+	for (i = 0; i < 10; i++) {
+		c.saddr = CLIENT + 100 + i;
+		c.sport = 2000;
+		c.flags = KPKT_SYN;
+		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+		conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, c.saddr, 2000);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+		b.saddr = ntohl(conn->be->key.addr.ip);
+		b.daddr = c.saddr;
+		b.dport = 2000;
+		KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+		c.flags = KPKT_ACK;
+		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+		KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+	}
+	/* More flood, TCP and UDP: the clients' flows stay. */
+	for (i = 0; i < 400; i++) {
+		c.saddr = 0xc6130000 + i;
+		c.sport = 3000;
+		c.flags = KPKT_SYN;
+		c.proto = i % 2 ? IPPROTO_UDP : IPPROTO_TCP;
+		c.dport = i % 2 ? 7777 : 80;
+		KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	}
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+						    CLIENT + 100 + i, 2000));
+	KUNIT_EXPECT_LE(test, atomic_read(&f->ln->nr_conns), 64);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_TABLE_FULL), 0ULL);
+	KUNIT_EXPECT_EQ(test, drops(f->udp_svc, L4LB_DROP_TABLE_FULL), 0ULL);
+}
+
+/*
+ * Defect 9: an ICMP error quoting fewer than the 8 transport bytes the
+ * rewrite needs is not l4lb's (accepted untouched), never a drop counted
+ * as no memory.
+ */
+static void hooks_icmp_short_quote(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt q = { .proto = IPPROTO_TCP, .saddr = VIP,
+			  .daddr = CLIENT + 5, .sport = 80, .dport = 4003,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 5,
+			  .daddr = VIP, .sport = 4003, .dport = 80,
+			  .flags = KPKT_SYN };
+	u8 quote[60];
+	unsigned int qlen, len, cut;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	qlen = kpkt_build(quote, &q);
+	for (cut = 20; cut <= 28; cut++) {
+		len = kpkt_build_icmp(f->buf, 0x0a0b0b0b, VIP, ICMP_DEST_UNREACH,
+				      ICMP_FRAG_NEEDED, quote, min(cut, qlen));
+		skb = kpkt_skb(f->buf, len, 20, 0);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+		KUNIT_EXPECT_EQ(test, kpkt_hook(skb, true, NULL), NF_ACCEPT);
+		/* Whole (8 bytes quoted): sent on to the backend. */
+		if (cut == 28)
+			KUNIT_EXPECT_NE(test, ip_hdr(skb)->daddr, htonl(VIP));
+		else
+			KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
+		kfree_skb(skb);
+	}
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_NO_MEMORY), 0ULL);
+}
+
+/*
+ * Defect 3: a backend address and port serve one service of a protocol,
+ * so a reply names its service; another protocol is another backend.
+ */
+static void hooks_shared_backend_refused(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	union nf_inet_addr a = { .ip = htonl(BE1) };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+	struct l4lb_svc_key key;
+
+	l4lb_svc_key_init4(&key, IPPROTO_UDP, htonl(VIP + 1), htons(7777));
+	l4lb_service_default_config(IPPROTO_UDP, &cfg);
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &key, &cfg), 0);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(f->ln, &key);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(7777), 1),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, svc->n_backends, 0U);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(7778), 1),
+			0);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &key), 0);
+	mutex_unlock(&f->ln->lock);
+}
+
+/*
+ * Defect 5: a namespace of another user namespace holds at most
+ * L4LB_UNPRIV_MAX_SERVICES services and max-flows stays under its cap.
+ */
+static void hooks_unpriv_limits(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct l4lb_svc_config cfg;
+	struct l4lb_svc_key key;
+	unsigned int i, n = f->ln->n_services;
+	int ret = 0;
+
+	f->ln->unpriv = true;
+	KUNIT_EXPECT_EQ(test, l4lb_net_max_flows(f->ln), L4LB_UNPRIV_MAX_FLOWS);
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	mutex_lock(&f->ln->lock);
+	for (i = 0; i < L4LB_UNPRIV_MAX_SERVICES + 1 && !ret; i++) {
+		l4lb_svc_key_init4(&key, IPPROTO_TCP, htonl(0x0b000000 + i),
+				   htons(80));
+		ret = l4lb_service_add(f->ln, &key, &cfg);
+	}
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->ln->n_services, L4LB_UNPRIV_MAX_SERVICES);
+	for (i = 0; i < L4LB_UNPRIV_MAX_SERVICES - n; i++) {
+		l4lb_svc_key_init4(&key, IPPROTO_TCP, htonl(0x0b000000 + i),
+				   htons(80));
+		KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &key), 0);
+	}
+	mutex_unlock(&f->ln->lock);
+	f->ln->unpriv = false;
+}
+
+/* A packet the hooks may meet: valid, before any mutation. */
+static unsigned int base_packet(struct hooks_fixture *f, bool *in)
+{
+	u32 r = get_random_u32();
+	u32 client = CLIENT + (r & 15);
+	u16 cport = 1000 + ((r >> 4) & 7);
+	u32 be = (r >> 7) & 1 ? BE2 : BE1;
+	static const u16 ports[] = { 80, 7777, 53, 81 };
+	struct kpkt p = {
+		.proto = (r >> 8) & 1 ? IPPROTO_UDP : IPPROTO_TCP,
+		.opt_words = (r >> 9) & 3 ? 0 : (r >> 11) % 11,
+		/* Up to two pages beyond any linear part: kpkt_skb()'s room. */
+		.payload = ((r >> 15) & 1) ? (r >> 16) % 4000 : (r >> 16) % 64,
+		.flags = (r >> 21) & 0x17,
+	};
+	unsigned int qlen;
+	u8 quote[128];
+
+	p.dport = ports[(r >> 24) & 3];
+	*in = (r >> 26) & 1;
+	if (*in) {
+		p.saddr = client;
+		p.sport = cport;
+		p.daddr = (r >> 27) & 7 ? VIP : 0x0a0a0a0a;
+	} else {
+		p.saddr = be;
+		p.sport = p.dport;
+		p.daddr = client;
+		p.dport = cport;
+	}
+	if (((r >> 30) & 3) != 3)
+		return kpkt_build(f->buf, &p);
+	/* An ICMP error quoting a packet of either direction, cut short. */
+	p.payload = 0;
+	p.opt_words = 0;
+	swap(p.saddr, p.daddr);
+	swap(p.sport, p.dport);
+	qlen = kpkt_build(quote, &p);
+	return kpkt_build_icmp(f->buf, *in ? 0x0a0b0b0b : be,
+			       *in ? VIP : client, ICMP_DEST_UNREACH,
+			       ICMP_FRAG_NEEDED, quote,
+			       get_random_u32_below(qlen + 1));
+}
+
+/* Hostile: bytes flipped, lengths lying, fragments, truncation. */
+static unsigned int mutate(u8 *buf, unsigned int len)
+{
+	unsigned int i, n = get_random_u32_below(4);
+	struct iphdr *iph = (struct iphdr *)buf;
+	u32 r = get_random_u32();
+
+	for (i = 0; i < n; i++)
+		buf[get_random_u32_below(min(len, 80U))] ^= 1 << (r++ & 7);
+	if (!(r & 7))
+		iph->frag_off = htons(get_random_u32() & 0x3fff);
+	if (!((r >> 3) & 7))
+		iph->ihl = 5 + get_random_u32_below(11);
+	if (!((r >> 6) & 7) && len > 26) {	/* UDP length, TCP offset */
+		i = (iph->ihl * 4 + 4) % (len - 1);
+		put_unaligned(get_unaligned((u16 *)(buf + i)) ^
+			      get_random_u32(), (u16 *)(buf + i));
+	}
+	if (!((r >> 9) & 3))
+		len = 20 + get_random_u32_below(len - 19);
+	/* Mostly a header the stack would pass, to reach l4lb's parsers. */
+	if ((r >> 11) & 7)
+		kpkt_fix_ip(buf, len);
+	return len;
+}
+
+/*
+ * Tens of thousands of packets, mutated, in random layouts, through both
+ * hooks: every verdict accept or drop, every accepted header's checksum
+ * right, and (in the exit) every flow freed after a flush with every
+ * count back to zero. KASAN, UBSAN and lockdep watch the rest.
+ */
+static void hooks_fuzz(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	unsigned long end = jiffies + 60 * HZ;
+	unsigned int i, len, verdict, ran = 0;
+	struct sk_buff *skb;
+	bool in, done;
+
+	f->ln->max_conns = 512;
+	for (i = 0; i < 40000 && time_before(jiffies, end); i++) {
+		len = base_packet(f, &in);
+		if (i % 4)
+			len = mutate(f->buf, len);
+		skb = kpkt_skb(f->buf, len, get_random_u32_below(len + 1),
+			       get_random_u32_below(PAGE_SIZE));
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		if (!kpkt_ip_rcv(skb)) {
+			kfree_skb(skb);
+			continue;
+		}
+		/* Now and then time moves on: flows expire under traffic. */
+		if (!(i % 1000))
+			l4lb_clock_offset += 40 * HZ;
+		verdict = kpkt_hook(skb, in, NULL);
+		if (verdict != NF_ACCEPT && verdict != NF_DROP)
+			KUNIT_FAIL(test, "verdict %u", verdict);
+		if (verdict == NF_ACCEPT)
+			KUNIT_EXPECT_EQ(test,
+					ip_fast_csum(skb_network_header(skb),
+						     ip_hdr(skb)->ihl), 0);
+		kfree_skb(skb);
+		ran++;
+		if (!(i % 256)) {
+			l4lb_expiry_step(f->ln, 64, &done);
+			cond_resched();
+		}
+	}
+	kunit_info(test, "%u packets through the hooks in %u tries\n", ran, i);
+	KUNIT_EXPECT_GE(test, ran, 10000U);
+}
+
+static struct kunit_case l4lb_hooks_cases[] = {
+	KUNIT_CASE(hooks_udp_header_in_fragment),
+	KUNIT_CASE(hooks_nat_every_split),
+	KUNIT_CASE(hooks_states),
+	KUNIT_CASE(hooks_stray_backend_packet),
+	KUNIT_CASE(hooks_flood_evicts_unassured),
+	KUNIT_CASE(hooks_icmp_short_quote),
+	KUNIT_CASE(hooks_shared_backend_refused),
+	KUNIT_CASE(hooks_unpriv_limits),
+	KUNIT_CASE(hooks_fuzz),
+	{}
+};
+
+static struct kunit_suite l4lb_hooks_suite = {
+	.name = "l4lb-hooks",
+	.init = hooks_init,
+	.exit = hooks_exit,
+	.test_cases = l4lb_hooks_cases,
+};
+
+kunit_test_suite(l4lb_hooks_suite);

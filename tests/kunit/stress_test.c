@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: every object's lifetime raced. Kernel threads at once on one
+ * namespace, for a bounded time: two feed packets through both hooks
+ * (creating, using, closing flows), one adds and removes services and
+ * backends and changes weights and health, one flushes, sweeps, shrinks
+ * the table (evictions) and moves the clock (expiry). At the end every
+ * flow, backend and service is freed and every count is zero; KASAN,
+ * lockdep and DEBUG_OBJECTS_RCU_HEAD catch a use after free, a lock
+ * misused or an rcu_head queued twice.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/in.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/l4lb.h>
+#include <net/net_namespace.h>
+
+#include "../../kmod/backend.h"
+#include "../../kmod/conn.h"
+#include "../../kmod/expiry.h"
+#include "../../kmod/netns.h"
+#include "../../kmod/service.h"
+#include "packet.h"
+
+#define VIP	0x0a080808	/* 10.8.8.8 */
+#define BE	0x0a080900	/* 10.8.9.0/24 */
+#define NR_BE	4
+
+struct stress {
+	struct l4lb_net *ln;
+	unsigned long end;
+	atomic_t packets, changes, flushes;
+};
+
+static void svc_key(struct l4lb_svc_key *key, unsigned int i)
+{
+	l4lb_svc_key_init4(key, i ? IPPROTO_UDP : IPPROTO_TCP, htonl(VIP),
+			   htons(i == 2 ? 53 : 80));
+}
+
+/* Service @i (0 TCP rr, 1 UDP sh, 2 stateless UDP rr) with NR_BE backends. */
+static void svc_add(struct l4lb_net *ln, unsigned int i)
+{
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+	union nf_inet_addr a = {};
+	struct l4lb_svc_key key;
+	unsigned int b;
+
+	svc_key(&key, i);
+	l4lb_service_default_config(key.proto, &cfg);
+	cfg.flags = i == 2 ? L4LB_SVC_F_STATELESS : 0;
+	cfg.sched = i == 1 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	mutex_lock(&ln->lock);
+	if (!l4lb_service_add(ln, &key, &cfg)) {
+		rcu_read_lock();
+		svc = l4lb_service_lookup(ln, &key);
+		rcu_read_unlock();
+		for (b = 0; b < NR_BE; b++) {
+			a.ip = htonl(BE + b);
+			l4lb_backend_add(ln, svc, &a, key.port, 1);
+		}
+	}
+	mutex_unlock(&ln->lock);
+}
+
+static void svc_del(struct l4lb_net *ln, unsigned int i)
+{
+	struct l4lb_svc_key key;
+
+	svc_key(&key, i);
+	mutex_lock(&ln->lock);
+	l4lb_service_remove(ln, &key);
+	mutex_unlock(&ln->lock);
+}
+
+/* Clients and backends talking: SYN, SYN-ACK, ACK, data, FIN, RST, UDP. */
+static int packets_fn(void *arg)
+{
+	static const u8 flags[] = { KPKT_SYN, KPKT_SYN | KPKT_ACK, KPKT_ACK,
+				    KPKT_FIN | KPKT_ACK, KPKT_RST };
+	struct stress *s = arg;
+	struct sk_buff *skb;
+	struct kpkt p;
+	unsigned int len;
+	bool in;
+	u8 *buf;
+
+	buf = kmalloc(KPKT_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (!kthread_should_stop()) {
+		u32 r = get_random_u32();
+
+		memset(&p, 0, sizeof(p));
+		p.proto = r & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		p.flags = flags[(r >> 1) % ARRAY_SIZE(flags)];
+		p.payload = (r >> 4) & 63;
+		in = (r >> 10) & 1;
+		if (in) {
+			p.saddr = 0x0a070000 + ((r >> 11) & 31);
+			p.sport = 1000 + ((r >> 16) & 3);
+			p.daddr = VIP;
+			p.dport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+		} else {
+			p.saddr = BE + ((r >> 11) % NR_BE);
+			p.sport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+			p.daddr = 0x0a070000 + ((r >> 19) & 31);
+			p.dport = 1000 + ((r >> 24) & 3);
+		}
+		len = kpkt_build(buf, &p);
+		skb = kpkt_skb(buf, len, (r >> 26) & 1 ? len : 20, 0);
+		if (skb && kpkt_ip_rcv(skb))
+			kpkt_hook(skb, in, NULL);
+		kfree_skb(skb);
+		atomic_inc(&s->packets);
+		cond_resched();
+	}
+	kfree(buf);
+	return 0;
+}
+
+/* The operator and a health checker, changing everything at once. */
+static int control_fn(void *arg)
+{
+	struct stress *s = arg;
+	struct l4lb_service *svc;
+	struct l4lb_backend *be;
+	union nf_inet_addr a = {};
+	struct l4lb_svc_key key;
+
+	while (!kthread_should_stop()) {
+		u32 r = get_random_u32();
+		unsigned int i = r % 3;
+
+		svc_key(&key, i);
+		a.ip = htonl(BE + ((r >> 2) % NR_BE));
+		mutex_lock(&s->ln->lock);
+		rcu_read_lock();
+		svc = l4lb_service_lookup(s->ln, &key);
+		rcu_read_unlock();
+		be = svc ? l4lb_backend_find(svc, &a, key.port) : NULL;
+		switch ((r >> 8) % 5) {
+		case 0:
+			if (be)
+				l4lb_backend_remove(s->ln, be);
+			else if (svc)
+				l4lb_backend_add(s->ln, svc, &a, key.port, 1);
+			break;
+		case 1:
+			if (be)
+				l4lb_backend_set(s->ln, be, (r >> 12) % 3,
+						 be->down);
+			break;
+		case 2:
+			if (be)
+				l4lb_backend_set(s->ln, be, be->weight,
+						 !be->down);
+			break;
+		case 3:
+			if (svc && !((r >> 14) & 7))
+				l4lb_service_remove(s->ln, &key);
+			break;
+		default:
+			WRITE_ONCE(s->ln->down_flows, (r >> 14) & 1);
+		}
+		mutex_unlock(&s->ln->lock);
+		if (!svc)
+			svc_add(s->ln, i);
+		atomic_inc(&s->changes);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int unlink_one(struct l4lb_conn *conn, void *arg)
+{
+	l4lb_conn_unlink(arg, conn);
+	return 0;
+}
+
+/* Flushes, sweeps, a shrinking table and a clock that jumps. */
+static int cleaner_fn(void *arg)
+{
+	struct stress *s = arg;
+	bool done;
+
+	while (!kthread_should_stop()) {
+		u32 r = get_random_u32();
+
+		switch (r % 4) {
+		case 0:
+			l4lb_conn_walk(s->ln, unlink_one, s->ln);
+			atomic_inc(&s->flushes);
+			break;
+		case 1:
+			l4lb_expiry_step(s->ln, 16, &done);
+			break;
+		case 2:
+			WRITE_ONCE(s->ln->max_conns, 8 + ((r >> 2) & 63));
+			break;
+		default:
+			l4lb_clock_offset += (r >> 2) % (20 * HZ);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void stress_lifetimes(struct kunit *test)
+{
+	static int (*const fns[])(void *) = { packets_fn, packets_fn,
+					     control_fn, cleaner_fn };
+	struct task_struct *t[ARRAY_SIZE(fns)];
+	struct stress *s;
+	u32 saved_max;
+	int base;
+	unsigned int i;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->ln = l4lb_net(&init_net);
+	saved_max = s->ln->max_conns;
+	/* Objects left by other suites' frees still in flight. */
+	rcu_barrier();
+	base = atomic_read(&l4lb_objects);
+	for (i = 0; i < 3; i++)
+		svc_add(s->ln, i);
+	l4lb_expiry_stop(s->ln);
+
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		t[i] = kthread_run(fns[i], s, "l4lb-stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	msleep(4000);
+	for (i = 0; i < ARRAY_SIZE(fns); i++)
+		kthread_stop(t[i]);
+	kunit_info(test, "%d packets, %d changes, %d flushes\n",
+		   atomic_read(&s->packets), atomic_read(&s->changes),
+		   atomic_read(&s->flushes));
+	KUNIT_EXPECT_GT(test, atomic_read(&s->packets), 1000);
+	KUNIT_EXPECT_GT(test, atomic_read(&s->changes), 100);
+
+	for (i = 0; i < 3; i++)
+		svc_del(s->ln, i);
+	l4lb_conn_walk(s->ln, unlink_one, s->ln);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->ln->nr_conns), 0);
+	/* Flows, then backends, then services: each frees the next. */
+	for (i = 0; i < 10 && atomic_read(&l4lb_objects) != base; i++)
+		rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic_read(&l4lb_objects), base);
+	s->ln->max_conns = saved_max;
+	WRITE_ONCE(s->ln->down_flows, L4LB_DOWN_FLOWS_KEEP);
+	l4lb_clock_offset = 0;
+}
+
+static struct kunit_case l4lb_stress_cases[] = {
+	KUNIT_CASE(stress_lifetimes),
+	{}
+};
+
+static struct kunit_suite l4lb_stress_suite = {
+	.name = "l4lb-stress",
+	.test_cases = l4lb_stress_cases,
+};
+
+kunit_test_suite(l4lb_stress_suite);
