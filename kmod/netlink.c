@@ -665,9 +665,14 @@ struct flow_dump {
 	u32 now;
 };
 
-/* A flow dump's state between messages, in cb->ctx. */
+/*
+ * A flow dump's state between messages, in cb->ctx (zeroed by netlink when
+ * the dump starts): the next bucket, and the filter, looked up once by the
+ * first message (a start callback has no extack to explain a refusal).
+ */
 struct flow_dump_ctx {
 	unsigned long bucket;
+	bool ready;
 	struct flow_filter filter;
 };
 
@@ -708,17 +713,6 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	return 0;
 }
 
-/* The filter is looked up once, for the whole dump. */
-static int flow_get_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct l4lb_net *ln = l4lb_net(sock_net(cb->skb->sk));
-	struct flow_dump_ctx *ctx = flow_dump_ctx(cb);
-
-	memset(ctx, 0, sizeof(*ctx));
-	return flow_filter_get(ln, info->attrs, cb->extack, &ctx->filter);
-}
-
 static int flow_get_done(struct netlink_callback *cb)
 {
 	flow_filter_put(&flow_dump_ctx(cb)->filter);
@@ -742,6 +736,13 @@ static int flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned int idx = ctx->bucket, size;
 	int ret, mark;
 
+	if (!ctx->ready) {
+		ret = flow_filter_get(ln, genl_dumpit_info(cb)->attrs,
+				      cb->extack, &ctx->filter);
+		if (ret)
+			return ret;
+		ctx->ready = true;
+	}
 	cb->seq = l4lb_conn_table_gen(ln);
 	for (;;) {
 		mark = skb->len;
@@ -969,7 +970,6 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 	{
 		.cmd = L4LB_CMD_FLOW_GET,
-		.start = flow_get_start,
 		.dumpit = flow_get_dumpit,
 		.done = flow_get_done,
 		.flags = GENL_UNS_ADMIN_PERM,

@@ -123,10 +123,11 @@ void fail_nl(struct nl *nl, const char *what)
 {
 	int err = errno;
 
-	if (err == EPERM || err == EACCES)
-		fail("%s: permission denied (l4lb needs CAP_NET_ADMIN)", what);
+	/* The kernel's reason first: a limit refused is EPERM too. */
 	if (nl->ext_msg[0])
 		fail("%s: %s", what, nl->ext_msg);
+	if (err == EPERM || err == EACCES)
+		fail("%s: permission denied (l4lb needs CAP_NET_ADMIN)", what);
 	fail("%s: %s", what, strerror(err));
 }
 
