@@ -47,6 +47,7 @@ check "its backend" l4lbadm backend add tcp 10.0.0.1:80 10.0.2.11:80
 check "stateless udp service" l4lbadm service add udp 10.0.0.1:53 stateless
 check "its backend" l4lbadm backend add udp 10.0.0.1:53 10.0.2.11:53
 check "a second stateless service" l4lbadm service add udp 10.0.0.2:53 stateless
+check "a second tcp service" l4lbadm service add tcp 10.0.0.2:80
 
 TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
 NEW="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80"
@@ -96,6 +97,8 @@ an attribute of another command | EINVAL attr=BE_WEIGHT: Unsupported attribute |
 a reply-only attribute in a request | EINVAL attr=SVC_ACTIVE: Unsupported attribute | SERVICE_NEW $NEW SVC_ACTIVE=u32:1
 UDP timeout for a TCP service | EINVAL attr=SVC_UDP_TIMEOUT: a UDP timeout needs a UDP service | SERVICE_NEW $NEW SVC_UDP_TIMEOUT=u32:30
 stateless TCP | EINVAL attr=SVC_FLAGS: only a UDP service can be stateless | SERVICE_NEW $NEW SVC_FLAGS=u32:1
+stateless lc (it never counts a flow) | EINVAL attr=SVC_SCHED: lc and wlc count flows, and a stateless service has none | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_SCHED=u8:2
+stateless wlc | EINVAL attr=SVC_SCHED: lc and wlc count flows, and a stateless service has none | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_SCHED=u8:3
 unknown command | EOPNOTSUPP | 99
 
 # Unknown objects, duplicates, nothing to do.
@@ -105,7 +108,8 @@ get of an unknown service | ENOENT: no such service | SERVICE_GET $NEW
 backend of an unknown service | ENOENT: no such service | BACKEND_NEW $NEW $BE
 backend without its port | EINVAL missing=BE_PORT: a backend is named by address and port | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.12
 duplicate backend | EEXIST: backend already exists | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
-one backend for two stateless services | EEXIST: backend already serves another stateless service | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
+one backend for two stateless services | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
+one backend for two tcp services (replies could not name theirs) | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
 set of an unknown backend | ENOENT: no such backend in this service | BACKEND_SET $TCP $BE BE_WEIGHT=u16:5
 set without anything to change | EINVAL: nothing to change: give a weight, a health or a check | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
 del of an unknown backend | ENOENT: no such backend in this service | BACKEND_DEL $TCP $BE
@@ -122,7 +126,7 @@ while read -r line; do
 	*) echo "$line" ;;
 	esac
 done < /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 47
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 50
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root
@@ -148,5 +152,23 @@ check_eq "a user namespace's own network namespace is its to configure" \
 		$L4LBADM save | grep service")" \
 	"service add tcp 10.9.9.9:80 sched rr"
 check_eq "and the host's configuration did not change" "$(state)" "$BASE"
+
+# What such a namespace may hold: max-flows 65536 at most (and so by
+# default), 256 services; refused with one line, nothing changed.
+userns() { unshare -U -r -n sh -c "$*"; }
+check_eq "a user namespace's network namespace holds 65536 flows by default" \
+	"$(userns "$L4LBADM settings" | awk '$1 == "max-flows" { print $2 }')" 65536
+check_eq "and may not raise it" \
+	"$(userns "$L4LBADM set max-flows 65537 2>&1; echo rc=\$?")" \
+	"l4lbadm: set: max-flows above the module's unpriv_max_flows needs a namespace of the initial user namespace
+rc=1"
+for i in $(seq 0 256); do
+	echo "service add tcp 10.7.$((i / 200)).$((i % 200)):80"
+done > /tmp/many.conf
+check_eq "257 services: refused whole, none added" \
+	"$(userns "$L4LBADM restore /tmp/many.conf 2>&1; echo rc=\$?; $L4LBADM save | grep -c service")" \
+	"l4lbadm: restore: line 257: service add: namespace has the most services it may hold
+rc=1
+0"
 
 finish

@@ -14,6 +14,9 @@
 #   repo    --9p, read-write->  guest repo   (module, tests, results)
 #   cache   ----------------->  guest /lib/modules (the image's modules)
 #
+# The guest kernel runs with slub_debug=FZPU and init_on_free=1: a use
+# after free or an overrun of a slab object shows in its log.
+#
 # L4LB_GUEST_TIMEOUT (seconds, default 900) bounds the whole boot, and the
 # script gets 100 s less; L4LB_GUEST_CMDLINE is added to the guest
 # kernel's command line.
@@ -96,7 +99,7 @@ timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
 	-initrd "$gdir/initramfs.cpio.gz" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off slub_debug=FZPU init_on_free=1 l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
 	< /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' |
 	tee "$run/console" || true
 

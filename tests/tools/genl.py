@@ -19,10 +19,17 @@ instead of sending CMD. Exit status 0 either way: the output is the result.
 style, "ok - DESC" when the request's answer is WANT and the namespace's
 services, backends, counters, settings and flows read back byte for byte
 as they were before it, "not ok - DESC" and why otherwise.
+
+--fuzz COUNT SEED sends COUNT random requests, one at a time: any command
+number, any flags, attributes of any type, length and nesting, headers cut
+short, and among them well-typed requests with random values that reach
+the handlers. Each must be answered within 10 s. Prints "fuzz: N sent, N
+answered" and the answers by kind, one per line ("EPERM 812").
 """
 
 import errno
 import os
+import random
 import re
 import socket
 import struct
@@ -220,9 +227,110 @@ def matrix(g, lines):
         sys.stdout.flush()
 
 
+def fuzz_attr(rnd, depth=0):
+    """One attribute: a known or unknown type, a plausible or any value."""
+    t = rnd.choice(list(ATTRS.values()) + [0, 41, 99, 0x3fff])
+    r = rnd.random()
+    if r < 0.45:
+        size = rnd.choice((1, 2, 4, 8))
+        v = rnd.choice((0, 1, 2, 6, 17, 53, 80, 1000, 1001, 65535,
+                        0xffffffff, 67108864, 67108865, rnd.getrandbits(64)))
+        payload = (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+    elif r < 0.6:
+        payload = socket.inet_aton("10.99.%d.%d" % (rnd.randrange(4),
+                                                     rnd.randrange(8)))
+    elif r < 0.7:
+        payload = bytes(rnd.choice(b"ab%\0") for _ in range(rnd.randrange(80)))
+    elif r < 0.8 and depth < 2:
+        t |= 0x8000
+        payload = b"".join(fuzz_attr(rnd, depth + 1)
+                           for _ in range(rnd.randrange(4)))
+    else:
+        payload = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(41)))
+    return attr(t, payload)
+
+
+TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
+         "SVC_SCHED": "u8", "SVC_FLAGS": "u32", "SVC_UDP_TIMEOUT": "u32",
+         "BE_ADDR4": "ip", "BE_PORT": "u16", "BE_WEIGHT": "u16",
+         "BE_HEALTH": "u8", "BE_CHECK": "str", "MAX_FLOWS": "u32",
+         "TIMEOUT_SYN": "u32", "TIMEOUT_ESTABLISHED": "u32",
+         "TIMEOUT_CLOSING": "u32", "DOWN_FLOWS": "u32"}
+
+
+def fuzz_typed(rnd):
+    """A request whose attributes are of the right type: values random.
+    Most name a service (and often a backend) whole, to reach the handlers."""
+    names = set(rnd.sample(sorted(TYPED), rnd.randrange(1, 6)))
+    if rnd.random() < 0.7:
+        names |= {"SVC_PROTO", "SVC_ADDR4", "SVC_PORT"}
+        if rnd.random() < 0.5:
+            names |= {"BE_ADDR4", "BE_PORT"}
+    out = b""
+    for name in sorted(names):
+        kind = TYPED[name]
+        if kind == "ip":
+            v = "10.99.%d.%d" % (rnd.randrange(2), rnd.randrange(4))
+        elif kind == "str":
+            v = "x" * rnd.randrange(70)
+        elif name == "SVC_PROTO":
+            v = str(rnd.choice((6, 17, 17, 6, 1)))
+        elif name in ("SVC_PORT", "BE_PORT"):
+            v = str(rnd.choice((53, 80, 0)))
+        else:
+            bits = {"u8": 8, "u16": 16, "u32": 32}[kind]
+            v = str(rnd.choice((0, 1, 2, 3, 5, 30, 1000, 3601, 65536,
+                                rnd.getrandbits(16))) % (1 << bits))
+        out += attr(ATTRS[name], value(kind + ":" + v))
+    return out
+
+
+def fuzz(count, seed):
+    rnd = random.Random(seed)
+    g = Genl()
+    g.sock.settimeout(10)
+    kinds = {}
+    answered = 0
+    for _ in range(count):
+        cmd = rnd.choice(list(CMDS.values()) * 3 + [0, 13, 99, 255])
+        flags = rnd.choice((0, 0, 0, NLM_F_DUMP))
+        r = rnd.random()
+        if r < 0.5:
+            payload = fuzz_typed(rnd)
+        else:
+            payload = b"".join(fuzz_attr(rnd) for _ in range(rnd.randrange(7)))
+        try:
+            if r > 0.97:
+                # A header cut short: no room for the generic header.
+                g.seq += 1
+                cut = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(4)))
+                g.sock.send(struct.pack("=IHHII", 16 + len(cut), g.family,
+                                        NLM_F_REQUEST | NLM_F_ACK, g.seq,
+                                        0) + cut)
+                while True:
+                    data = g.sock.recv(1 << 16)
+                    if struct.unpack_from("=I", data, 8)[0] == g.seq:
+                        break
+                reply = "header"
+            else:
+                reply = g.request(g.family, cmd, payload, flags)
+        except socket.timeout:
+            continue
+        answered += 1
+        kind = reply.split(":")[0].split(" ")[0] if isinstance(reply, str) \
+            else "ok"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print("fuzz: %d sent, %d answered" % (count, answered))
+    for k in sorted(kinds):
+        print("%s %d" % (k, kinds[k]))
+
+
 def main(argv):
     if argv == ["--matrix"]:
         matrix(Genl(), sys.stdin)
+        return
+    if argv[:1] == ["--fuzz"]:
+        fuzz(int(argv[1]), int(argv[2]))
         return
     dump = "--dump" in argv
     join = "--join" in argv

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Hostile traffic for tests/e2e/hostile.sh, sent as an attacker would.
+
+  hostile.py frames IFACE DSTMAC SRC DST COUNT SEED
+      COUNT Ethernet frames on IFACE (AF_PACKET) to DSTMAC: TCP, UDP and
+      ICMP errors from SRC (a.b.c.d, or a.b.c.d:port to pin the source
+      port, as a backend's) to DST and around it, most of them bigger than
+      a page (on a jumbo link they arrive with the transport header in a
+      page fragment), mutated: bits flipped, lengths lying, IP options,
+      fragment bits, truncated, header checksums mostly made right again
+      so the packets reach the hooks.
+  hostile.py flood tcp|udp NET DST PORT SECONDS
+      spoofed SYNs or datagrams from random addresses of NET (a.b.0.0/16)
+      to DST:PORT, as fast as it can, for SECONDS; prints the count.
+"""
+
+import random
+import socket
+import struct
+import sys
+import time
+
+from rawtcp import csum
+
+
+def ip_header(src, dst, proto, length, opts=b""):
+    ihl = 5 + len(opts) // 4
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, length, 0, 0x4000, 64,
+                    proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    h += opts
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:]
+
+
+def l4(src, dst, proto, sport, dport, flags, payload):
+    if proto == 6:
+        h = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags,
+                        1024, 0, 0)
+    else:
+        h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    seg = h + payload
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+        struct.pack("!BBH", 0, proto, len(seg))
+    c = csum(pseudo + seg)
+    off = 16 if proto == 6 else 6
+    return seg[:off] + struct.pack("!H", c) + seg[off + 2:]
+
+
+def packet(rnd, src, dst, sport, dport, proto, flags, size, opt_words=0):
+    payload = bytes(rnd.getrandbits(8) for _ in range(16)) * (size // 16)
+    opts = b"\x01" * (4 * opt_words)
+    seg = l4(src, dst, proto, sport, dport, flags, payload)
+    return ip_header(src, dst, proto, 20 + len(opts) + len(seg), opts) + seg
+
+
+def icmp_error(src, dst, quoted):
+    body = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + quoted
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    return ip_header(src, dst, 1, 20 + len(body)) + body
+
+
+def fix_ip(pkt):
+    ihl = (pkt[0] & 15) * 4
+    if ihl < 20 or ihl > len(pkt):
+        return pkt
+    h = bytearray(pkt[:ihl])
+    h[2:4] = struct.pack("!H", len(pkt))
+    h[10:12] = b"\0\0"
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return bytes(h) + pkt[ihl:]
+
+
+def mutate(rnd, pkt):
+    b = bytearray(pkt)
+    for _ in range(rnd.randrange(4)):
+        i = rnd.randrange(min(len(b), 80))
+        b[i] ^= 1 << rnd.randrange(8)
+    r = rnd.random()
+    if r < 0.1:
+        b[6:8] = struct.pack("!H", rnd.getrandbits(14))     # fragments
+    elif r < 0.2:
+        b[0] = 0x40 | rnd.randrange(5, 16)                  # IHL lies
+    elif r < 0.35:
+        # UDP length or TCP sequence, TCP data offset: where IHL says
+        i = (b[0] & 15) * 4 + rnd.choice((4, 12))
+        if i + 2 <= len(b):
+            b[i:i + 2] = struct.pack("!H", rnd.getrandbits(16))
+    if rnd.random() < 0.25:
+        b = b[:rnd.randrange(20, len(b) + 1)]               # truncated
+    pkt = bytes(b)
+    if rnd.random() < 0.2:
+        # tot_len lies: longer or shorter than the frame
+        return pkt[:2] + struct.pack("!H", rnd.getrandbits(16)) + pkt[4:]
+    return fix_ip(pkt) if rnd.random() < 0.85 else pkt
+
+
+def frames(iface, dstmac, src, dst, count, seed):
+    rnd = random.Random(seed)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    mac = bytes.fromhex(dstmac.replace(":", ""))
+    eth = mac + s.getsockname()[4] + b"\x08\x00"
+    pinned = None
+    if ":" in src:
+        src, pinned = src.split(":")[0], int(src.split(":")[1])
+    net = dst.rsplit(".", 1)[0]
+    sent = 0
+    for i in range(count):
+        to = dst if rnd.random() < 0.8 else "%s.%d" % (net, rnd.randrange(256))
+        sport = pinned or rnd.randrange(1000, 1016)
+        dport = rnd.choice((80, 53, 81)) if not pinned else \
+            rnd.randrange(1000, 1016)
+        proto = rnd.choice((6, 17))
+        size = rnd.choice((0, 64, 1400, 5000, 8000))
+        pkt = packet(rnd, src, to, sport, dport, proto,
+                     rnd.choice((0x02, 0x12, 0x10, 0x11, 0x04, 0x18)), size,
+                     rnd.choice((0, 0, 0, 1, 10)))
+        if rnd.random() < 0.1:
+            quoted = packet(rnd, to, src, dport, sport, proto, 0x12, 0)
+            pkt = icmp_error(src, to, quoted[:rnd.randrange(20, len(quoted) + 1)])
+        if i % 8:
+            pkt = mutate(rnd, pkt)
+        try:
+            s.send(eth + pkt)
+            sent += 1
+        except OSError:
+            pass
+    print(sent)
+
+
+def flood(kind, net, dst, port, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    base = net.split("/")[0].split(".")
+    rnd = random.Random(1)
+    end = time.monotonic() + seconds
+    n = 0
+    proto, flags = (6, 0x02) if kind == "tcp" else (17, 0)
+    while time.monotonic() < end:
+        for _ in range(64):
+            src = "%s.%s.%d.%d" % (base[0], base[1], rnd.randrange(256),
+                                   rnd.randrange(1, 255))
+            pkt = packet(rnd, src, dst, rnd.randrange(1024, 65535), port,
+                         proto, flags, 0)
+            try:
+                s.sendto(pkt, (dst, 0))
+                n += 1
+            except OSError:
+                pass
+    print(n)
+
+
+if sys.argv[1] == "frames":
+    frames(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
+           int(sys.argv[6]), int(sys.argv[7]))
+else:
+    flood(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+          float(sys.argv[6]))
