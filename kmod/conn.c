@@ -484,6 +484,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	struct l4lb_conn *conn, *old = NULL;
 	struct l4lb_reply_key rkey;
 	u32 now = l4lb_now();
+	int ret;
 
 	*created = false;
 	*why = L4LB_DROP_TABLE_FULL;
@@ -509,10 +510,14 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	if (old)
 		goto err_free;
 	reply_key_of(conn, &rkey);
-	*why = L4LB_DROP_CLASH;
-	if (rhashtable_lookup_insert_key(&ln->conn_reply, &rkey, &conn->reply,
-					 reply_params))
+	ret = rhashtable_lookup_insert_key(&ln->conn_reply, &rkey, &conn->reply,
+					   reply_params);
+	if (ret) {
+		/* Else the table could not grow: memory. */
+		if (ret == -EEXIST)
+			*why = L4LB_DROP_CLASH;
 		goto err_orig;
+	}
 	atomic_inc(&be->active);
 	/* In both tables: from now on whoever unlinks it owns it. */
 	smp_store_release(&conn->dead, 0);

@@ -51,14 +51,30 @@ static void conn_keys_tell_ports_apart(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 2);
 }
 
-/* A second create for the same key returns the first flow. */
+/*
+ * A second create for the same key (another CPU's, a moment later)
+ * returns the first flow, and says it made none: the packet path counts
+ * one new flow, not two (defect 9).
+ */
 static void conn_create_race_returns_existing(struct kunit *test)
 {
 	struct conn_fixture *f = test->priv;
 	struct l4lb_conn *a = conn_fixture_create(f, 0xc0a80132, 1000);
+	struct l4lb_orig_key k;
+	bool created = true;
+	int why;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_PTR_EQ(test, conn_fixture_create(f, 0xc0a80132, 1000), a);
+	l4lb_orig_key_init4(&k, f->svc, IPPROTO_TCP, htonl(0xc0a80132),
+			    htons(1000));
+	rcu_read_lock();
+	local_bh_disable();
+	KUNIT_EXPECT_PTR_EQ(test, l4lb_conn_create(f->ln, &k, f->be,
+						   L4LB_CONN_SYN_SEEN,
+						   &created, &why), a);
+	local_bh_enable();
+	rcu_read_unlock();
+	KUNIT_EXPECT_FALSE(test, created);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->be->active), 1);
 }
