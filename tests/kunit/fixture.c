@@ -80,6 +80,18 @@ void conn_fixture_settle(struct kunit *test, struct l4lb_net *ln)
 		   l4lb_conn_buckets(ln), atomic_read(&ln->nr_conns));
 }
 
+static int unlink_one(struct l4lb_conn *conn, void *arg)
+{
+	l4lb_conn_unlink(arg, conn);
+	return 0;
+}
+
+/* Unlinks every flow of @ln, as l4lbadm flush does. */
+void conn_fixture_flush(struct l4lb_net *ln)
+{
+	l4lb_conn_walk(ln, unlink_one, ln);
+}
+
 void conn_fixture_exit(struct kunit *test)
 {
 	struct conn_fixture *f = test->priv;

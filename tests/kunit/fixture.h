@@ -26,6 +26,7 @@ int conn_fixture_init(struct kunit *test);
 void conn_fixture_exit(struct kunit *test);
 unsigned int conn_fixture_sweep(struct l4lb_net *ln);
 void conn_fixture_settle(struct kunit *test, struct l4lb_net *ln);
+void conn_fixture_flush(struct l4lb_net *ln);
 struct l4lb_conn *conn_fixture_create(struct conn_fixture *f, u32 caddr,
 				      u16 cport);
 struct l4lb_conn *conn_fixture_find(struct conn_fixture *f, u32 caddr,

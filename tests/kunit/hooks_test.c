@@ -91,24 +91,13 @@ static int hooks_init(struct kunit *test)
 	return 0;
 }
 
-static int unlink_all(struct l4lb_conn *conn, void *arg)
-{
-	l4lb_conn_unlink(arg, conn);
-	return 0;
-}
-
-static void flush_all(struct l4lb_net *ln)
-{
-	l4lb_conn_walk(ln, unlink_all, ln);
-}
-
 static void hooks_exit(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
 	struct l4lb_backend *be;
 
 	/* Every flow leaves, and with it every count it held. */
-	flush_all(f->ln);
+	conn_fixture_flush(f->ln);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 0);
 	mutex_lock(&f->ln->lock);
 	list_for_each_entry(be, &f->tcp_svc->backends, list)

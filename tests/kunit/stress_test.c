@@ -23,6 +23,7 @@
 #include "../../kmod/expiry.h"
 #include "../../kmod/netns.h"
 #include "../../kmod/service.h"
+#include "fixture.h"
 #include "packet.h"
 
 #define VIP	0x0a080808	/* 10.8.8.8 */
@@ -176,12 +177,6 @@ static int control_fn(void *arg)
 	return 0;
 }
 
-static int unlink_one(struct l4lb_conn *conn, void *arg)
-{
-	l4lb_conn_unlink(arg, conn);
-	return 0;
-}
-
 /* Flushes, sweeps, a shrinking table and a clock that jumps. */
 static int cleaner_fn(void *arg)
 {
@@ -193,7 +188,7 @@ static int cleaner_fn(void *arg)
 
 		switch (r % 4) {
 		case 0:
-			l4lb_conn_walk(s->ln, unlink_one, s->ln);
+			conn_fixture_flush(s->ln);
 			atomic_inc(&s->flushes);
 			break;
 		case 1:
@@ -246,7 +241,7 @@ static void stress_lifetimes(struct kunit *test)
 
 	for (i = 0; i < 3; i++)
 		svc_del(s->ln, i);
-	l4lb_conn_walk(s->ln, unlink_one, s->ln);
+	conn_fixture_flush(s->ln);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->ln->nr_conns), 0);
 	/* Flows, then backends, then services: each frees the next. */
 	for (i = 0; i < 10 && atomic_read(&l4lb_objects) != base; i++)
