@@ -398,27 +398,36 @@ int l4lb_conn_walk(struct l4lb_net *ln,
  * SYN-ACK seen but never acknowledged, a UDP session never answered: what
  * a spoofed flood leaves) or one already expired, as conntrack's
  * early_drop does. Of the candidates among L4LB_EVICT_SCAN entries from a
- * random bucket, the one nearest its deadline goes: a new client's flow,
- * fresh in its handshake, is the last a flood pushes out. Returns false
- * when none was found: the new flow is refused. Called under RCU.
+ * random bucket, the one idle longest goes: a new client's flow, fresh in
+ * its handshake, is the last a flood pushes out, whatever the timeouts of
+ * the states around it. Returns false when none was found: the new flow
+ * is refused. Called under RCU.
  */
-/* Time left to a candidate for eviction; S32_MAX for any other flow. */
-static s32 evict_left(const struct l4lb_conn *conn, u32 now)
+
+/*
+ * How long a candidate for eviction has been idle (its timeout less the
+ * time it has left), plus one; 0 for any other flow.
+ */
+static u32 evict_idle(struct l4lb_net *ln, const struct l4lb_conn *conn,
+		      u32 now)
 {
 	s32 left = READ_ONCE(conn->deadline) - now;
+	s64 idle;
 
 	if (READ_ONCE(conn->dead))
-		return S32_MAX;
-	if (left <= 0 || l4lb_conn_state_unassured(READ_ONCE(conn->state)))
-		return left;
-	return S32_MAX;
+		return 0;
+	if (left > 0 && !l4lb_conn_state_unassured(READ_ONCE(conn->state)))
+		return 0;
+	/* A timeout lowered since its last packet: as fresh as can be. */
+	idle = (s64)l4lb_conn_timeout(ln, conn) - left;
+	return clamp_t(s64, idle, 0, U32_MAX - 1) + 1;
 }
 
 static bool evict_unassured(struct l4lb_net *ln, u32 now)
 {
 	struct l4lb_conn *conn, *victim = NULL;
 	unsigned int i, n, start, seen = 0;
-	s32 left, best = S32_MAX;
+	u32 idle, best = 0;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 
@@ -432,9 +441,9 @@ static bool evict_unassured(struct l4lb_net *ln, u32 now)
 					       orig) {
 				if (++seen > L4LB_EVICT_SCAN)
 					break;
-				left = evict_left(conn, now);
-				if (left < best) {
-					best = left;
+				idle = evict_idle(ln, conn, now);
+				if (idle > best) {
+					best = idle;
 					victim = conn;
 				}
 			}

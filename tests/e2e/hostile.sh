@@ -17,6 +17,10 @@
 #      namespace of their own), half as an unprivileged user and as root
 #      of a user namespace: every one answered, the refused ones changing
 #      nothing.
+#   6. A user's network namespace (unshare -Urn) made by a process of a
+#      memory cgroup: a spoofed flood's flows are charged to that cgroup
+#      and stop at its limit (refused as no memory), far below max-flows;
+#      a flush gives the memory back.
 #
 #   cl 10.0.1.2 --(mtu 9000)-- lb (VIP 10.0.0.1) --(mtu 9000)-- b1, b2
 
@@ -203,6 +207,47 @@ for f in nobody userns; do
 	check "as $f, none done" sh -c "! grep -q '^ok ' /tmp/fuzz-$f"
 done
 check_eq "and the configuration is as it was" "$(state)" "$base"
+
+# 6. Flows paid for by the memory cgroup of whoever made the namespace.
+phase "memory cgroup"
+cg=/sys/fs/cgroup
+mountpoint -q $cg || mount -t cgroup2 none $cg
+echo +memory > $cg/cgroup.subtree_control
+mkdir $cg/l4lb-user
+sh -c "echo \$\$ > $cg/l4lb-user/cgroup.procs; exec unshare -Urn sleep 300" &
+upid=$!
+T_PIDS+=($upid)
+user_ns() { [ "$(readlink /proc/$upid/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+wait_for "a user's network namespace, made in the cgroup" 10 user_ns
+un() { nsenter -t "$upid" -n "$@"; }
+ip -n cl link add mx type veth peer name my
+ip -n cl link set my netns "$upid"
+ip -n cl addr add 10.5.0.2/24 dev mx
+ip -n cl link set mx up
+ip -n cl route add 10.5.5.5 via 10.5.0.1
+un ip link set lo up
+un ip link set my up
+un ip addr add 10.5.0.1/24 dev my
+un ip addr add 10.5.5.5/32 dev lo
+check "a UDP service there" un "$L4LBADM" service add udp 10.5.5.5:80
+check "its backend" un "$L4LBADM" backend add udp 10.5.5.5:80 10.5.0.9:80
+# What the cgroup holds now, and 256 KiB more: a few thousand flows.
+echo $(($(cat $cg/l4lb-user/memory.current) + 262144)) > $cg/l4lb-user/memory.max
+cl python3 "$HOSTILE" flood udp 198.51.0.0/16 10.5.5.5 80 8 > /tmp/memflood
+ustats() { un "$L4LBADM" -j stats | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
+flows=$(ustats 's["flows"]')
+refused=$(ustats 's["services"][0]["stats"]["drops"]["no_memory"]')
+echo "# $(cat /tmp/memflood) datagrams: $flows flows, $refused refused as no memory"
+check "the flows stopped at the cgroup's limit, far below max-flows" \
+	[ "$flows" -gt 100 ] && [ "$flows" -lt 20000 ] && [ "$refused" -gt 0 ]
+check "the cgroup stayed within its limit" \
+	[ "$(cat $cg/l4lb-user/memory.current)" -le "$(cat $cg/l4lb-user/memory.max)" ]
+before=$(cat $cg/l4lb-user/memory.current)
+un "$L4LBADM" flush
+freed() { [ "$(cat $cg/l4lb-user/memory.current)" -lt $((before - 100000)) ]; }
+wait_for "a flush gives the flows' memory back to the cgroup" 10 freed
+stop_all
+rmdir $cg/l4lb-user
 phase done
 
 finish

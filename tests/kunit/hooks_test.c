@@ -366,6 +366,40 @@ static void hooks_flood_evicts_unassured(struct kunit *test)
 }
 
 /*
+ * Defect 4, found by the guest's flood test: eviction by nearest deadline
+ * picked a fresh TCP handshake (30 s timeout) over older UDP flood
+ * sessions (60 s), cutting a real client's connection. The flow idle
+ * longest goes, whatever its state's timeout.
+ */
+static void hooks_flood_spares_fresh_handshake(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt u = { .proto = IPPROTO_UDP, .daddr = VIP, .dport = 7777,
+			  .sport = 3000 };
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 200,
+			  .daddr = VIP, .sport = 2001, .dport = 80,
+			  .flags = KPKT_SYN };
+	unsigned int i;
+
+	conn_fixture_settle(test, f->ln);
+	f->ln->max_conns = 20;
+	for (i = 0; i < 19; i++) {
+		u.saddr = 0xc6330000 + i;	/* spoofed, never answered */
+		KUNIT_EXPECT_EQ(test, send(test, &u, true, 28, NULL), NF_ACCEPT);
+	}
+	l4lb_clock_offset += HZ;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	for (i = 0; i < 10; i++) {
+		l4lb_clock_offset++;
+		u.saddr = 0xc6340000 + i;
+		KUNIT_EXPECT_EQ(test, send(test, &u, true, 28, NULL), NF_ACCEPT);
+	}
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+					    CLIENT + 200, 2001));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 20);
+}
+
+/*
  * Defect 9: an ICMP error quoting fewer than the 8 transport bytes the
  * rewrite needs is not l4lb's (accepted untouched), never a drop counted
  * as no memory.
@@ -585,6 +619,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_stray_backend_packet),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
+	KUNIT_CASE(hooks_flood_spares_fresh_handshake),
 	KUNIT_CASE(hooks_icmp_short_quote),
 	KUNIT_CASE(hooks_shared_backend_refused),
 	KUNIT_CASE(hooks_unpriv_limits),
