@@ -23,6 +23,9 @@
 #      a flush gives the memory back.
 #
 #   cl 10.0.1.2 --(mtu 9000)-- lb (VIP 10.0.0.1) --(mtu 9000)-- b1, b2
+#
+# About 6 minutes on an idle machine, three times that on a loaded one:
+# guest-timeout: 1800
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 

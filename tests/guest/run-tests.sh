@@ -13,7 +13,10 @@ failed=()
 for t in "${tests[@]}"; do
 	echo "=== $t"
 	start=$SECONDS
-	if tests/guest/vm.sh "$t"; then
+	# A test may ask for a longer bound: "# guest-timeout: SECONDS".
+	limit=$(sed -n 's/^# guest-timeout: \([0-9]*\)$/\1/p' "$t")
+	if L4LB_GUEST_TIMEOUT=${limit:-${L4LB_GUEST_TIMEOUT:-900}} \
+		tests/guest/vm.sh "$t"; then
 		pass=$((pass + 1))
 		echo "=== PASS $t ($((SECONDS - start)) s)"
 	else
