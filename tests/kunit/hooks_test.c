@@ -91,11 +91,43 @@ static int hooks_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * Every packet and flow a service counts, one of its backends counts too:
+ * the service's counters are its backends' sums (drops are the service's
+ * alone). Caller holds &l4lb_net.lock.
+ */
+static void expect_counters_add_up(struct kunit *test,
+				   struct l4lb_service *svc)
+{
+	struct l4lb_stats_sum s, b, all = {};
+	struct l4lb_backend *be;
+
+	l4lb_stats_sum(svc->stats, &s);
+	list_for_each_entry(be, &svc->backends, list) {
+		l4lb_stats_sum(be->stats, &b);
+		all.conns += b.conns;
+		all.pkts_in += b.pkts_in;
+		all.bytes_in += b.bytes_in;
+		all.pkts_out += b.pkts_out;
+		all.bytes_out += b.bytes_out;
+	}
+	KUNIT_EXPECT_EQ(test, s.conns, all.conns);
+	KUNIT_EXPECT_EQ(test, s.pkts_in, all.pkts_in);
+	KUNIT_EXPECT_EQ(test, s.bytes_in, all.bytes_in);
+	KUNIT_EXPECT_EQ(test, s.pkts_out, all.pkts_out);
+	KUNIT_EXPECT_EQ(test, s.bytes_out, all.bytes_out);
+}
+
 static void hooks_exit(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
 	struct l4lb_backend *be;
 
+	mutex_lock(&f->ln->lock);
+	expect_counters_add_up(test, f->tcp_svc);
+	expect_counters_add_up(test, f->udp_svc);
+	expect_counters_add_up(test, f->dns_svc);
+	mutex_unlock(&f->ln->lock);
 	/* Every flow leaves, and with it every count it held. */
 	conn_fixture_flush(f->ln);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 0);
