@@ -241,7 +241,9 @@ void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn)
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to)
 {
-	bool moved = cmpxchg(&conn->state, from, to) == from;
+	/* Most packets find it past @from: no locked write for them. */
+	bool moved = READ_ONCE(conn->state) == from &&
+		     cmpxchg(&conn->state, from, to) == from;
 
 	l4lb_conn_refresh(ln, conn);
 	return moved;
