@@ -24,6 +24,9 @@
 #
 #   cl 10.0.1.2 --(mtu 9000)-- lb (VIP 10.0.0.1) --(mtu 9000)-- b1, b2
 #
+# Each phase sets up what it needs: `vm.sh tests/e2e/hostile.sh PHASE...`
+# runs only those (frames floods cycles netns genl memcg).
+#
 # About 6 minutes on an idle machine, three times that on a loaded one:
 # guest-timeout: 1800
 
@@ -72,75 +75,90 @@ drops_of() {
 	lb_json_of stats "sum(sv['stats']['drops']['$1'] for sv in s['services'])"
 }
 
-load_l4lb
-topo 2
-jumbo
-for i in 1 2; do
-	serve "b$i" "b$i" 80
-	serve "b$i" "b$i" 53
-done
-check "services and backends" configure
-check "balanced before" balances 4
+# The balancer of phases 1 and 2: jumbo links, services, echo servers.
+balancer() {
+	stop_all
+	topo 2
+	jumbo
+	for i in 1 2; do
+		serve "b$i" "b$i" 80
+		serve "b$i" "b$i" 53
+	done
+	configure
+}
 
 # 1. Hostile frames, from both sides.
-phase "hostile frames"
-lbmac=$(ip -n lb -br link show cl0 | awk '{ print $3 }')
-brmac=$(ip -n lb -br link show br0 | awk '{ print $3 }')
-sent=$(cl python3 "$HOSTILE" frames veth0 "$lbmac" 10.0.1.2 $VIP 12000 1)
-check "12,000 hostile frames from the client side" [ "${sent:-0}" -ge 11000 ]
-sent=$(ip netns exec b1 python3 "$HOSTILE" frames veth0 "$brmac" 10.0.2.11:80 10.0.1.2 8000 2)
-check "8,000 hostile frames from a backend's side" [ "${sent:-0}" -ge 7000 ]
-check "still balanced after them, every byte intact" balances 6
-check "a backend's packets of no flow were dropped and counted" \
-	[ "$(drops_of stray)" -gt 0 ]
-check_eq "UDP still answered from the VIP" \
-	"$(cl "$ECHO" udp $VIP 80 3 | sort -u | awk '{ print $2 }')" "$VIP:80"
+phase_frames() {
+	local lbmac brmac sent
+
+	phase "hostile frames"
+	check "services and backends" balancer
+	check "balanced before" balances 4
+	lbmac=$(ip -n lb -br link show cl0 | awk '{ print $3 }')
+	brmac=$(ip -n lb -br link show br0 | awk '{ print $3 }')
+	sent=$(cl python3 "$HOSTILE" frames veth0 "$lbmac" 10.0.1.2 $VIP 12000 1)
+	check "12,000 hostile frames from the client side" [ "${sent:-0}" -ge 11000 ]
+	sent=$(ip netns exec b1 python3 "$HOSTILE" frames veth0 "$brmac" 10.0.2.11:80 10.0.1.2 8000 2)
+	check "8,000 hostile frames from a backend's side" [ "${sent:-0}" -ge 7000 ]
+	check "still balanced after them, every byte intact" balances 6
+	check "a backend's packets of no flow were dropped and counted" \
+		[ "$(drops_of stray)" -gt 0 ]
+	check_eq "UDP still answered from the VIP" \
+		"$(cl "$ECHO" udp $VIP 80 3 | sort -u | awk '{ print $2 }')" "$VIP:80"
+}
 
 # 2. Floods into a small table, real clients beside them. The SYN flood's
 # sources are routed back to the client side, so the backend's SYN-ACKs
 # pass the balancer (SYN_RECV, as at a real victim); the UDP flood's are
 # not routed anywhere (unanswered sessions).
-phase floods
-lb set max-flows 2000
-ip -n lb route add 198.18.0.0/15 via 10.0.1.2
-cl python3 "$HOSTILE" flood tcp 198.18.0.0/16 $VIP 80 40 > /tmp/synflood &
-fpid=$!
-cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 40 > /tmp/udpflood &
-upid=$!
-wait_for "the flood fills the table" 20 sh -c \
-	"[ \$(ip netns exec lb $L4LBADM -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"flows\"])') -ge 1900 ]"
-cl "$ECHO" tcp $VIP 80 2097152 > /tmp/bulk &
-bpid=$!
-# Each client waits as long as TCP's retransmissions need when the flood
-# fills the links' queues (20 s, not l4lb-echo's 5).
-export L4LB_ECHO_TIMEOUT=20
-good=0
-for i in $(seq 100); do
-	cl "$ECHO" tcp $VIP 80 1024 > /dev/null 2>> /tmp/clients.err && good=$((good + 1))
-done
-udp=$(cl "$ECHO" udp $VIP 80 50 2>/dev/null | wc -l)
-unset L4LB_ECHO_TIMEOUT
-check "a 2 MB transfer through the floods arrives intact" wait $bpid
-kill $fpid $upid 2>/dev/null
-wait $fpid $upid 2>/dev/null
-echo "# floods: $(cat /tmp/synflood) SYNs, $(cat /tmp/udpflood) datagrams; clients: $good/100 TCP, $udp/50 UDP"
-sed 's/^/# client: /' /tmp/clients.err
-check "at least 99 of 100 new connections through the floods" [ "$good" -ge 99 ]
-check "at least 49 of 50 datagrams answered through the floods" [ "$udp" -ge 49 ]
-check_eq "no new flow refused: the floods' flows made room" "$(drops_of table_full)" 0
-check "stats shows how full the table is" sh -c "ip netns exec lb $L4LBADM stats | head -1 | grep -q '^Flows [0-9]* of 2000 ([0-9.]*% full)'"
-ip -n lb route del 198.18.0.0/15
-lb set max-flows 1048576
+phase_floods() {
+	local fpid upid bpid good udp i
+
+	phase floods
+	check "services and backends" balancer
+	lb set max-flows 2000
+	ip -n lb route add 198.18.0.0/15 via 10.0.1.2
+	cl python3 "$HOSTILE" flood tcp 198.18.0.0/16 $VIP 80 40 > /tmp/synflood &
+	fpid=$!
+	cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 40 > /tmp/udpflood &
+	upid=$!
+	wait_for "the flood fills the table" 20 sh -c \
+		"[ \$(ip netns exec lb $L4LBADM -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"flows\"])') -ge 1900 ]"
+	cl "$ECHO" tcp $VIP 80 2097152 > /tmp/bulk &
+	bpid=$!
+	# Each client waits as long as TCP's retransmissions need when the
+	# flood fills the links' queues (20 s, not l4lb-echo's 5).
+	export L4LB_ECHO_TIMEOUT=20
+	good=0
+	for i in $(seq 100); do
+		cl "$ECHO" tcp $VIP 80 1024 > /dev/null 2>> /tmp/clients.err &&
+			good=$((good + 1))
+	done
+	udp=$(cl "$ECHO" udp $VIP 80 50 2>/dev/null | wc -l)
+	unset L4LB_ECHO_TIMEOUT
+	check "a 2 MB transfer through the floods arrives intact" wait $bpid
+	kill $fpid $upid 2>/dev/null
+	wait $fpid $upid 2>/dev/null
+	echo "# floods: $(cat /tmp/synflood) SYNs, $(cat /tmp/udpflood) datagrams; clients: $good/100 TCP, $udp/50 UDP"
+	sed 's/^/# client: /' /tmp/clients.err 2>/dev/null
+	check "at least 99 of 100 new connections through the floods" [ "$good" -ge 99 ]
+	check "at least 49 of 50 datagrams answered through the floods" [ "$udp" -ge 49 ]
+	check_eq "no new flow refused: the floods' flows made room" "$(drops_of table_full)" 0
+	check "stats shows how full the table is" sh -c "ip netns exec lb $L4LBADM stats | head -1 | grep -q '^Flows [0-9]* of 2000 ([0-9.]*% full)'"
+}
 
 # 3. Load, configure, traffic, unload, the traffic running, 50 times. A
 # copy without debug information loads faster.
-phase "load and unload under traffic"
-strip --strip-debug -o /tmp/l4lb.ko "$L4LB_KO"
-stop_all
-unload_l4lb
-topo 2
-for i in 1 2; do serve "b$i" "b$i" 80; done
-cl python3 -c "
+phase_cycles() {
+	local cycles=0 i
+
+	phase "load and unload under traffic"
+	strip --strip-debug -o /tmp/l4lb.ko "$L4LB_KO"
+	stop_all
+	unload_l4lb
+	topo 2
+	for i in 1 2; do serve "b$i" "b$i" 80; done
+	cl python3 -c "
 import socket, time
 end = time.monotonic() + 600
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -153,104 +171,125 @@ while time.monotonic() < end:
     t.close()
     time.sleep(0.002)
 " &
-T_PIDS+=($!)
-cycles=0
-for i in $(seq 50); do
-	insmod /tmp/l4lb.ko || break
-	configure || break
-	sleep 0.1
-	rmmod l4lb || break
-	cycles=$((cycles + 1))
-done
-check_eq "50 cycles of load, configure, traffic, unload" "$cycles" 50
+	T_PIDS+=($!)
+	for i in $(seq 50); do
+		insmod /tmp/l4lb.ko || break
+		configure || break
+		sleep 0.1
+		rmmod l4lb || break
+		cycles=$((cycles + 1))
+	done
+	check_eq "50 cycles of load, configure, traffic, unload" "$cycles" 50
+	stop_all
+	check "and loads again" load_l4lb
+}
 
 # 4. Namespaces torn down with a service and flows in them, under traffic.
-phase "namespaces deleted under traffic"
-load_l4lb
-gone=0
-for i in $(seq 5); do
+phase_netns() {
+	local gone=0 i j p1 p2
+
+	phase "namespaces deleted under traffic"
+	for i in $(seq 5); do
+		stop_all
+		topo 2
+		for j in 1 2; do serve "b$j" "b$j" 80; done
+		configure || break
+		cl "$ECHO" tcp $VIP 80 1000000 > /dev/null 2>&1 &
+		p1=$!
+		cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 3 > /dev/null &
+		p2=$!
+		sleep 0.5
+		ip netns del lb && gone=$((gone + 1))
+		wait $p1 $p2
+	done
+	check_eq "5 balancer namespaces deleted under traffic" "$gone" 5
 	stop_all
-	topo 2
-	for j in 1 2; do serve "b$j" "b$j" 80; done
-	configure || break
-	cl "$ECHO" tcp $VIP 80 1000000 > /dev/null 2>&1 &
-	p1=$!
-	cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 3 > /dev/null &
-	p2=$!
-	sleep 0.5
-	ip netns del lb && gone=$((gone + 1))
-	wait $p1 $p2
-done
-check_eq "5 balancer namespaces deleted under traffic" "$gone" 5
-stop_all
-check "the module unloads after all of it" unload_l4lb
-check "and loads again" load_l4lb
+	check "the module unloads after all of it" unload_l4lb
+	check "and loads again" load_l4lb
+}
 
 # 5. Random requests. Root's in a namespace of their own; the refused
 # ones against this namespace's configuration, which must not change.
-phase "random requests"
-ns_add fz lb
-ip netns exec lb "$L4LBADM" service add tcp 10.0.0.1:80
-ip netns exec lb "$L4LBADM" backend add tcp 10.0.0.1:80 10.0.2.11:80
-state() { ip netns exec lb "$L4LBADM" save; }
-base=$(state)
-ip netns exec fz python3 "$GENL" --fuzz 50000 3 > /tmp/fuzz-root
-cat /tmp/fuzz-root
-check_eq "50,000 random requests as root, every one answered" \
-	"$(head -1 /tmp/fuzz-root)" "fuzz: 50000 sent, 50000 answered"
-check "and some of them reached the handlers and changed things" \
-	grep -q '^ok [0-9]' /tmp/fuzz-root
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
-ip netns exec lb $NOBODY python3 "$GENL" --fuzz 25000 4 > /tmp/fuzz-nobody
-ip netns exec lb unshare -U -r python3 "$GENL" --fuzz 25000 5 > /tmp/fuzz-userns
-cat /tmp/fuzz-nobody /tmp/fuzz-userns
-for f in nobody userns; do
-	check_eq "25,000 as $f, every one answered" \
-		"$(head -1 /tmp/fuzz-$f)" "fuzz: 25000 sent, 25000 answered"
-	check "as $f, none done" sh -c "! grep -q '^ok ' /tmp/fuzz-$f"
+phase_genl() {
+	local base f nobody
+
+	phase "random requests"
+	stop_all
+	ns_add fz lb
+	ip netns exec lb "$L4LBADM" service add tcp 10.0.0.1:80
+	ip netns exec lb "$L4LBADM" backend add tcp 10.0.0.1:80 10.0.2.11:80
+	base=$(ip netns exec lb "$L4LBADM" save)
+	ip netns exec fz python3 "$GENL" --fuzz 50000 3 > /tmp/fuzz-root
+	cat /tmp/fuzz-root
+	check_eq "50,000 random requests as root, every one answered" \
+		"$(head -1 /tmp/fuzz-root)" "fuzz: 50000 sent, 50000 answered"
+	check "and some of them reached the handlers and changed things" \
+		grep -q '^ok [0-9]' /tmp/fuzz-root
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+	# shellcheck disable=SC2086
+	ip netns exec lb $nobody python3 "$GENL" --fuzz 25000 4 > /tmp/fuzz-nobody
+	ip netns exec lb unshare -U -r python3 "$GENL" --fuzz 25000 5 > /tmp/fuzz-userns
+	cat /tmp/fuzz-nobody /tmp/fuzz-userns
+	for f in nobody userns; do
+		check_eq "25,000 as $f, every one answered" \
+			"$(head -1 /tmp/fuzz-$f)" "fuzz: 25000 sent, 25000 answered"
+		check "as $f, none done" sh -c "! grep -q '^ok ' /tmp/fuzz-$f"
+	done
+	check_eq "and the configuration is as it was" \
+		"$(ip netns exec lb "$L4LBADM" save)" "$base"
+}
+
+# 6. Flows paid for by the memory cgroup of whoever made the namespace: a
+# user's network namespace (unshare -Urn) made by a process of a cgroup,
+# a client namespace wired to it, a spoofed flood.
+phase_memcg() {
+	local cg=/sys/fs/cgroup upid flows refused before
+
+	phase "memory cgroup"
+	stop_all
+	mountpoint -q $cg || mount -t cgroup2 none $cg
+	echo +memory > $cg/cgroup.subtree_control
+	mkdir -p $cg/l4lb-user
+	sh -c "echo \$\$ > $cg/l4lb-user/cgroup.procs; exec unshare -Urn sleep 300" &
+	upid=$!
+	T_PIDS+=($upid)
+	user_ns() { [ "$(readlink /proc/$upid/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+	wait_for "a user's network namespace, made in the cgroup" 10 user_ns
+	un() { nsenter -t "$upid" -n "$@"; }
+	ns_add mcl
+	ip -n mcl link add mx type veth peer name my
+	ip -n mcl link set my netns "$upid"
+	ip -n mcl addr add 10.5.0.2/24 dev mx
+	ip -n mcl link set mx up
+	ip -n mcl route add 10.5.5.5 via 10.5.0.1
+	un ip link set lo up
+	un ip link set my up
+	un ip addr add 10.5.0.1/24 dev my
+	un ip addr add 10.5.5.5/32 dev lo
+	check "a UDP service there" un "$L4LBADM" service add udp 10.5.5.5:80
+	check "its backend" un "$L4LBADM" backend add udp 10.5.5.5:80 10.5.0.9:80
+	# What the cgroup holds now, and 256 KiB more: a few thousand flows.
+	echo $(($(cat $cg/l4lb-user/memory.current) + 262144)) > $cg/l4lb-user/memory.max
+	ip netns exec mcl python3 "$HOSTILE" flood udp 198.51.0.0/16 10.5.5.5 80 8 > /tmp/memflood
+	ustats() { un "$L4LBADM" -j stats | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
+	flows=$(ustats 's["flows"]')
+	refused=$(ustats 's["services"][0]["stats"]["drops"]["no_memory"]')
+	echo "# $(cat /tmp/memflood) datagrams: $flows flows, $refused refused as no memory"
+	check "the flows stopped at the cgroup's limit, far below max-flows" \
+		[ "$flows" -gt 100 ] && [ "$flows" -lt 20000 ] && [ "$refused" -gt 0 ]
+	check "the cgroup stayed within its limit" \
+		[ "$(cat $cg/l4lb-user/memory.current)" -le "$(cat $cg/l4lb-user/memory.max)" ]
+	before=$(cat $cg/l4lb-user/memory.current)
+	un "$L4LBADM" flush
+	freed() { [ "$(cat $cg/l4lb-user/memory.current)" -lt $((before - 100000)) ]; }
+	wait_for "a flush gives the flows' memory back to the cgroup" 10 freed
+	stop_all
+	rmdir $cg/l4lb-user
+}
+
+load_l4lb
+for p in ${*:-frames floods cycles netns genl memcg}; do
+	"phase_$p"
 done
-check_eq "and the configuration is as it was" "$(state)" "$base"
-
-# 6. Flows paid for by the memory cgroup of whoever made the namespace.
-phase "memory cgroup"
-cg=/sys/fs/cgroup
-mountpoint -q $cg || mount -t cgroup2 none $cg
-echo +memory > $cg/cgroup.subtree_control
-mkdir $cg/l4lb-user
-sh -c "echo \$\$ > $cg/l4lb-user/cgroup.procs; exec unshare -Urn sleep 300" &
-upid=$!
-T_PIDS+=($upid)
-user_ns() { [ "$(readlink /proc/$upid/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
-wait_for "a user's network namespace, made in the cgroup" 10 user_ns
-un() { nsenter -t "$upid" -n "$@"; }
-ip -n cl link add mx type veth peer name my
-ip -n cl link set my netns "$upid"
-ip -n cl addr add 10.5.0.2/24 dev mx
-ip -n cl link set mx up
-ip -n cl route add 10.5.5.5 via 10.5.0.1
-un ip link set lo up
-un ip link set my up
-un ip addr add 10.5.0.1/24 dev my
-un ip addr add 10.5.5.5/32 dev lo
-check "a UDP service there" un "$L4LBADM" service add udp 10.5.5.5:80
-check "its backend" un "$L4LBADM" backend add udp 10.5.5.5:80 10.5.0.9:80
-# What the cgroup holds now, and 256 KiB more: a few thousand flows.
-echo $(($(cat $cg/l4lb-user/memory.current) + 262144)) > $cg/l4lb-user/memory.max
-cl python3 "$HOSTILE" flood udp 198.51.0.0/16 10.5.5.5 80 8 > /tmp/memflood
-ustats() { un "$L4LBADM" -j stats | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
-flows=$(ustats 's["flows"]')
-refused=$(ustats 's["services"][0]["stats"]["drops"]["no_memory"]')
-echo "# $(cat /tmp/memflood) datagrams: $flows flows, $refused refused as no memory"
-check "the flows stopped at the cgroup's limit, far below max-flows" \
-	[ "$flows" -gt 100 ] && [ "$flows" -lt 20000 ] && [ "$refused" -gt 0 ]
-check "the cgroup stayed within its limit" \
-	[ "$(cat $cg/l4lb-user/memory.current)" -le "$(cat $cg/l4lb-user/memory.max)" ]
-before=$(cat $cg/l4lb-user/memory.current)
-un "$L4LBADM" flush
-freed() { [ "$(cat $cg/l4lb-user/memory.current)" -lt $((before - 100000)) ]; }
-wait_for "a flush gives the flows' memory back to the cgroup" 10 freed
-stop_all
-rmdir $cg/l4lb-user
 phase done
-
 finish
