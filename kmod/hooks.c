@@ -420,12 +420,15 @@ static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 /*
  * Replies of a backend on this machine arrive here in process context:
  * bottom halves off, as in softirq, for the per-CPU counters and flows.
+ * Forwarded packets, in softirq already, pay nothing for it.
  */
 unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state)
 {
 	unsigned int verdict;
 
+	if (in_softirq())
+		return post_routing(l4lb_net(state->net), skb, state);
 	local_bh_disable();
 	verdict = post_routing(l4lb_net(state->net), skb, state);
 	local_bh_enable();

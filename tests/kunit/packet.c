@@ -181,8 +181,11 @@ bool kpkt_ip_rcv(struct sk_buff *skb)
 
 /*
  * Runs l4lb's PRE_ROUTING (@in) or POST_ROUTING hook on @skb in init_net,
- * as nf_hook() does: under RCU, bottom halves off. @out is the device a
- * POST_ROUTING packet leaves by (NULL: none in particular).
+ * as nf_hook() does: under RCU; PRE_ROUTING with bottom halves off, as in
+ * softirq, POST_ROUTING with them on, as for a packet of a local socket
+ * (the hook turns them off itself; forwarding, in softirq, is the guest
+ * tests'). @out is the device a POST_ROUTING packet leaves by (NULL: none
+ * in particular).
  */
 unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
 {
@@ -195,10 +198,13 @@ unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
 	unsigned int verdict;
 
 	rcu_read_lock();
-	local_bh_disable();
-	verdict = in ? l4lb_pre_routing(NULL, skb, &state) :
-		       l4lb_post_routing(NULL, skb, &state);
-	local_bh_enable();
+	if (in) {
+		local_bh_disable();
+		verdict = l4lb_pre_routing(NULL, skb, &state);
+		local_bh_enable();
+	} else {
+		verdict = l4lb_post_routing(NULL, skb, &state);
+	}
 	rcu_read_unlock();
 	return verdict;
 }
