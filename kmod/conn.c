@@ -223,16 +223,8 @@ void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
  * State changes are lock-free: the client's and the backend's packets may
  * race on two CPUs. A flow counts in &l4lb_backend.active (what the least
  * connection schedulers weigh) until it is closing: the one CPU that moves
- * it to CLOSING, here or in l4lb_conn_unlink(), takes it off.
- */
-void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn)
-{
-	l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_SEEN, L4LB_CONN_ESTABLISHED);
-	l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_RECV, L4LB_CONN_ESTABLISHED);
-	l4lb_conn_refresh(ln, conn);
-}
-
-/*
+ * it to CLOSING, in l4lb_conn_closing() or l4lb_conn_unlink(), takes it off.
+ *
  * One step forward (SYN_SEEN -> SYN_RECV -> ESTABLISHED, UDP_UNREPLIED ->
  * UDP), taken only from @from: a flow that meanwhile moved on (closing,
  * say) stays where it is. Returns whether this call moved it; refreshes

@@ -141,7 +141,6 @@ void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn);
 
 bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now);
 bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now);
-void l4lb_conn_established(struct l4lb_net *ln, struct l4lb_conn *conn);
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to);
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);

@@ -90,7 +90,7 @@ static void conn_tcp_states(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->state, (u8)L4LB_CONN_SYN_SEEN);
 	KUNIT_EXPECT_EQ(test, c->deadline, now + 30 * HZ);
 
-	l4lb_conn_established(f->ln, c);
+	conn_fixture_establish(f, c);
 	KUNIT_EXPECT_EQ(test, c->state, (u8)L4LB_CONN_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, c->deadline, now + 900 * HZ);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->be->active), 1);
@@ -102,7 +102,7 @@ static void conn_tcp_states(struct kunit *test)
 	/* A retransmitted FIN, the peer's FIN: no second decrement. */
 	l4lb_conn_closing(f->ln, c);
 	/* Closing never goes back to established. */
-	l4lb_conn_established(f->ln, c);
+	conn_fixture_establish(f, c);
 	KUNIT_EXPECT_EQ(test, c->state, (u8)L4LB_CONN_CLOSING);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->be->active), 0);
 
@@ -171,8 +171,8 @@ static void conn_table_full(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	/* Established: not to be evicted. */
-	l4lb_conn_established(f->ln, a);
-	l4lb_conn_established(f->ln, b);
+	conn_fixture_establish(f, a);
+	conn_fixture_establish(f, b);
 	KUNIT_EXPECT_NULL(test, conn_fixture_create(f, 0xc0a80132, 5002));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 2);
 	KUNIT_EXPECT_PTR_EQ(test, conn_fixture_find(f, 0xc0a80132, 5000), a);
@@ -194,8 +194,8 @@ static void conn_table_full_evicts_half_open(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	l4lb_conn_established(f->ln, a);
-	l4lb_conn_established(f->ln, c);
+	conn_fixture_establish(f, a);
+	conn_fixture_establish(f, c);
 
 	/* b is the only half-open one: it makes room. */
 	KUNIT_EXPECT_NOT_NULL(test, conn_fixture_create(f, 0xc0a80132, 7003));
@@ -205,7 +205,7 @@ static void conn_table_full_evicts_half_open(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 3);
 
 	/* Now the newcomer is the only half-open one, then nobody. */
-	l4lb_conn_established(f->ln, conn_fixture_find(f, 0xc0a80132, 7003));
+	conn_fixture_establish(f, conn_fixture_find(f, 0xc0a80132, 7003));
 	KUNIT_EXPECT_NULL(test, conn_fixture_create(f, 0xc0a80132, 7004));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 3);
 }
@@ -219,7 +219,7 @@ static void conn_sweep_budgeted(struct kunit *test)
 
 	for (i = 0; i < 10; i++)
 		KUNIT_ASSERT_NOT_NULL(test, conn_fixture_create(f, 0xc0a80100 + i, 6000));
-	l4lb_conn_established(f->ln, conn_fixture_find(f, 0xc0a80100, 6000));
+	conn_fixture_establish(f, conn_fixture_find(f, 0xc0a80100, 6000));
 	l4lb_clock_offset = 31 * HZ;
 	while (!done) {
 		gone += l4lb_expiry_step(f->ln, 3, &done);
@@ -449,7 +449,7 @@ static void conn_evicts_oldest_unassured(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, l4lb_conn_advance(f->ln, recv,
 						   L4LB_CONN_SYN_SEEN,
 						   L4LB_CONN_SYN_RECV));
-	l4lb_conn_established(f->ln, est);
+	conn_fixture_establish(f, est);
 
 	/* The newcomer's deadline lies after every other's. */
 	l4lb_clock_offset = 6 * HZ;

@@ -141,3 +141,11 @@ struct l4lb_conn *conn_fixture_find(struct conn_fixture *f, u32 caddr,
 	rcu_read_unlock();
 	return conn;
 }
+
+/* A handshake completed: SYN-ACK then ACK, as the packet path moves it. */
+void conn_fixture_establish(struct conn_fixture *f, struct l4lb_conn *conn)
+{
+	l4lb_conn_advance(f->ln, conn, L4LB_CONN_SYN_SEEN, L4LB_CONN_SYN_RECV);
+	l4lb_conn_advance(f->ln, conn, L4LB_CONN_SYN_RECV,
+			  L4LB_CONN_ESTABLISHED);
+}

@@ -31,5 +31,6 @@ struct l4lb_conn *conn_fixture_create(struct conn_fixture *f, u32 caddr,
 				      u16 cport);
 struct l4lb_conn *conn_fixture_find(struct conn_fixture *f, u32 caddr,
 				    u16 cport);
+void conn_fixture_establish(struct conn_fixture *f, struct l4lb_conn *conn);
 
 #endif /* _L4LB_KUNIT_FIXTURE_H */
