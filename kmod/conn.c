@@ -175,6 +175,12 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 	case L4LB_CONN_SYN_RECV:
 		/* Half-open as much as SYN_SEEN: the same, short, timeout. */
 		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
+	case L4LB_CONN_ADOPTED:
+	case L4LB_CONN_ADOPTED_REPLY:
+		/*
+		 * Behind ECMP one balancer may see one direction only, for
+		 * good: established's timeout, but evictable (unassured).
+		 */
 	case L4LB_CONN_ESTABLISHED:
 		return READ_ONCE(ln->timeout[L4LB_CONN_ESTABLISHED]);
 	case L4LB_CONN_CLOSING:
@@ -226,9 +232,10 @@ void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
  * it to CLOSING, in l4lb_conn_closing() or l4lb_conn_unlink(), takes it off.
  *
  * One step forward (SYN_SEEN -> SYN_RECV -> ESTABLISHED, UDP_UNREPLIED ->
- * UDP), taken only from @from: a flow that meanwhile moved on (closing,
- * say) stays where it is. Returns whether this call moved it; refreshes
- * the deadline under the new state's timeout either way.
+ * UDP, and conn.h's adoptions), taken only from @from: a flow that
+ * meanwhile moved on (closing, say) stays where it is. Returns whether
+ * this call moved it; refreshes the deadline under the new state's
+ * timeout either way.
  */
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to)

@@ -25,12 +25,23 @@ struct l4lb_service;
  *   FIN or RST, either direction    -> CLOSING      timeout closing (10 s)
  *   SYN (no ACK) on a CLOSING flow: the flow is replaced, scheduled anew.
  *
+ * Adopted (sh and mh only, whose choice any balancer can repeat): a
+ * client's packet without SYN and with no flow (a connection another
+ * balancer began, or one that outlived its flow) makes an ADOPTED flow, as
+ * does the client's ACK on SYN_SEEN (the SYN-ACK passed another balancer);
+ * a backend's packet with no flow an ADOPTED_REPLY one (a SYN-ACK a
+ * SYN_RECV one), as does the backend's packet on SYN_RECV (the client's
+ * ACK passed another). Either is ESTABLISHED once the other end speaks
+ * (without RST). Behind ECMP a balancer may see one direction only, so
+ * both live the established timeout, but unassured: evictable.
+ *
  * UDP: a session is UDP_UNREPLIED from its first datagram until its
  * backend answers, then UDP; both live the service's timeout.
  *
  * A flow is assured once both ends have spoken (ESTABLISHED, CLOSING that
  * came from it, UDP): a full table evicts unassured flows (SYN_SEEN,
- * SYN_RECV, UDP_UNREPLIED: what a spoofed flood leaves) to make room.
+ * SYN_RECV, UDP_UNREPLIED, ADOPTED, ADOPTED_REPLY: what a spoofed flood
+ * leaves) to make room.
  */
 enum l4lb_conn_state {
 	L4LB_CONN_SYN_SEEN = L4LB_FLOW_SYN_SEEN,
@@ -39,13 +50,16 @@ enum l4lb_conn_state {
 	L4LB_CONN_UDP = L4LB_FLOW_UDP,
 	L4LB_CONN_SYN_RECV = L4LB_FLOW_SYN_RECV,
 	L4LB_CONN_UDP_UNREPLIED = L4LB_FLOW_UDP_UNREPLIED,
+	L4LB_CONN_ADOPTED = L4LB_FLOW_ADOPTED,
+	L4LB_CONN_ADOPTED_REPLY = L4LB_FLOW_ADOPTED_REPLY,
 };
 
 /* May a full table evict it to make room for a new flow? */
 static inline bool l4lb_conn_state_unassured(u8 state)
 {
 	return state == L4LB_CONN_SYN_SEEN || state == L4LB_CONN_SYN_RECV ||
-	       state == L4LB_CONN_UDP_UNREPLIED;
+	       state == L4LB_CONN_UDP_UNREPLIED || state == L4LB_CONN_ADOPTED ||
+	       state == L4LB_CONN_ADOPTED_REPLY;
 }
 
 /**

@@ -12,14 +12,21 @@
 #define L4LB_SWEEP_PASS		(10UL * HZ)
 
 /*
- * A flow to remove because its backend failed its health checks and the
- * namespace drops such flows. Under RCU: the flow pins its backend.
+ * A backend whose flows are removed: it failed its health checks and the
+ * namespace drops such flows. Under RCU, or holding a reference on it.
  */
+static inline bool l4lb_backend_down_drops(const struct l4lb_net *ln,
+					   const struct l4lb_backend *be)
+{
+	return unlikely(READ_ONCE(be->down)) &&
+	       READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_DROP;
+}
+
+/* A flow to remove for its backend's sake. Under RCU: it pins its backend. */
 static inline bool l4lb_conn_backend_down(const struct l4lb_net *ln,
 					  const struct l4lb_conn *conn)
 {
-	return unlikely(READ_ONCE(conn->be->down)) &&
-	       READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_DROP;
+	return l4lb_backend_down_drops(ln, conn->be);
 }
 
 void l4lb_expiry_init(struct l4lb_net *ln);

@@ -37,6 +37,7 @@ struct pkt {
 	bool synack;	/* SYN with ACK: the server's answer to it */
 	bool ack;	/* ACK without SYN */
 	bool fin_rst;
+	bool rst;
 };
 
 /*
@@ -71,6 +72,7 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 		p->synack = th->syn && th->ack;
 		p->ack = th->ack && !th->syn;
 		p->fin_rst = th->fin || th->rst;
+		p->rst = th->rst;
 		return true;
 	}
 	uh = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_uh), &_uh);
@@ -82,6 +84,7 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 	p->synack = false;
 	p->ack = false;
 	p->fin_rst = false;
+	p->rst = false;
 	return true;
 }
 
@@ -196,44 +199,57 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
 	return NF_ACCEPT;
 }
 
-/* A client's packet of @svc with no usable flow: schedule a new one. */
+/*
+ * A client's packet of @svc with no usable flow: schedule a new one. A TCP
+ * packet other than a SYN is adopted if @svc hashes (sh, mh): any balancer
+ * would pick the backend the connection began with, unless the backends
+ * changed since; other schedulers cannot know it, and drop the packet.
+ */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
 				  const struct pkt *p, int *why)
 {
+	u8 state = L4LB_CONN_UDP_UNREPLIED;
 	struct l4lb_backend *be;
 	struct l4lb_pool *pool;
 	struct l4lb_conn *conn;
 	bool created;
 
-	if (p->proto == IPPROTO_TCP && !p->syn) {
-		*why = L4LB_DROP_NO_FLOW;
-		return NULL;
+	if (p->proto == IPPROTO_TCP) {
+		state = p->syn ? L4LB_CONN_SYN_SEEN : L4LB_CONN_ADOPTED;
+		if (!p->syn && !l4lb_sched_hashes(svc->sched)) {
+			*why = L4LB_DROP_NO_FLOW;
+			return NULL;
+		}
 	}
 	pool = rcu_dereference(svc->pool);
-	be = pool ? l4lb_sched_pick(svc, pool, p->saddr) : NULL;
+	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
+				    p->saddr, p->sport) : NULL;
 	if (!be) {
 		*why = L4LB_DROP_NO_BACKEND;
 		return NULL;
 	}
-	conn = l4lb_conn_create(ln, key, be, p->proto == IPPROTO_TCP ?
-				L4LB_CONN_SYN_SEEN : L4LB_CONN_UDP_UNREPLIED,
-				&created, why);
+	conn = l4lb_conn_create(ln, key, be, state, &created, why);
 	if (created) {
-		l4lb_stats_conn(svc->stats);
-		l4lb_stats_conn(conn->be->stats);
+		l4lb_stats_conn(svc->stats, state == L4LB_CONN_ADOPTED);
+		l4lb_stats_conn(conn->be->stats, state == L4LB_CONN_ADOPTED);
 	}
 	return conn;
 }
 
-/* Stateless UDP (DNS): every datagram is scheduled on its own. */
-static unsigned int in_stateless(struct l4lb_service *svc, struct sk_buff *skb,
-				 const struct pkt *p)
+/*
+ * Stateless UDP (DNS): every datagram is scheduled on its own. So is a
+ * client's RST of an sh or mh service with no flow: it reaches the
+ * backend the hash picks, and leaves nothing behind.
+ */
+static unsigned int in_stateless(struct l4lb_net *ln, struct l4lb_service *svc,
+				 struct sk_buff *skb, const struct pkt *p)
 {
 	struct l4lb_pool *pool = rcu_dereference(svc->pool);
 	struct l4lb_backend *be;
 
-	be = pool ? l4lb_sched_pick(svc, pool, p->saddr) : NULL;
+	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
+				    p->saddr, p->sport) : NULL;
 	if (!be) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_BACKEND);
 		return NF_DROP;
@@ -247,6 +263,24 @@ static unsigned int in_stateless(struct l4lb_service *svc, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * The client's ACK: an answer to the backend's SYN-ACK or adopted packet,
+ * so both ends spoke (ESTABLISHED). Under sh or mh an ACK of a SYN-ACK
+ * this balancer never saw (it passed another) makes the flow ADOPTED.
+ */
+static void client_ack(struct l4lb_net *ln, struct l4lb_service *svc,
+		       struct l4lb_conn *conn)
+{
+	u8 state = READ_ONCE(conn->state);
+
+	if (state == L4LB_CONN_SYN_RECV || state == L4LB_CONN_ADOPTED_REPLY)
+		l4lb_conn_advance(ln, conn, state, L4LB_CONN_ESTABLISHED);
+	else if (state == L4LB_CONN_SYN_SEEN && l4lb_sched_hashes(svc->sched))
+		l4lb_conn_advance(ln, conn, state, L4LB_CONN_ADOPTED);
+	else
+		l4lb_conn_refresh(ln, conn);
+}
+
 /* Client to VIP: find or make the flow, send the packet to its backend. */
 static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 			    struct sk_buff *skb, const struct pkt *p)
@@ -258,7 +292,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	int why;
 
 	if (svc->flags & L4LB_SVC_F_STATELESS)
-		return in_stateless(svc, skb, p);
+		return in_stateless(ln, svc, skb, p);
 
 	l4lb_orig_key_init4(&key, svc, p->proto, p->saddr, p->sport);
 
@@ -276,6 +310,8 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 		conn = NULL;
 	}
 	if (!conn) {
+		if (p->rst && l4lb_sched_hashes(svc->sched))
+			return in_stateless(ln, svc, skb, p);
 		conn = conn_new(ln, svc, &key, p, &why);
 		if (!conn || !l4lb_conn_alive(conn, now)) {
 			if (conn)
@@ -288,9 +324,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	} else if (p->fin_rst) {
 		l4lb_conn_closing(ln, conn);
 	} else if (p->ack) {
-		/* The client's ACK of the backend's SYN-ACK: both have spoken. */
-		l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_RECV,
-				  L4LB_CONN_ESTABLISHED);
+		client_ack(ln, svc, conn);
 	} else {
 		l4lb_conn_refresh(ln, conn);
 	}
@@ -323,6 +357,24 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	return l4lb_in(ln, svc, skb, &p);
 }
 
+/*
+ * A backend's packet other than SYN, FIN or RST: an adopted flow's backend
+ * knows the connection (ESTABLISHED). Under sh or mh, one after the SYN-ACK
+ * means the client's ACK passed another balancer (ADOPTED_REPLY).
+ */
+static void backend_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	u8 state = READ_ONCE(conn->state);
+
+	if (state == L4LB_CONN_ADOPTED)
+		l4lb_conn_advance(ln, conn, state, L4LB_CONN_ESTABLISHED);
+	else if (state == L4LB_CONN_SYN_RECV &&
+		 l4lb_sched_hashes(conn->be->svc->sched))
+		l4lb_conn_advance(ln, conn, state, L4LB_CONN_ADOPTED_REPLY);
+	else
+		l4lb_conn_refresh(ln, conn);
+}
+
 /* Backend to client, a flow's reply: the source becomes the VIP again. */
 static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 			     struct sk_buff *skb, const struct pkt *p)
@@ -349,7 +401,7 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 		l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_UNREPLIED,
 				  L4LB_CONN_UDP);
 	else
-		l4lb_conn_refresh(ln, conn);
+		backend_packet(ln, conn);
 
 	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
@@ -360,7 +412,8 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 	return NF_ACCEPT;
 }
 
-static unsigned int out_stateless(struct l4lb_backend *be, struct sk_buff *skb)
+/* A backend's packet to a client, sent as the service's VIP:port. */
+static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
 {
 	struct l4lb_service *svc = be->svc;
 
@@ -374,20 +427,66 @@ static unsigned int out_stateless(struct l4lb_backend *be, struct sk_buff *skb)
 }
 
 /*
- * A packet from a backend's address and port (@be) with no flow: a
- * stateless service's reply, rewritten; anything else would show the
- * client the backend (a retransmission or FIN of a flow flushed, evicted
- * or expired under it): dropped and counted, as IPVS does for its real
- * servers. Traffic that stays on this machine (a local health checker
- * talking to a local backend) is none of l4lb's business.
+ * A backend's packet with no flow, of an sh or mh service: a connection
+ * whose client reaches the backend through another balancer (ECMP), or
+ * that outlived its flow here. The flow is adopted, so the client's next
+ * packets through this balancer reach the same backend, and the packet
+ * leaves as the VIP's. A RST ends what no flow holds: passed, nothing made.
  */
-static unsigned int out_no_flow(struct l4lb_backend *be, struct sk_buff *skb,
+static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
+			      struct sk_buff *skb, const struct pkt *p)
+{
+	struct l4lb_service *svc = be->svc;
+	u8 state = L4LB_CONN_UDP_UNREPLIED;
+	struct l4lb_orig_key key;
+	struct l4lb_conn *conn;
+	bool created;
+	int why;
+
+	if (l4lb_backend_down_drops(ln, be)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
+		return NF_DROP;
+	}
+	if (p->rst)
+		return out_rewrite(be, skb);
+	if (p->proto == IPPROTO_TCP)
+		state = p->synack ? L4LB_CONN_SYN_RECV : L4LB_CONN_ADOPTED_REPLY;
+	l4lb_orig_key_init4(&key, svc, p->proto, p->daddr, p->dport);
+	conn = l4lb_conn_create(ln, &key, be, state, &created, &why);
+	if (!conn) {
+		l4lb_stats_drop(svc->stats, why);
+		return NF_DROP;
+	}
+	if (created) {
+		l4lb_stats_conn(svc->stats, true);
+		l4lb_stats_conn(be->stats, true);
+	} else if (conn->be != be) {
+		/* The client's flow here is another backend's: not this one's. */
+		l4lb_stats_drop(svc->stats, L4LB_DROP_STRAY);
+		return NF_DROP;
+	}
+	return out_rewrite(be, skb);
+}
+
+/*
+ * A packet from a backend's address and port (@be) with no flow: a
+ * stateless service's reply, rewritten; an sh or mh service's, adopted
+ * (above); anything else would show the client the backend (a
+ * retransmission or FIN of a flow flushed, evicted or expired under it):
+ * dropped and counted, as IPVS does for its real servers. Traffic that
+ * stays on this machine (a local health checker talking to a local
+ * backend) is none of l4lb's business.
+ */
+static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
+				struct sk_buff *skb, const struct pkt *p,
 				const struct nf_hook_state *state)
 {
 	if (be->svc->flags & L4LB_SVC_F_STATELESS)
-		return out_stateless(be, skb);
+		return out_rewrite(be, skb);
 	if (state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
+	if (l4lb_sched_hashes(be->svc->sched))
+		return out_adopt(ln, be, skb, p);
 	l4lb_stats_drop(be->svc->stats, L4LB_DROP_STRAY);
 	return NF_DROP;
 }
@@ -414,7 +513,7 @@ static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 		return l4lb_out(ln, conn, skb, &p);
 	l4lb_be_key_init4(&bkey, p.proto, p.saddr, p.sport);
 	be = l4lb_backend_lookup(ln, &bkey);
-	return be ? out_no_flow(be, skb, state) : NF_ACCEPT;
+	return be ? out_no_flow(ln, be, skb, &p, state) : NF_ACCEPT;
 }
 
 /*

@@ -12,7 +12,6 @@
 #include "conn.h"
 #include "netlink.h"
 #include "netns.h"
-#include "sched.h"
 #include "service.h"
 #include "version.h"
 
@@ -20,7 +19,6 @@ static int __init l4lb_mod_init(void)
 {
 	int ret;
 
-	l4lb_sched_init();
 	ret = l4lb_conn_init();
 	if (ret)
 		return ret;

@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "netlink.h"
 #include "netns.h"
+#include "sched.h"
 #include "service.h"
 #include "stats.h"
 #include "version.h"
@@ -36,7 +37,7 @@ static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
 static const struct nla_policy svc_new_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	[L4LB_A_SVC_SCHED] = NLA_POLICY_MAX(NLA_U8, L4LB_SCHED_MAX),
-	[L4LB_A_SVC_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_STATELESS),
+	[L4LB_A_SVC_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_ALL),
 	[L4LB_A_SVC_UDP_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32,
 						    L4LB_UDP_TIMEOUT_MIN,
 						    L4LB_UDP_TIMEOUT_MAX),
@@ -51,6 +52,12 @@ static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	BE_KEY_POLICY,
 	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
+};
+
+static const struct nla_policy pick_policy[L4LB_A_MAX + 1] = {
+	SVC_KEY_POLICY,
+	[L4LB_A_FLOW_CADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[L4LB_A_FLOW_CPORT] = { .type = NLA_U16 },
 };
 
 static const struct nla_policy be_set_policy[L4LB_A_MAX + 1] = {
@@ -82,6 +89,7 @@ static const struct nla_policy settings_policy[L4LB_A_MAX + 1] = {
 	[L4LB_A_TIMEOUT_CLOSING] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &tcp_timeout_range),
 	[L4LB_A_DOWN_FLOWS] = NLA_POLICY_MAX(NLA_U32, L4LB_DOWN_FLOWS_MAX),
+	[L4LB_A_HASH_SEED] = { .type = NLA_U32 },
 };
 
 /* Settings attributes and the TCP states whose timeouts they carry. */
@@ -173,6 +181,8 @@ static int put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, L4LB_STATS_A_PKTS_OUT, sum.pkts_out,
 			      L4LB_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, L4LB_STATS_A_BYTES_OUT, sum.bytes_out,
+			      L4LB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_A_ADOPTED, sum.adopted,
 			      L4LB_STATS_A_PAD))
 		goto err;
 	for (i = 0; i < __L4LB_DROP_MAX; i++)
@@ -239,7 +249,8 @@ static int put_settings(struct sk_buff *skb, const struct l4lb_net *ln)
 
 	if (nla_put_u32(skb, L4LB_A_MAX_FLOWS, ln->max_conns) ||
 	    nla_put_u32(skb, L4LB_A_FLOWS, atomic_read(&ln->nr_conns)) ||
-	    nla_put_u32(skb, L4LB_A_DOWN_FLOWS, ln->down_flows))
+	    nla_put_u32(skb, L4LB_A_DOWN_FLOWS, ln->down_flows) ||
+	    nla_put_u32(skb, L4LB_A_HASH_SEED, ln->hash_seed))
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (nla_put_u32(skb, timeout_attrs[i].attr,
@@ -337,7 +348,8 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	unsigned int i;
-	bool any = tb[L4LB_A_MAX_FLOWS] || tb[L4LB_A_DOWN_FLOWS];
+	bool any = tb[L4LB_A_MAX_FLOWS] || tb[L4LB_A_DOWN_FLOWS] ||
+		   tb[L4LB_A_HASH_SEED];
 
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		any |= !!tb[timeout_attrs[i].attr];
@@ -356,6 +368,9 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(ln->max_conns, nla_get_u32(tb[L4LB_A_MAX_FLOWS]));
 	if (tb[L4LB_A_DOWN_FLOWS])
 		WRITE_ONCE(ln->down_flows, nla_get_u32(tb[L4LB_A_DOWN_FLOWS]));
+	/* Flows keep their backends; new ones hash with the new seed. */
+	if (tb[L4LB_A_HASH_SEED])
+		WRITE_ONCE(ln->hash_seed, nla_get_u32(tb[L4LB_A_HASH_SEED]));
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (tb[timeout_attrs[i].attr])
 			WRITE_ONCE(ln->timeout[timeout_attrs[i].state],
@@ -412,6 +427,17 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	    (cfg.sched == L4LB_SCHED_LC || cfg.sched == L4LB_SCHED_WLC)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_SCHED],
 				    "lc and wlc count flows, and a stateless service has none");
+		return -EINVAL;
+	}
+	if ((cfg.flags & L4LB_SVC_F_HASH_PORT) && !l4lb_sched_hashes(cfg.sched)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_FLAGS],
+				    "hash-port needs the sh or mh scheduler");
+		return -EINVAL;
+	}
+	if ((cfg.flags & L4LB_SVC_F_HASH_PORT) && key.proto == IPPROTO_UDP &&
+	    !(cfg.flags & L4LB_SVC_F_STATELESS)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_FLAGS],
+				    "a UDP session covers every port of its client: hash-port needs TCP or a stateless service");
 		return -EINVAL;
 	}
 	if (key.proto != IPPROTO_UDP && tb[L4LB_A_SVC_UDP_TIMEOUT]) {
@@ -912,6 +938,84 @@ out:
 	return ret;
 }
 
+/*
+ * Which backend @svc gives the client named in the request: the one its
+ * flow has, or the one sh or mh would pick (what every balancer of an ECMP
+ * group must agree on). Nothing changes: no flow is made, no rr turn taken.
+ */
+static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct l4lb_backend *be = NULL;
+	struct l4lb_service *svc;
+	struct l4lb_orig_key key;
+	struct l4lb_conn *conn;
+	struct l4lb_pool *pool;
+	struct sk_buff *msg;
+	bool from_flow = false;
+	__be16 cport = 0;
+	__be32 caddr;
+	void *hdr;
+	int ret;
+
+	if (NL_REQ_ATTR_CHECK(info->extack, NULL, tb, L4LB_A_FLOW_CADDR4)) {
+		NL_SET_ERR_MSG(info->extack, "a client is named by its address and port");
+		return -EINVAL;
+	}
+	caddr = nla_get_in_addr(tb[L4LB_A_FLOW_CADDR4]);
+	if (tb[L4LB_A_FLOW_CPORT])
+		cport = htons(nla_get_u16(tb[L4LB_A_FLOW_CPORT]));
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&ln->lock);
+	svc = find_service(ln, tb, info->extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	/* The flow, its backend and the pool stay valid until the unlock. */
+	rcu_read_lock();
+	l4lb_orig_key_init4(&key, svc, svc->key.proto, caddr, cport);
+	conn = l4lb_conn_lookup_orig(ln, &key);
+	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
+		be = conn->be;
+		from_flow = true;
+	} else if (l4lb_sched_hashes(svc->sched)) {
+		pool = rcu_dereference(svc->pool);
+		if (pool)
+			be = l4lb_sched_pick(svc, pool, ln->hash_seed, caddr,
+					     cport);
+	}
+	ret = -ENOENT;
+	if (!be) {
+		if (l4lb_sched_hashes(svc->sched))
+			NL_SET_ERR_MSG(info->extack, "the service has no backend to pick");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client");
+		goto out_rcu;
+	}
+	ret = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &l4lb_genl_family, 0,
+				L4LB_CMD_BACKEND_PICK);
+	if (!hdr || put_backend(msg, be) ||
+	    (from_flow && nla_put_flag(msg, L4LB_A_PICK_FLOW)))
+		goto out_rcu;
+	genlmsg_end(msg, hdr);
+	ret = 0;
+out_rcu:
+	rcu_read_unlock();
+out:
+	mutex_unlock(&ln->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static const struct genl_ops l4lb_genl_ops[] = {
 	{
 		.cmd = L4LB_CMD_INFO_GET,
@@ -993,6 +1097,13 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.doit = flow_flush_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = be_key_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_PICK,
+		.doit = backend_pick_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = pick_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 };

@@ -58,6 +58,8 @@ struct mem_cgroup;
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
  * @down_flows: &enum l4lb_down_flows, what happens to the flows of a
  *	backend that is down
+ * @hash_seed: seeds sh's and mh's hash of clients; 0 unless set, so that
+ *	balancers agree with no configuration
  * @sweep: the expiry work (expiry.c)
  * @sweep_pos: the bucket of @conn_orig the sweep resumes at; owned by
  *	@sweep
@@ -85,6 +87,7 @@ struct l4lb_net {
 	bool unpriv;
 	struct mem_cgroup *memcg;
 	u32 down_flows;
+	u32 hash_seed;
 	struct delayed_work sweep;
 	unsigned int sweep_pos;
 	struct net *net;

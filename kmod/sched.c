@@ -9,19 +9,20 @@
 
 #include <linux/gcd.h>
 #include <linux/jhash.h>
-#include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/l4lb.h>
 
 #include "backend.h"
 #include "sched.h"
 #include "service.h"
 
-/* Fixed, so a backend's Maglev permutation never changes between builds. */
+/*
+ * Fixed, so a backend's Maglev permutation is the same on every build, on
+ * every balancer, on every boot: balancers behind ECMP must agree.
+ */
 #define MH_SEED_OFFSET	0x6c346c62
 #define MH_SEED_SKIP	0x5e1ec7ed
-
-static u32 sh_seed __read_mostly;
 
 void l4lb_pool_free(struct l4lb_pool *pool)
 {
@@ -139,46 +140,68 @@ static u32 be_hash(const struct l4lb_backend *be, u32 seed)
 
 /*
  * Maglev (Eisenbud et al., NSDI 2016): each backend walks its own
- * permutation of the table, derived from its address alone, taking the
- * next free slot in turn. Removing one of N backends moves about 1/N of
- * the keys.
+ * permutation of the table, derived from its address and port alone,
+ * taking the next free slot in turn; a backend of weight w takes w turns
+ * for every w_max of the heaviest (IPVS's mh weighs alike). The backends
+ * take their turns in address order (l4lb_pool_build() sorts them), so the
+ * table depends on the set of backends and weights only, never on the
+ * order they were added in: balancers configured apart agree. Removing one
+ * of N backends moves about 1/N of the keys.
  */
 static int build_mh(struct l4lb_pool *pool)
 {
 	const u32 m = L4LB_MH_TABLE_SIZE;
-	u32 *offset, *skip, *next;
+	u32 *offset, *skip, *next, *taken;
 	unsigned int i, filled = 0;
-	u32 c;
+	u32 c, round, wmax = 0;
 
 	/* No backend, no table: an empty pool picks nothing anyway. */
 	if (!pool->n)
 		return 0;
 	pool->mh = kvmalloc_array(m, sizeof(*pool->mh), GFP_KERNEL_ACCOUNT);
-	offset = kcalloc(pool->n * 3, sizeof(u32), GFP_KERNEL_ACCOUNT);
+	offset = kcalloc(pool->n * 4, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	if (!pool->mh || !offset) {
 		kfree(offset);
 		return -ENOMEM;
 	}
 	skip = offset + pool->n;
 	next = skip + pool->n;
+	taken = next + pool->n;
 	for (i = 0; i < pool->n; i++) {
 		offset[i] = be_hash(pool->be[i], MH_SEED_OFFSET) % m;
 		skip[i] = be_hash(pool->be[i], MH_SEED_SKIP) % (m - 1) + 1;
+		wmax = max_t(u32, wmax, pool->be[i]->weight);
 	}
 	memset(pool->mh, 0xff, m * sizeof(*pool->mh));
-	while (filled < m) {
+	/* Rounds <= m: the heaviest takes a slot in every one. */
+	for (round = 1; filled < m; round++) {
 		for (i = 0; i < pool->n && filled < m; i++) {
-			do {
-				c = (offset[i] + (u64)next[i] * skip[i]) % m;
-				next[i]++;
-			} while (pool->mh[c] != 0xffff);
-			pool->mh[c] = i;
-			filled++;
+			while (taken[i] < round * pool->be[i]->weight / wmax &&
+			       filled < m) {
+				do {
+					c = (offset[i] + (u64)next[i] * skip[i]) % m;
+					next[i]++;
+				} while (pool->mh[c] != 0xffff);
+				pool->mh[c] = i;
+				taken[i]++;
+				filled++;
+			}
 		}
-		cond_resched();
+		if (!(round % 64))
+			cond_resched();
 	}
 	kfree(offset);
 	return 0;
+}
+
+/* Address, then port: an order every balancer computes alike. */
+static int be_cmp(const void *a, const void *b)
+{
+	const struct l4lb_backend *x = *(struct l4lb_backend * const *)a;
+	const struct l4lb_backend *y = *(struct l4lb_backend * const *)b;
+	int r = memcmp(&x->key.addr, &y->key.addr, sizeof(x->key.addr));
+
+	return r ? r : memcmp(&x->key.port, &y->key.port, sizeof(x->key.port));
 }
 
 /* Called under &l4lb_net.lock; returns a pool holding its backends. */
@@ -202,6 +225,9 @@ struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc)
 		refcount_inc(&be->ref);
 		pool->be[pool->n++] = be;
 	}
+	/* rr goes in the order backends were added; hashes must not. */
+	if (l4lb_sched_hashes(svc->sched))
+		sort(pool->be, pool->n, sizeof(*pool->be), be_cmp, NULL);
 	if (svc->sched == L4LB_SCHED_WRR && pool->n)
 		ret = build_wrr(pool);
 	else if (svc->sched == L4LB_SCHED_MH)
@@ -237,13 +263,25 @@ static struct l4lb_backend *pick_lc(const struct l4lb_pool *pool, bool weighted)
 	return best;
 }
 
+/* sh's and mh's hash of a client: its address, and its port if asked. */
+static u32 client_hash(const struct l4lb_service *svc, u32 seed,
+		       __be32 saddr, __be16 sport)
+{
+	if (svc->flags & L4LB_SVC_F_HASH_PORT)
+		return jhash_2words((__force u32)saddr, (__force u32)sport,
+				    seed);
+	return jhash_1word((__force u32)saddr, seed);
+}
+
 /*
- * Picks a backend for a new flow from @saddr; NULL when the pool is empty.
- * Called under RCU, with @pool from rcu_dereference(svc->pool).
+ * Picks a backend for a new flow from @saddr:@sport; NULL when the pool is
+ * empty. sh and mh depend on nothing but the pool, @seed (the namespace's
+ * hash seed) and the client: every balancer with the same configuration
+ * picks the same. Called under RCU, with @pool from rcu_dereference().
  */
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
-				     const struct l4lb_pool *pool,
-				     __be32 saddr)
+				     const struct l4lb_pool *pool, u32 seed,
+				     __be32 saddr, __be16 sport)
 {
 	u32 n = pool->n, pos, hash;
 
@@ -258,19 +296,14 @@ struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
 	case L4LB_SCHED_WLC:
 		return pick_lc(pool, true);
 	case L4LB_SCHED_SH:
-		hash = jhash_1word((__force u32)saddr, sh_seed);
+		hash = client_hash(svc, seed, saddr, sport);
 		return pool->be[reciprocal_scale(hash, n)];
 	case L4LB_SCHED_MH:
-		hash = jhash_1word((__force u32)saddr, sh_seed);
+		hash = client_hash(svc, seed, saddr, sport);
 		return pool->be[pool->mh[reciprocal_scale(hash,
 						L4LB_MH_TABLE_SIZE)]];
 	default:
 		pos = (u32)atomic_inc_return(&svc->rr_pos) - 1;
 		return pool->be[pos % n];
 	}
-}
-
-void l4lb_sched_init(void)
-{
-	get_random_bytes(&sh_seed, sizeof(sh_seed));
 }

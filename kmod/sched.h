@@ -3,6 +3,7 @@
 #define _L4LB_SCHED_H
 
 #include <linux/types.h>
+#include <linux/l4lb.h>
 
 struct l4lb_backend;
 struct l4lb_service;
@@ -15,7 +16,8 @@ struct l4lb_service;
  * change of a service's backends and swapped in under RCU
  * @n: backends with a weight above 0
  * @wrr_len: entries in @wrr (weighted round robin's sequence)
- * @be: those backends, in the order they were added
+ * @be: those backends, in the order they were added (rr, wrr, lc, wlc)
+ *	or by address and port (sh, mh: the same on every balancer)
  * @wrr: indexes into @be, each backend as often as its share of weight
  * @mh: Maglev's table of indexes into @be (NULL unless the service uses mh)
  * @rcu: frees the pool once no packet can still see it
@@ -33,9 +35,17 @@ struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc);
 void l4lb_pool_free(struct l4lb_pool *pool);
 void l4lb_pool_free_rcu(struct l4lb_pool *pool);
 
-void l4lb_sched_init(void);
+/*
+ * sh and mh: the choice is a function of the client, the same on every
+ * balancer and at every packet, so a flow can be adopted mid-connection.
+ */
+static inline bool l4lb_sched_hashes(u8 sched)
+{
+	return sched == L4LB_SCHED_SH || sched == L4LB_SCHED_MH;
+}
+
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
-				     const struct l4lb_pool *pool,
-				     __be32 saddr);
+				     const struct l4lb_pool *pool, u32 seed,
+				     __be32 saddr, __be16 sport);
 
 #endif /* _L4LB_SCHED_H */

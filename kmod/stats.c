@@ -30,6 +30,7 @@ void l4lb_stats_sum(struct l4lb_stats __percpu *stats,
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
 			one.conns = u64_stats_read(&s->conns);
+			one.adopted = u64_stats_read(&s->adopted);
 			one.pkts_in = u64_stats_read(&s->pkts_in);
 			one.bytes_in = u64_stats_read(&s->bytes_in);
 			one.pkts_out = u64_stats_read(&s->pkts_out);
@@ -38,6 +39,7 @@ void l4lb_stats_sum(struct l4lb_stats __percpu *stats,
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		sum->conns += one.conns;
+		sum->adopted += one.adopted;
 		sum->pkts_in += one.pkts_in;
 		sum->bytes_in += one.bytes_in;
 		sum->pkts_out += one.pkts_out;

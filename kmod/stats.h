@@ -10,11 +10,13 @@
  * struct l4lb_stats - per-CPU counters of a service or a backend; "in" is
  * client to backend, "out" backend to client
  * @conns: flows (UDP: sessions) created
+ * @adopted: of them, adopted mid-connection (sh, mh)
  * @drops: packets dropped, by &enum l4lb_drop_reason
  * @syncp: consistent 64-bit reads on 32-bit machines
  */
 struct l4lb_stats {
 	u64_stats_t conns;
+	u64_stats_t adopted;
 	u64_stats_t pkts_in;
 	u64_stats_t bytes_in;
 	u64_stats_t pkts_out;
@@ -26,6 +28,7 @@ struct l4lb_stats {
 /* A plain sum over every CPU, for netlink. */
 struct l4lb_stats_sum {
 	u64 conns;
+	u64 adopted;
 	u64 pkts_in;
 	u64 bytes_in;
 	u64 pkts_out;
@@ -49,12 +52,15 @@ static inline void l4lb_stats_packet(struct l4lb_stats __percpu *stats,
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void l4lb_stats_conn(struct l4lb_stats __percpu *stats)
+static inline void l4lb_stats_conn(struct l4lb_stats __percpu *stats,
+				   bool adopted)
 {
 	struct l4lb_stats *s = this_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->conns);
+	if (adopted)
+		u64_stats_inc(&s->adopted);
 	u64_stats_update_end(&s->syncp);
 }
 

@@ -23,6 +23,7 @@
 #include "../../kmod/conn.h"
 #include "../../kmod/expiry.h"
 #include "../../kmod/netns.h"
+#include "../../kmod/sched.h"
 #include "../../kmod/service.h"
 #include "../../kmod/stats.h"
 #include "fixture.h"
@@ -33,11 +34,14 @@
 #define BE2	0x0a09090b	/* 10.9.9.11 */
 #define CLIENT	0x0a010000	/* 10.1.0.0/16 */
 
-/* TCP VIP:80 (rr), UDP VIP:7777 (sh), stateless UDP VIP:53 (rr). */
+/*
+ * TCP VIP:80 (rr), UDP VIP:7777 (sh), stateless UDP VIP:53 (rr), TCP
+ * VIP:443 (mh, hash-port: adopts flows).
+ */
 struct hooks_fixture {
 	struct l4lb_net *ln;
-	struct l4lb_svc_key tcp, udp, dns;
-	struct l4lb_service *tcp_svc, *udp_svc, *dns_svc;
+	struct l4lb_svc_key tcp, udp, dns, mh;
+	struct l4lb_service *tcp_svc, *udp_svc, *dns_svc, *mh_svc;
 	u32 saved_max;
 	u8 *buf;
 };
@@ -82,6 +86,8 @@ static int hooks_init(struct kunit *test)
 			     L4LB_SCHED_SH, 0);
 	f->dns_svc = add_svc(test, f->ln, &f->dns, IPPROTO_UDP, 53,
 			     L4LB_SCHED_RR, L4LB_SVC_F_STATELESS);
+	f->mh_svc = add_svc(test, f->ln, &f->mh, IPPROTO_TCP, 443,
+			    L4LB_SCHED_MH, L4LB_SVC_F_HASH_PORT);
 	mutex_unlock(&f->ln->lock);
 	/* The test drives the sweep itself. */
 	l4lb_expiry_stop(f->ln);
@@ -127,6 +133,7 @@ static void hooks_exit(struct kunit *test)
 	expect_counters_add_up(test, f->tcp_svc);
 	expect_counters_add_up(test, f->udp_svc);
 	expect_counters_add_up(test, f->dns_svc);
+	expect_counters_add_up(test, f->mh_svc);
 	mutex_unlock(&f->ln->lock);
 	/* Every flow leaves, and with it every count it held. */
 	conn_fixture_flush(f->ln);
@@ -136,6 +143,9 @@ static void hooks_exit(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, atomic_read(&be->active), 0);
 	list_for_each_entry(be, &f->udp_svc->backends, list)
 		KUNIT_EXPECT_EQ(test, atomic_read(&be->active), 0);
+	list_for_each_entry(be, &f->mh_svc->backends, list)
+		KUNIT_EXPECT_EQ(test, atomic_read(&be->active), 0);
+	l4lb_service_remove(f->ln, &f->mh);
 	l4lb_service_remove(f->ln, &f->tcp);
 	l4lb_service_remove(f->ln, &f->udp);
 	l4lb_service_remove(f->ln, &f->dns);
@@ -242,6 +252,116 @@ static void hooks_nat_every_split(struct kunit *test)
 			kfree_skb(skb);
 		}
 	}
+}
+
+/*
+ * ECMP: an mh service adopts what another balancer began. A client's ACK
+ * with no flow goes to the backend the hash picks (ADOPTED, assured by the
+ * backend's answer); a backend's packet with no flow leaves as the VIP's
+ * (ADOPTED_REPLY, assured by the client's); a SYN-ACK makes SYN_RECV; a
+ * client's RST passes and makes nothing; a backend that is not the one of
+ * the client's flow is dropped. rr adopts nothing (the case above).
+ */
+static void hooks_adopt(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 20,
+			  .daddr = VIP, .sport = 5000, .dport = 443,
+			  .flags = KPKT_ACK, .payload = 10 };
+	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 20,
+			  .sport = 443, .dport = 5000, .flags = KPKT_ACK,
+			  .payload = 10 };
+	struct l4lb_service *svc = f->mh_svc;
+	struct l4lb_stats_sum sum;
+	struct l4lb_conn *conn;
+	struct sk_buff *skb;
+	__be32 want;
+
+	rcu_read_lock();
+	want = l4lb_sched_pick(svc, rcu_dereference(svc->pool),
+			       f->ln->hash_seed, htonl(c.saddr),
+			       htons(c.sport))->key.addr.ip;
+	rcu_read_unlock();
+
+	/* The client's side: to the hash's choice, assured by its answer. */
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, want);
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	conn = flow_of(f, svc, IPPROTO_TCP, c.saddr, c.sport);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED);
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED);
+	b.saddr = ntohl(want);
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+
+	/* The backend's side: rewritten, assured by the client's answer. */
+	b.saddr = BE2;
+	b.daddr = CLIENT + 21;
+	b.dport = 5001;
+	KUNIT_ASSERT_EQ(test, send(test, &b, false, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->source, htons(443));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 21, 5001);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED_REPLY);
+	KUNIT_EXPECT_EQ(test, conn->be->key.addr.ip, htonl(BE2));
+	c.saddr = CLIENT + 21;
+	c.sport = 5001;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 40, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE2));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+	/* The other backend, to that client: not its flow, dropped. */
+	b.saddr = BE1;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(svc, L4LB_DROP_STRAY), 1ULL);
+
+	/* A SYN-ACK whose SYN passed another balancer. */
+	b.daddr = CLIENT + 22;
+	b.dport = 5002;
+	b.flags = KPKT_SYN | KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 22, 5002);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_RECV);
+	/* Its data next: the client's ACK passed another balancer. */
+	b.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED_REPLY);
+	/* A SYN here whose SYN-ACK passed another: the client's ACK adopts. */
+	c.saddr = CLIENT + 25;
+	c.flags = KPKT_SYN;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 25, c.sport);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_SEEN);
+	c.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED);
+
+	/* A RST with no flow, either way: passed, nothing made. */
+	c.saddr = CLIENT + 23;
+	c.flags = KPKT_RST;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_NE(test, ip_hdr(skb)->daddr, htonl(VIP));
+	kfree_skb(skb);
+	b.daddr = CLIENT + 24;
+	b.flags = KPKT_RST;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_NULL(test, flow_of(f, svc, IPPROTO_TCP, CLIENT + 23,
+					c.sport));
+	KUNIT_EXPECT_NULL(test, flow_of(f, svc, IPPROTO_TCP, CLIENT + 24,
+					b.dport));
+
+	l4lb_stats_sum(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.conns, 4ULL);
+	KUNIT_EXPECT_EQ(test, sum.adopted, 3ULL);
+	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_NO_FLOW], 0ULL);
 }
 
 /*
@@ -535,7 +655,7 @@ static unsigned int base_packet(struct hooks_fixture *f, bool *in)
 	u32 client = CLIENT + (r & 15);
 	u16 cport = 1000 + ((r >> 4) & 7);
 	u32 be = (r >> 7) & 1 ? BE2 : BE1;
-	static const u16 ports[] = { 80, 7777, 53, 81 };
+	static const u16 ports[] = { 80, 7777, 53, 81, 443 };
 	struct kpkt p = {
 		.proto = (r >> 8) & 1 ? IPPROTO_UDP : IPPROTO_TCP,
 		.opt_words = (r >> 9) & 3 ? 0 : (r >> 11) % 11,
@@ -546,7 +666,7 @@ static unsigned int base_packet(struct hooks_fixture *f, bool *in)
 	unsigned int qlen;
 	u8 quote[128];
 
-	p.dport = ports[(r >> 24) & 3];
+	p.dport = ports[get_random_u32_below(ARRAY_SIZE(ports))];
 	*in = (r >> 26) & 1;
 	if (*in) {
 		p.saddr = client;
@@ -650,6 +770,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_nat_every_split),
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_stray_backend_packet),
+	KUNIT_CASE(hooks_adopt),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
 	KUNIT_CASE(hooks_flood_spares_fresh_handshake),
 	KUNIT_CASE(hooks_icmp_short_quote),

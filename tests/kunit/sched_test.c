@@ -13,9 +13,13 @@
 #include "../../kmod/sched.h"
 #include "../../kmod/service.h"
 
-/* A service with @n backends 10.0.2.(11+i):80 of the given weights. */
-static struct l4lb_service *make_svc(struct kunit *test, u8 sched,
-				     unsigned int n, const u16 *weights)
+/*
+ * A service with @n backends 10.0.2.(11+id):80 of the given weights, added
+ * in the order of @ids (id i is the i-th added when NULL).
+ */
+static struct l4lb_service *make_svc_ids(struct kunit *test, u8 sched,
+					 unsigned int n, const u16 *weights,
+					 const unsigned int *ids)
 {
 	struct l4lb_service *svc;
 	struct l4lb_backend *be;
@@ -29,9 +33,9 @@ static struct l4lb_service *make_svc(struct kunit *test, u8 sched,
 	for (i = 0; i < n; i++) {
 		be = kunit_kzalloc(test, sizeof(*be), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, be);
-		be->key.addr.ip = htonl(0x0a00020b + i);
+		be->key.addr.ip = htonl(0x0a00020b + (ids ? ids[i] : i));
 		be->key.port = htons(80);
-		be->weight = weights ? weights[i] : 1;
+		be->weight = weights ? weights[ids ? ids[i] : i] : 1;
 		be->svc = svc;
 		/* The list's reference: never dropped, kunit frees. */
 		refcount_set(&be->ref, 1);
@@ -44,6 +48,12 @@ static struct l4lb_service *make_svc(struct kunit *test, u8 sched,
 	return svc;
 }
 
+static struct l4lb_service *make_svc(struct kunit *test, u8 sched,
+				     unsigned int n, const u16 *weights)
+{
+	return make_svc_ids(test, sched, n, weights, NULL);
+}
+
 static void drop_svc(struct l4lb_service *svc)
 {
 	l4lb_pool_free(rcu_dereference_protected(svc->pool, true));
@@ -54,12 +64,19 @@ static struct l4lb_pool *pool_of(struct l4lb_service *svc)
 	return rcu_dereference_protected(svc->pool, true);
 }
 
-/* Index of the backend picked for @saddr. */
+/* Index (address) of the backend picked for @saddr:@sport with @seed. */
+static int pick_seed(struct l4lb_service *svc, u32 seed, __be32 saddr,
+		     __be16 sport)
+{
+	struct l4lb_backend *be;
+
+	be = l4lb_sched_pick(svc, pool_of(svc), seed, saddr, sport);
+	return be ? ntohl(be->key.addr.ip) - 0x0a00020b : -1;
+}
+
 static int pick(struct l4lb_service *svc, __be32 saddr)
 {
-	struct l4lb_backend *be = l4lb_sched_pick(svc, pool_of(svc), saddr);
-
-	return be ? ntohl(be->key.addr.ip) - 0x0a00020b : -1;
+	return pick_seed(svc, 0, saddr, 0);
 }
 
 static void sched_rr_exact(struct kunit *test)
@@ -246,6 +263,166 @@ static void sched_mh_minimal_disruption(struct kunit *test)
 }
 
 /*
+ * ECMP: balancers configured apart must build the same table. Pools of the
+ * same backends and weights added in three orders give identical Maglev
+ * tables and sh choices.
+ */
+static void sched_hash_order_independent(struct kunit *test)
+{
+	static const unsigned int fwd[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	static const unsigned int rev[] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 };
+	static const unsigned int mix[] = { 3, 7, 0, 9, 1, 5, 8, 2, 6, 4 };
+	static const u16 w[] = { 1, 2, 3, 1, 5, 1, 1, 4, 1, 2 };
+	const unsigned int *orders[] = { rev, mix };
+	struct l4lb_service *a, *b;
+	unsigned int o, j, diff;
+	u8 sched;
+
+	for (sched = L4LB_SCHED_SH; sched <= L4LB_SCHED_MH; sched++) {
+		a = make_svc_ids(test, sched, 10, w, fwd);
+		for (o = 0; o < ARRAY_SIZE(orders); o++) {
+			b = make_svc_ids(test, sched, 10, w, orders[o]);
+			diff = 0;
+			if (sched == L4LB_SCHED_MH) {
+				for (j = 0; j < L4LB_MH_TABLE_SIZE; j++)
+					diff += pool_of(a)->be[pool_of(a)->mh[j]]->key.addr.ip !=
+						pool_of(b)->be[pool_of(b)->mh[j]]->key.addr.ip;
+			}
+			for (j = 0; j < 1000; j++)
+				diff += pick(a, htonl(0xc6336400 + j * 7919)) !=
+					pick(b, htonl(0xc6336400 + j * 7919));
+			KUNIT_EXPECT_EQ_MSG(test, diff, 0U, "sched %u order %u",
+					    sched, o);
+			drop_svc(b);
+		}
+		drop_svc(a);
+	}
+}
+
+/* mh weighs: each backend holds its weight's share of the table. */
+static void sched_mh_weighted(struct kunit *test)
+{
+	static const u16 w[] = { 1, 2, 3, 4 };
+	struct l4lb_service *svc = make_svc(test, L4LB_SCHED_MH, 4, w);
+	unsigned int count[4] = { 0 }, i, want;
+
+	for (i = 0; i < L4LB_MH_TABLE_SIZE; i++)
+		count[pool_of(svc)->mh[i]]++;
+	for (i = 0; i < 4; i++) {
+		want = L4LB_MH_TABLE_SIZE * w[i] / 10;
+		KUNIT_EXPECT_LE(test, count[i], want + want / 100 + 1);
+		KUNIT_EXPECT_GE(test, count[i], want - want / 100 - 1);
+	}
+	drop_svc(svc);
+}
+
+#define ECMP_KEYS 100000
+
+/* The keys and the backend each picks, for sched_mh_add_remove(). */
+static void mh_picks(struct l4lb_service *svc, const u32 *keys, s8 *out)
+{
+	int i;
+
+	for (i = 0; i < ECMP_KEYS; i++)
+		out[i] = pick(svc, (__force __be32)keys[i]);
+}
+
+/*
+ * A backend set changed on every balancer: adding one to N = 10 moves at
+ * most 1/(N+1) + 2% of 100,000 tuples, all of them to the new backend or
+ * nearly; removing it again moves back only what it held (Maglev's own
+ * few strays allowed: at most 1% of the others).
+ */
+static void sched_mh_add_remove(struct kunit *test)
+{
+	struct l4lb_service *svc = make_svc(test, L4LB_SCHED_MH, 10, NULL);
+	struct l4lb_backend *be;
+	unsigned int moved = 0, others = 0, i;
+	s8 *before, *after, *again;
+	u32 *keys;
+
+	keys = kunit_kmalloc_array(test, ECMP_KEYS, sizeof(*keys), GFP_KERNEL);
+	before = kunit_kmalloc(test, ECMP_KEYS, GFP_KERNEL);
+	after = kunit_kmalloc(test, ECMP_KEYS, GFP_KERNEL);
+	again = kunit_kmalloc(test, ECMP_KEYS, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, keys && before && after && again);
+	for (i = 0; i < ECMP_KEYS; i++)
+		keys[i] = get_random_u32();
+	mh_picks(svc, keys, before);
+
+	be = kunit_kzalloc(test, sizeof(*be), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, be);
+	be->key.addr.ip = htonl(0x0a00020b + 10);
+	be->key.port = htons(80);
+	be->weight = 1;
+	be->svc = svc;
+	refcount_set(&be->ref, 1);
+	list_add_tail(&be->list, &svc->backends);
+	svc->n_backends++;
+	rebuild(test, svc);
+	mh_picks(svc, keys, after);
+	for (i = 0; i < ECMP_KEYS; i++) {
+		moved += after[i] != before[i];
+		others += after[i] != before[i] && after[i] != 10;
+	}
+	kunit_info(test, "add: %u of %u moved, %u between old backends\n",
+		   moved, ECMP_KEYS, others);
+	KUNIT_EXPECT_LE(test, moved, ECMP_KEYS / 11 + ECMP_KEYS * 2 / 100);
+	KUNIT_EXPECT_LE(test, others, ECMP_KEYS / 100);
+
+	list_del(&be->list);
+	svc->n_backends--;
+	rebuild(test, svc);
+	mh_picks(svc, keys, again);
+	moved = 0;
+	others = 0;
+	for (i = 0; i < ECMP_KEYS; i++) {
+		moved += again[i] != after[i];
+		others += again[i] != after[i] && after[i] != 10;
+	}
+	kunit_info(test, "remove: %u moved, %u not the removed one's\n",
+		   moved, others);
+	KUNIT_EXPECT_LE(test, moved, ECMP_KEYS / 10 + ECMP_KEYS * 2 / 100);
+	KUNIT_EXPECT_LE(test, others, ECMP_KEYS / 100);
+	/* The same set again: the same table as before the add. */
+	KUNIT_EXPECT_EQ(test, memcmp(before, again, ECMP_KEYS), 0);
+	drop_svc(svc);
+}
+
+/*
+ * The namespace's seed: two balancers' tables with the same seed agree on
+ * every tuple, another seed spreads them differently; hash-port spreads one
+ * client's connections, without it they stay together.
+ */
+static void sched_hash_seed_and_port(struct kunit *test)
+{
+	struct l4lb_service *a = make_svc(test, L4LB_SCHED_MH, 5, NULL);
+	struct l4lb_service *b = make_svc(test, L4LB_SCHED_MH, 5, NULL);
+	unsigned int i, differ = 0, same = 0, seen = 0;
+	__be32 c;
+
+	for (i = 0; i < 1000; i++) {
+		c = htonl(0xcb007100 + i * 31);
+		same += pick_seed(a, 42, c, htons(1000 + i)) ==
+			pick_seed(b, 42, c, htons(2000 + i));
+		differ += pick_seed(a, 42, c, 0) != pick_seed(a, 43, c, 0);
+	}
+	KUNIT_EXPECT_EQ(test, same, 1000U);
+	KUNIT_EXPECT_GT(test, differ, 500U);
+	/* One client address, 64 ports. */
+	c = htonl(0xcb007101);
+	for (i = 0; i < 64; i++)
+		KUNIT_EXPECT_EQ(test, pick_seed(a, 7, c, htons(40000 + i)),
+				pick_seed(a, 7, c, 0));
+	b->flags = L4LB_SVC_F_HASH_PORT;
+	for (i = 0; i < 64; i++)
+		seen |= 1U << pick_seed(b, 7, c, htons(40000 + i));
+	KUNIT_EXPECT_EQ(test, seen, 0x1fU);
+	drop_svc(a);
+	drop_svc(b);
+}
+
+/*
  * Defect 5: the largest weighted pool (512 backends, weights near 1000
  * with no common divisor) builds in O(len log n), every backend its share
  * exactly, an empty Maglev pool holds no table.
@@ -292,6 +469,10 @@ static struct kunit_case l4lb_sched_cases[] = {
 	KUNIT_CASE(sched_wlc_weighs),
 	KUNIT_CASE(sched_sh_stable_and_spread),
 	KUNIT_CASE(sched_mh_minimal_disruption),
+	KUNIT_CASE(sched_hash_order_independent),
+	KUNIT_CASE(sched_mh_weighted),
+	KUNIT_CASE(sched_mh_add_remove),
+	KUNIT_CASE(sched_hash_seed_and_port),
 	{}
 };
 

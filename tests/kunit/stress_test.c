@@ -42,7 +42,10 @@ static void svc_key(struct l4lb_svc_key *key, unsigned int i)
 			   htons(i == 2 ? 53 : 80));
 }
 
-/* Service @i (0 TCP rr, 1 UDP sh, 2 stateless UDP rr) with NR_BE backends. */
+/*
+ * Service @i (0 TCP rr or mh, as it falls: mh adopts flows from either
+ * side; 1 UDP sh, 2 stateless UDP rr) with NR_BE backends.
+ */
 static void svc_add(struct l4lb_net *ln, unsigned int i)
 {
 	struct l4lb_svc_config cfg;
@@ -55,6 +58,10 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 	l4lb_service_default_config(key.proto, &cfg);
 	cfg.flags = i == 2 ? L4LB_SVC_F_STATELESS : 0;
 	cfg.sched = i == 1 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	if (!i && get_random_u32_below(2)) {
+		cfg.sched = L4LB_SCHED_MH;
+		cfg.flags = L4LB_SVC_F_HASH_PORT;
+	}
 	mutex_lock(&ln->lock);
 	if (!l4lb_service_add(ln, &key, &cfg)) {
 		rcu_read_lock();

@@ -39,9 +39,14 @@
  * @L4LB_CMD_FLOW_GET: dump the flows and sessions, of the named service if
  *	one is named, of the named backend of it if one is named too
  * @L4LB_CMD_FLOW_FLUSH: remove the flows, filtered like %L4LB_CMD_FLOW_GET;
- *	their next packets are scheduled afresh (TCP: dropped, no SYN)
+ *	their next packets are scheduled afresh (TCP: dropped, no SYN; but
+ *	adopted by sh and mh, see %L4LB_STATS_A_ADOPTED)
  * @L4LB_CMD_SETTINGS_GET: the namespace's settings and flow count
  * @L4LB_CMD_SETTINGS_SET: change any of the namespace's settings
+ * @L4LB_CMD_BACKEND_PICK: which backend the named service gives a client
+ *	(%L4LB_A_FLOW_CADDR4, %L4LB_A_FLOW_CPORT): its flow's if it has one
+ *	(%L4LB_A_PICK_FLOW set in the reply), else sh's or mh's choice; what
+ *	every balancer of an ECMP group must agree on. Changes nothing
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -57,6 +62,7 @@ enum l4lb_cmd {
 	L4LB_CMD_FLOW_FLUSH,
 	L4LB_CMD_SETTINGS_GET,
 	L4LB_CMD_SETTINGS_SET,
+	L4LB_CMD_BACKEND_PICK,
 
 	__L4LB_CMD_MAX
 };
@@ -87,6 +93,9 @@ enum l4lb_sched {
 
 /* Service flags (%L4LB_A_SVC_FLAGS). */
 #define L4LB_SVC_F_STATELESS	(1U << 0)	/* UDP only: no session table */
+/* sh and mh hash the client's port too (TCP, stateless UDP): spread */
+#define L4LB_SVC_F_HASH_PORT	(1U << 1)
+#define L4LB_SVC_F_ALL		(L4LB_SVC_F_STATELESS | L4LB_SVC_F_HASH_PORT)
 
 #define L4LB_UDP_TIMEOUT_MIN	1
 #define L4LB_UDP_TIMEOUT_MAX	3600
@@ -130,14 +139,16 @@ enum l4lb_down_flows {
 
 /**
  * enum l4lb_drop_reason - why a packet of a service was dropped
- * @L4LB_DROP_NO_FLOW: TCP packet other than a SYN with no flow, or a
- *	reply of a flow that has just expired
+ * @L4LB_DROP_NO_FLOW: TCP packet other than a SYN with no flow (rr, wrr,
+ *	lc, wlc: sh and mh adopt it), or a reply of a flow that has just
+ *	expired
  * @L4LB_DROP_NO_BACKEND: the pool has no backend with a weight above 0
  * @L4LB_DROP_TABLE_FULL: a new flow beyond the namespace's limit
  * @L4LB_DROP_NO_MEMORY: no memory for a new flow or to rewrite headers
  * @L4LB_DROP_STRAY: a packet from a backend's address and port that
  *	belongs to no flow (a flow flushed, expired or evicted under a
- *	connection the backend still holds): never let out unrewritten
+ *	connection the backend still holds; sh and mh adopt it unless the
+ *	client's flow is another backend's): never let out unrewritten
  * @L4LB_DROP_CLASH: a new flow whose backend side is still held by an old
  *	flow of the same client (of a backend removed and added again)
  * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
@@ -164,6 +175,10 @@ enum l4lb_drop_reason {
  * @L4LB_STATS_A_PKTS_OUT: packets backend to client
  * @L4LB_STATS_A_BYTES_OUT: bytes backend to client
  * @L4LB_STATS_A_DROP_NO_FLOW: see &enum l4lb_drop_reason, likewise below
+ * @L4LB_STATS_A_ADOPTED: flows of sh and mh services created from a packet
+ *	other than a connection's first (a TCP packet without SYN, a
+ *	backend's reply): connections another balancer began, or that
+ *	outlived their flow; counted in %L4LB_STATS_A_CONNS too
  */
 enum l4lb_stats_attr {
 	L4LB_STATS_A_UNSPEC,
@@ -180,6 +195,7 @@ enum l4lb_stats_attr {
 	L4LB_STATS_A_DROP_BACKEND_DOWN,
 	L4LB_STATS_A_DROP_STRAY,
 	L4LB_STATS_A_DROP_CLASH,
+	L4LB_STATS_A_ADOPTED,
 
 	__L4LB_STATS_A_MAX
 };
@@ -194,6 +210,10 @@ enum l4lb_stats_attr {
  * @L4LB_FLOW_UDP: a UDP session its backend has answered
  * @L4LB_FLOW_SYN_RECV: TCP, the backend's SYN-ACK seen, not the client's ACK
  * @L4LB_FLOW_UDP_UNREPLIED: a UDP session its backend has not answered yet
+ * @L4LB_FLOW_ADOPTED: TCP, adopted from a client's packet without SYN
+ *	(sh, mh), its backend not heard from yet
+ * @L4LB_FLOW_ADOPTED_REPLY: TCP, adopted from a backend's packet (sh, mh),
+ *	the client not heard from yet
  */
 enum l4lb_flow_state {
 	L4LB_FLOW_SYN_SEEN,
@@ -202,6 +222,8 @@ enum l4lb_flow_state {
 	L4LB_FLOW_UDP,
 	L4LB_FLOW_SYN_RECV,
 	L4LB_FLOW_UDP_UNREPLIED,
+	L4LB_FLOW_ADOPTED,
+	L4LB_FLOW_ADOPTED_REPLY,
 };
 
 /**
@@ -239,6 +261,9 @@ enum l4lb_flow_state {
  * @L4LB_A_BE_CHECK: string, the health checker's word on its last check,
  *	shorter than %L4LB_CHECK_LEN_MAX
  * @L4LB_A_DOWN_FLOWS: u32, &enum l4lb_down_flows (default keep)
+ * @L4LB_A_HASH_SEED: u32, the seed of sh's and mh's hash of the client
+ *	(default 0): balancers with the same seed and backends choose alike
+ * @L4LB_A_PICK_FLOW: flag, the pick came from an existing flow (replies)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -269,6 +294,8 @@ enum l4lb_attr {
 	L4LB_A_BE_HEALTH_SINCE,
 	L4LB_A_BE_CHECK,
 	L4LB_A_DOWN_FLOWS,
+	L4LB_A_HASH_SEED,
+	L4LB_A_PICK_FLOW,
 
 	__L4LB_A_MAX
 };
