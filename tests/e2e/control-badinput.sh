@@ -69,7 +69,7 @@ service del without anything | EINVAL missing=SVC_PROTO: a service is named by p
 protocol other than TCP and UDP | EINVAL attr=SVC_PROTO: protocol must be TCP (6) or UDP (17) | SERVICE_NEW SVC_PROTO=u8:132 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80
 port 0 | ERANGE attr=SVC_PORT: integer out of range | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:0
 scheduler past the last | ERANGE attr=SVC_SCHED: integer out of range | SERVICE_NEW $NEW SVC_SCHED=u8:6
-unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NEW SVC_FLAGS=u32:2
+unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NEW SVC_FLAGS=u32:4
 UDP timeout 0 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:0
 UDP timeout 3601 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:3601
 weight 1001 | ERANGE attr=BE_WEIGHT: integer out of range | BACKEND_NEW $TCP $BE BE_WEIGHT=u16:1001
@@ -99,6 +99,8 @@ UDP timeout for a TCP service | EINVAL attr=SVC_UDP_TIMEOUT: a UDP timeout needs
 stateless TCP | EINVAL attr=SVC_FLAGS: only a UDP service can be stateless | SERVICE_NEW $NEW SVC_FLAGS=u32:1
 stateless lc (it never counts a flow) | EINVAL attr=SVC_SCHED: lc and wlc count flows, and a stateless service has none | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_SCHED=u8:2
 stateless wlc | EINVAL attr=SVC_SCHED: lc and wlc count flows, and a stateless service has none | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_SCHED=u8:3
+hash-port with rr | EINVAL attr=SVC_FLAGS: hash-port needs the sh or mh scheduler | SERVICE_NEW $NEW SVC_FLAGS=u32:2
+hash-port for UDP sessions (one per client address) | EINVAL attr=SVC_FLAGS: a UDP session covers every port of its client: hash-port needs TCP or a stateless service | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_FLAGS=u32:2 SVC_SCHED=u8:5
 unknown command | EOPNOTSUPP | 99
 
 # Unknown objects, duplicates, nothing to do.
@@ -118,6 +120,10 @@ flows of a backend without its service | EINVAL: a backend is named within a ser
 flows of an unknown service | ENOENT: no such service | --dump FLOW_GET $NEW
 flush of an unknown backend | ENOENT: no such backend in this service | FLOW_FLUSH $TCP $BE
 backends of an unknown service | ENOENT: no such service | --dump BACKEND_GET $NEW
+pick without a client | EINVAL missing=FLOW_CADDR4: a client is named by its address and port | BACKEND_PICK $TCP
+pick for a client of 5 bytes | ERANGE attr=FLOW_CADDR4: binary attribute size out of range | BACKEND_PICK $TCP FLOW_CADDR4=hex:c000020101
+pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CADDR4=ip:192.0.2.1
+pick by rr for a client with no flow | ENOENT: no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 while read -r line; do
 	case $line in
@@ -126,14 +132,15 @@ while read -r line; do
 	*) echo "$line" ;;
 	esac
 done < /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 50
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 56
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root
 # of a user namespace of its own (which does not own this network namespace).
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 for cmd in "SERVICE_NEW $NEW" "SERVICE_DEL $TCP" "--dump SERVICE_GET" \
-	"--dump FLOW_GET" "FLOW_FLUSH" "SETTINGS_GET" "INFO_GET"; do
+	"--dump FLOW_GET" "FLOW_FLUSH" "SETTINGS_GET" "INFO_GET" \
+	"BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1"; do
 	# shellcheck disable=SC2086
 	AS=$NOBODY bad "unprivileged: $cmd" "EPERM" $cmd
 	# shellcheck disable=SC2086

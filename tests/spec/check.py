@@ -215,7 +215,7 @@ for op in ops["list"]:
 
 # l4lbadm's reading of replies.
 mnl = {"u8": "U8", "u16": "U16", "u32": "U32", "string": "NUL_STRING",
-       "nest": "NESTED", "binary": "U32"}
+       "nest": "NESTED", "binary": "U32", "flag": "FLAG"}
 tool = dict(re.findall(r"\[L4LB_A_(\w+)\] = MNL_TYPE_(\w+),",
                        read("tools/l4lbadm/service.c")))
 for op in ops["list"]:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Verbs on backends: add, set (weight; 0 drains), del; and reading them. */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,10 +260,83 @@ static int backend_leave(struct nl *nl, int argc, char **argv)
 	return 0;
 }
 
+/* What backend pick learnt of one client. */
+struct pick {
+	struct be_info be;
+	bool found;
+	bool from_flow;
+};
+
+static int pick_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[L4LB_A_MAX + 1];
+	struct pick *pk = data;
+
+	pk->found = parse_be_msg(nlh, &pk->be);
+	parse_attrs(nlh, tb);
+	pk->from_flow = tb[L4LB_A_PICK_FLOW];
+	return MNL_CB_OK;
+}
+
+/*
+ * "backend pick tcp VIP:PORT CLIENT[:PORT]...": the backend each client's
+ * flow has, or the one sh or mh gives it (what every balancer of an ECMP
+ * group must print alike), one line each: client, backend, flow or hash.
+ */
+static int backend_pick(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct in_addr caddr;
+	struct svc_id id;
+	uint16_t cport;
+	struct pick pk;
+	int i;
+
+	parse_svc_id(argc, argv, &id);
+	if (argc < 3)
+		fail("backend pick needs a client: PROTO VIP:PORT CLIENT[:PORT]...");
+	if (json)
+		putchar('[');
+	for (i = 2; i < argc; i++) {
+		cport = 0;
+		if (!parse_addr_port(argv[i], &caddr, &cport) &&
+		    inet_pton(AF_INET, argv[i], &caddr) != 1)
+			fail("client '%s' is not ADDRESS or ADDRESS:PORT",
+			     argv[i]);
+		if (dry_run)
+			continue;
+		nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_PICK, 0);
+		put_svc_id(nlh, &id);
+		mnl_attr_put(nlh, L4LB_A_FLOW_CADDR4, sizeof(caddr), &caddr);
+		if (cport)
+			mnl_attr_put_u16(nlh, L4LB_A_FLOW_CPORT, cport);
+		memset(&pk, 0, sizeof(pk));
+		if (nl_talk(nl, nlh, pick_cb, &pk) < 0)
+			fail_nl(nl, "backend pick");
+		if (!pk.found)
+			fail("backend pick: the module named no backend");
+		if (json) {
+			printf("%s{\"client\":\"%s\",", i > 2 ? "," : "",
+			       argv[i]);
+			printf("\"backend\":\"%s\",\"by\":\"%s\"}",
+			       fmt_addr_port(pk.be.addr, pk.be.port),
+			       pk.from_flow ? "flow" : "hash");
+		} else {
+			printf("%s %s %s\n", argv[i],
+			       fmt_addr_port(pk.be.addr, pk.be.port),
+			       pk.from_flow ? "flow" : "hash");
+		}
+	}
+	if (json)
+		puts("]");
+	return 0;
+}
+
 int cmd_backend(struct nl *nl, int argc, char **argv)
 {
 	if (!argc)
-		fail("backend needs a verb: add, set, del or leave");
+		fail("backend needs a verb: add, set, del, leave or pick");
 	if (!strcmp(argv[0], "add"))
 		return backend_change(nl, argc - 1, argv + 1,
 				      L4LB_CMD_BACKEND_NEW, "backend add",
@@ -276,5 +350,8 @@ int cmd_backend(struct nl *nl, int argc, char **argv)
 				      L4LB_CMD_BACKEND_DEL, "backend del", 0);
 	if (!strcmp(argv[0], "leave"))
 		return backend_leave(nl, argc - 1, argv + 1);
-	fail("backend: unknown verb '%s': use add, set, del or leave", argv[0]);
+	if (!strcmp(argv[0], "pick"))
+		return backend_pick(nl, argc - 1, argv + 1);
+	fail("backend: unknown verb '%s': use add, set, del, leave or pick",
+	     argv[0]);
 }

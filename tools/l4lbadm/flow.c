@@ -30,6 +30,8 @@ static const char *const state_names[] = {
 	[L4LB_FLOW_UDP] = "session",
 	[L4LB_FLOW_SYN_RECV] = "syn-recv",
 	[L4LB_FLOW_UDP_UNREPLIED] = "unreplied",
+	[L4LB_FLOW_ADOPTED] = "adopted",
+	[L4LB_FLOW_ADOPTED_REPLY] = "adopted-reply",
 };
 
 static const char *state_name(uint8_t state)

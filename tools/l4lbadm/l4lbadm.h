@@ -17,7 +17,7 @@ struct svc_id {
 };
 
 struct stats {
-	uint64_t conns, pkts_in, bytes_in, pkts_out, bytes_out;
+	uint64_t conns, adopted, pkts_in, bytes_in, pkts_out, bytes_out;
 	uint64_t drops[__L4LB_DROP_MAX];
 };
 
@@ -27,10 +27,11 @@ struct stat_field {
 	const char *column;	/* its heading in l4lbadm stats */
 	int width;		/* and that column's width */
 	size_t offset;		/* where struct stats keeps it */
+	int attr;		/* its L4LB_STATS_A_* */
 };
 
-#define N_STAT_FIELDS	(5 + __L4LB_DROP_MAX)
-#define STAT_FIRST_DROP	5	/* the drops follow the traffic */
+#define N_STAT_FIELDS	(6 + __L4LB_DROP_MAX)
+#define STAT_FIRST_DROP	6	/* the drops follow the traffic */
 
 extern const struct stat_field stat_fields[N_STAT_FIELDS];
 uint64_t *stat_ptr(struct stats *st, unsigned int i);
@@ -114,9 +115,9 @@ void print_be_state_json(const struct be_info *be);
 const char *be_state(const struct be_info *be);
 
 /* settings.c: values in the order max-flows, timeout-syn,
- * timeout-established, timeout-closing, down-flows. */
+ * timeout-established, timeout-closing, down-flows, hash-seed. */
 struct settings {
-	uint32_t value[5];
+	uint32_t value[6];
 	uint32_t flows;
 };
 

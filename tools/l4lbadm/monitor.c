@@ -40,9 +40,10 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 	printf("{%s\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u", head,
 	       proto_name(s->id.proto), addr, s->id.port);
 	if (!strcmp(event, "service add")) {
-		printf(",\"sched\":\"%s\",\"stateless\":%s",
+		printf(",\"sched\":\"%s\",\"stateless\":%s,\"hash_port\":%s",
 		       sched_name(s->sched),
-		       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false");
+		       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false",
+		       s->flags & L4LB_SVC_F_HASH_PORT ? "true" : "false");
 		if (s->id.proto == IPPROTO_UDP)
 			printf(",\"udp_timeout\":%u", s->udp_timeout);
 	}

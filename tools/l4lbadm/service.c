@@ -45,6 +45,8 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_HEALTH_SINCE] = MNL_TYPE_U32,
 	[L4LB_A_BE_CHECK] = MNL_TYPE_NUL_STRING,
 	[L4LB_A_DOWN_FLOWS] = MNL_TYPE_U32,
+	[L4LB_A_HASH_SEED] = MNL_TYPE_U32,
+	[L4LB_A_PICK_FLOW] = MNL_TYPE_FLAG,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -71,24 +73,27 @@ int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb)
 #define STAT(member) offsetof(struct stats, member)
 
 /*
- * Every counter once: in the order of enum l4lb_stats_attr from
- * L4LB_STATS_A_CONNS on, with its JSON name, its column in stats and
- * where struct stats keeps it.
+ * Every counter once, drops last: its JSON name, its column in stats,
+ * where struct stats keeps it and its attribute.
  */
+#define DROP(json, column, width, reason) \
+	{ json, column, width, STAT(drops[L4LB_DROP_##reason]), \
+	  L4LB_STATS_A_DROP_##reason }
 const struct stat_field stat_fields[N_STAT_FIELDS] = {
-	{ "conns", "Conns", 8, STAT(conns) },
-	{ "pkts_in", "InPkts", 10, STAT(pkts_in) },
-	{ "bytes_in", "InBytes", 12, STAT(bytes_in) },
-	{ "pkts_out", "OutPkts", 10, STAT(pkts_out) },
-	{ "bytes_out", "OutBytes", 12, STAT(bytes_out) },
-	{ "no_flow", "NoFlow", 7, STAT(drops[L4LB_DROP_NO_FLOW]) },
-	{ "no_backend", "NoBackend", 9, STAT(drops[L4LB_DROP_NO_BACKEND]) },
-	{ "table_full", "TableFull", 9, STAT(drops[L4LB_DROP_TABLE_FULL]) },
-	{ "no_memory", "NoMemory", 8, STAT(drops[L4LB_DROP_NO_MEMORY]) },
-	{ "backend_down", "BackendDown", 11,
-	  STAT(drops[L4LB_DROP_BACKEND_DOWN]) },
-	{ "stray", "Stray", 7, STAT(drops[L4LB_DROP_STRAY]) },
-	{ "clash", "Clash", 7, STAT(drops[L4LB_DROP_CLASH]) },
+	{ "conns", "Conns", 8, STAT(conns), L4LB_STATS_A_CONNS },
+	{ "adopted", "Adopted", 8, STAT(adopted), L4LB_STATS_A_ADOPTED },
+	{ "pkts_in", "InPkts", 10, STAT(pkts_in), L4LB_STATS_A_PKTS_IN },
+	{ "bytes_in", "InBytes", 12, STAT(bytes_in), L4LB_STATS_A_BYTES_IN },
+	{ "pkts_out", "OutPkts", 10, STAT(pkts_out), L4LB_STATS_A_PKTS_OUT },
+	{ "bytes_out", "OutBytes", 12, STAT(bytes_out),
+	  L4LB_STATS_A_BYTES_OUT },
+	DROP("no_flow", "NoFlow", 7, NO_FLOW),
+	DROP("no_backend", "NoBackend", 9, NO_BACKEND),
+	DROP("table_full", "TableFull", 9, TABLE_FULL),
+	DROP("no_memory", "NoMemory", 8, NO_MEMORY),
+	DROP("backend_down", "BackendDown", 11, BACKEND_DOWN),
+	DROP("stray", "Stray", 7, STRAY),
+	DROP("clash", "Clash", 7, CLASH),
 };
 
 uint64_t *stat_ptr(struct stats *st, unsigned int i)
@@ -110,8 +115,10 @@ void parse_stats(const struct nlattr *nest, struct stats *st)
 	if (!nest)
 		return;
 	mnl_attr_for_each_nested(attr, nest) {
-		i = mnl_attr_get_type(attr) - L4LB_STATS_A_CONNS;
-		if (i < 0 || i >= N_STAT_FIELDS ||
+		for (i = 0; i < N_STAT_FIELDS; i++)
+			if (stat_fields[i].attr == mnl_attr_get_type(attr))
+				break;
+		if (i == N_STAT_FIELDS ||
 		    mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
 			continue;
 		*stat_ptr(st, i) = mnl_attr_get_u64(attr);
@@ -256,10 +263,11 @@ static void print_service_json(const struct svc_info *s,
 
 	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
 	printf("{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,"
-	       "\"sched\":\"%s\",\"stateless\":%s,",
+	       "\"sched\":\"%s\",\"stateless\":%s,\"hash_port\":%s,",
 	       proto_name(s->id.proto), addr, s->id.port,
 	       sched_name(s->sched),
-	       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false");
+	       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false",
+	       s->flags & L4LB_SVC_F_HASH_PORT ? "true" : "false");
 	if (s->id.proto == IPPROTO_UDP)
 		printf("\"udp_timeout\":%u,", s->udp_timeout);
 	printf("\"flows\":%u,", s->active);
@@ -288,6 +296,8 @@ static void print_service_text(const struct svc_info *s,
 		snprintf(opts, sizeof(opts), " stateless");
 	else if (s->id.proto == IPPROTO_UDP)
 		snprintf(opts, sizeof(opts), " timeout %u", s->udp_timeout);
+	if (s->flags & L4LB_SVC_F_HASH_PORT)
+		strncat(opts, " hash-port", sizeof(opts) - strlen(opts) - 1);
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
 	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
@@ -343,6 +353,7 @@ static int service_add(struct nl *nl, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
+	uint32_t flags = 0;
 	struct svc_id id;
 	unsigned long v;
 	uint8_t sched;
@@ -354,8 +365,11 @@ static int service_add(struct nl *nl, int argc, char **argv)
 	put_svc_id(nlh, &id);
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "stateless")) {
-			mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS,
-					 L4LB_SVC_F_STATELESS);
+			flags |= L4LB_SVC_F_STATELESS;
+			continue;
+		}
+		if (!strcmp(argv[i], "hash-port")) {
+			flags |= L4LB_SVC_F_HASH_PORT;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -377,6 +391,8 @@ static int service_add(struct nl *nl, int argc, char **argv)
 			fail("service add: unknown option '%s'", argv[i]);
 		}
 	}
+	if (flags)
+		mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS, flags);
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)
 		fail_nl(nl, "service add");
 	return 0;
@@ -452,6 +468,8 @@ void print_service_add(const struct svc_info *s)
 		printf(" timeout %u", s->udp_timeout);
 	if (s->flags & L4LB_SVC_F_STATELESS)
 		printf(" stateless");
+	if (s->flags & L4LB_SVC_F_HASH_PORT)
+		printf(" hash-port");
 	putchar('\n');
 }
 

@@ -15,21 +15,23 @@ static const char *const down_flows_words[] = {
 	NULL
 };
 
-/* A setting is a number from 1 to max, or one of words (its index). */
+/* A setting is a number from min to max, or one of words (its index). */
 static const struct {
 	const char *word;
 	int attr;
-	uint32_t max;
+	uint32_t min, max;
 	const char *const *words;
 } knobs[] = {
-	{ "max-flows", L4LB_A_MAX_FLOWS, L4LB_MAX_FLOWS_MAX, NULL },
-	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, L4LB_TCP_TIMEOUT_MAX, NULL },
-	{ "timeout-established", L4LB_A_TIMEOUT_ESTABLISHED,
+	{ "max-flows", L4LB_A_MAX_FLOWS, 1, L4LB_MAX_FLOWS_MAX, NULL },
+	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, 1, L4LB_TCP_TIMEOUT_MAX, NULL },
+	{ "timeout-established", L4LB_A_TIMEOUT_ESTABLISHED, 1,
 	  L4LB_TCP_TIMEOUT_MAX, NULL },
-	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, L4LB_TCP_TIMEOUT_MAX,
+	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, 1, L4LB_TCP_TIMEOUT_MAX,
 	  NULL },
-	{ "down-flows", L4LB_A_DOWN_FLOWS, L4LB_DOWN_FLOWS_MAX,
+	{ "down-flows", L4LB_A_DOWN_FLOWS, 0, L4LB_DOWN_FLOWS_MAX,
 	  down_flows_words },
+	/* The same on every balancer of an ECMP group (any value will do). */
+	{ "hash-seed", L4LB_A_HASH_SEED, 0, UINT32_MAX, NULL },
 };
 
 /* A setting's value as l4lbadm writes it: a number, or its word. */
@@ -44,6 +46,8 @@ static void print_value(unsigned int k, uint32_t v, bool quoted)
 }
 
 #define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
+_Static_assert(N_KNOBS == sizeof(((struct settings *)0)->value) /
+	       sizeof(uint32_t), "struct settings holds every knob");
 
 /* The values a settings reply (or event) holds; others stay as they are. */
 void parse_settings_msg(const struct nlmsghdr *nlh, struct settings *st)
@@ -141,13 +145,13 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	unsigned long v;
+	unsigned long long v;
 	unsigned int k;
 	char *end;
 	int i;
 
 	if (!argc)
-		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing, down-flows");
+		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing, down-flows, hash-seed");
 	nlh = nl_msg(nl, buf, L4LB_CMD_SETTINGS_SET, 0);
 	for (i = 0; i < argc; i += 2) {
 		for (k = 0; k < N_KNOBS; k++)
@@ -166,11 +170,12 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 				     argv[i + 1], knobs[k].words[0],
 				     knobs[k].words[1]);
 		} else {
-			v = strtoul(argv[i + 1], &end, 10);
-			if (*end || end == argv[i + 1] || v < 1 ||
-			    v > knobs[k].max)
-				fail("%s '%s' is not a number from 1 to %u",
-				     argv[i], argv[i + 1], knobs[k].max);
+			v = strtoull(argv[i + 1], &end, 10);
+			if (*end || end == argv[i + 1] || argv[i + 1][0] == '-' ||
+			    v < knobs[k].min || v > knobs[k].max)
+				fail("%s '%s' is not a number from %u to %u",
+				     argv[i], argv[i + 1], knobs[k].min,
+				     knobs[k].max);
 		}
 		mnl_attr_put_u32(nlh, knobs[k].attr, v);
 	}
