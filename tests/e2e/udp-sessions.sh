@@ -37,7 +37,7 @@ check_eq "one session counted" \
 	"$(lb_json '[x["flows"] for x in s if x["port"] == 7777][0]')" 1
 
 wait_for "the session expires after its 2 s timeout" 10 sh -c \
-	"ip netns exec lb $L4LBADM -j list | grep -q '\"port\":7777,\"sched\":\"rr\",\"stateless\":false,\"udp_timeout\":2,\"flows\":0'"
+	"ip netns exec lb $L4LBADM -j list | grep -q '\"port\":7777,\"sched\":\"rr\",\"stateless\":false,\"hash_port\":false,\"udp_timeout\":2,\"flows\":0'"
 check_eq "the next datagram is scheduled afresh (round robin: b2)" \
 	"$(cl "$ECHO" udp $VIP 7777 1 | cut -d' ' -f1)" "b2"
 
