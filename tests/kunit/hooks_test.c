@@ -254,6 +254,21 @@ static void hooks_nat_every_split(struct kunit *test)
 	}
 }
 
+/* Sends @p with @flags to the mh service; its client's flow is in @state. */
+static void adopt_step(struct kunit *test, struct kpkt *p, bool in, u8 flags,
+		       u8 state)
+{
+	struct hooks_fixture *f = test->priv;
+	struct l4lb_conn *conn;
+
+	p->flags = flags;
+	KUNIT_EXPECT_EQ(test, send(test, p, in, 20, NULL), NF_ACCEPT);
+	conn = in ? flow_of(f, f->mh_svc, IPPROTO_TCP, p->saddr, p->sport) :
+		    flow_of(f, f->mh_svc, IPPROTO_TCP, p->daddr, p->dport);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, conn->state, state);
+}
+
 /*
  * ECMP: an mh service adopts what another balancer began. A client's ACK
  * with no flow goes to the backend the hash picks (ADOPTED, assured by the
@@ -321,28 +336,18 @@ static void hooks_adopt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_DROP);
 	KUNIT_EXPECT_EQ(test, drops(svc, L4LB_DROP_STRAY), 1ULL);
 
-	/* A SYN-ACK whose SYN passed another balancer. */
+	/*
+	 * A SYN-ACK whose SYN passed another balancer, then its data: the
+	 * client's ACK passed another too. A SYN here whose SYN-ACK passed
+	 * another: the client's ACK adopts.
+	 */
 	b.daddr = CLIENT + 22;
 	b.dport = 5002;
-	b.flags = KPKT_SYN | KPKT_ACK;
-	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 22, 5002);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_RECV);
-	/* Its data next: the client's ACK passed another balancer. */
-	b.flags = KPKT_ACK;
-	KUNIT_EXPECT_EQ(test, send(test, &b, false, 40, NULL), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED_REPLY);
-	/* A SYN here whose SYN-ACK passed another: the client's ACK adopts. */
+	adopt_step(test, &b, false, KPKT_SYN | KPKT_ACK, L4LB_CONN_SYN_RECV);
+	adopt_step(test, &b, false, KPKT_ACK, L4LB_CONN_ADOPTED_REPLY);
 	c.saddr = CLIENT + 25;
-	c.flags = KPKT_SYN;
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 25, c.sport);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_SEEN);
-	c.flags = KPKT_ACK;
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED);
+	adopt_step(test, &c, true, KPKT_SYN, L4LB_CONN_SYN_SEEN);
+	adopt_step(test, &c, true, KPKT_ACK, L4LB_CONN_ADOPTED);
 
 	/* A RST with no flow, either way: passed, nothing made. */
 	c.saddr = CLIENT + 23;

@@ -226,9 +226,16 @@ static void stress_lifetimes(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->ln = l4lb_net(&init_net);
 	saved_max = s->ln->max_conns;
-	/* Objects left by other suites' frees still in flight. */
-	rcu_barrier();
-	base = atomic_read(&l4lb_objects);
+	/*
+	 * Objects left by other suites' frees still in flight: a flow's
+	 * free puts its backend, whose free puts its service, each after
+	 * a grace period of its own. Wait until none is left in flight.
+	 */
+	i = 0;
+	do {
+		base = atomic_read(&l4lb_objects);
+		rcu_barrier();
+	} while (atomic_read(&l4lb_objects) != base && ++i < 10);
 	for (i = 0; i < 3; i++)
 		svc_add(s->ln, i);
 	l4lb_expiry_stop(s->ln);
