@@ -432,6 +432,7 @@ static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
  * that outlived its flow here. The flow is adopted, so the client's next
  * packets through this balancer reach the same backend, and the packet
  * leaves as the VIP's. A RST ends what no flow holds: passed, nothing made.
+ * Never dropped but for a backend down with down-flows drop, or no room.
  */
 static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 			      struct sk_buff *skb, const struct pkt *p)
@@ -460,11 +461,14 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 	if (created) {
 		l4lb_stats_conn(svc->stats, true);
 		l4lb_stats_conn(be->stats, true);
-	} else if (conn->be != be) {
-		/* The client's flow here is another backend's: not this one's. */
-		l4lb_stats_drop(svc->stats, L4LB_DROP_STRAY);
-		return NF_DROP;
 	}
+	/*
+	 * If the client's flow here is another backend's (balancers that
+	 * adopted it across a change of the backend set disagree), the
+	 * packet still leaves as the VIP's: this backend serves the client
+	 * through another balancer, and a drop would black-hole a UDP
+	 * session until it expired. The flow is left as it is.
+	 */
 	return out_rewrite(be, skb);
 }
 

@@ -188,6 +188,15 @@ check_eq "all balancers: 30 connections echo intact" "$tcp_line" \
 	"all3 ok=30 broken=0 moved=0"
 check_eq "all balancers: 30 sessions answered" "$udp_line" \
 	"all3 ok=30 broken=0 moved=0"
+# A client with a flow: pick names the flow's backend, and says so.
+flow=$(lbx lb1 flows tcp $VIP:80 |
+	awk 'NR > 1 && $5 != "closing" { print $2, $4; exit }')
+check_eq "backend pick shows a flow's backend" \
+	"$(lbx lb1 backend pick tcp $VIP:80 ${flow% *})" "$flow flow"
+check_eq "backend pick as JSON" \
+	"$(lbx lb1 -j backend pick tcp $VIP:80 ${flow% *} 198.51.100.1:1024 |
+	   python3 -c 'import json,sys; print([p["by"] for p in json.load(sys.stdin)])')" \
+	"['flow', 'hash']"
 
 before=$(($(stat_of lb1 tcp adopted) + $(stat_of lb3 tcp adopted)))
 route_vip 1 3

@@ -147,8 +147,8 @@ enum l4lb_down_flows {
  * @L4LB_DROP_NO_MEMORY: no memory for a new flow or to rewrite headers
  * @L4LB_DROP_STRAY: a packet from a backend's address and port that
  *	belongs to no flow (a flow flushed, expired or evicted under a
- *	connection the backend still holds; sh and mh adopt it unless the
- *	client's flow is another backend's): never let out unrewritten
+ *	connection the backend still holds; sh and mh adopt it instead):
+ *	never let out unrewritten
  * @L4LB_DROP_CLASH: a new flow whose backend side is still held by an old
  *	flow of the same client (of a backend removed and added again)
  * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
