@@ -237,6 +237,20 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	return conn;
 }
 
+/* A client's packet, sent to backend @be of its service, and counted. */
+static unsigned int in_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
+{
+	struct l4lb_service *svc = be->svc;
+
+	if (l4lb_nat4(skb, false, be->key.addr.ip, be->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, true, skb->len);
+	l4lb_stats_packet(be->stats, true, skb->len);
+	return NF_ACCEPT;
+}
+
 /*
  * Stateless UDP (DNS): every datagram is scheduled on its own. So is a
  * client's RST of an sh or mh service with no flow: it reaches the
@@ -254,13 +268,7 @@ static unsigned int in_stateless(struct l4lb_net *ln, struct l4lb_service *svc,
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_BACKEND);
 		return NF_DROP;
 	}
-	if (l4lb_nat4(skb, false, be->key.addr.ip, be->key.port)) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	l4lb_stats_packet(svc->stats, true, skb->len);
-	l4lb_stats_packet(be->stats, true, skb->len);
-	return NF_ACCEPT;
+	return in_rewrite(be, skb);
 }
 
 /*
@@ -328,14 +336,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	} else {
 		l4lb_conn_refresh(ln, conn);
 	}
-
-	if (l4lb_nat4(skb, false, conn->be->key.addr.ip, conn->be->key.port)) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	l4lb_stats_packet(svc->stats, true, skb->len);
-	l4lb_stats_packet(conn->be->stats, true, skb->len);
-	return NF_ACCEPT;
+	return in_rewrite(conn->be, skb);
 }
 
 unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
@@ -375,6 +376,20 @@ static void backend_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
 		l4lb_conn_refresh(ln, conn);
 }
 
+/* A backend's packet to a client, sent as the service's VIP:port. */
+static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
+{
+	struct l4lb_service *svc = be->svc;
+
+	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	l4lb_stats_packet(svc->stats, false, skb->len);
+	l4lb_stats_packet(be->stats, false, skb->len);
+	return NF_ACCEPT;
+}
+
 /* Backend to client, a flow's reply: the source becomes the VIP again. */
 static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 			     struct sk_buff *skb, const struct pkt *p)
@@ -402,28 +417,7 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 				  L4LB_CONN_UDP);
 	else
 		backend_packet(ln, conn);
-
-	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	l4lb_stats_packet(svc->stats, false, skb->len);
-	l4lb_stats_packet(conn->be->stats, false, skb->len);
-	return NF_ACCEPT;
-}
-
-/* A backend's packet to a client, sent as the service's VIP:port. */
-static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
-{
-	struct l4lb_service *svc = be->svc;
-
-	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	l4lb_stats_packet(svc->stats, false, skb->len);
-	l4lb_stats_packet(be->stats, false, skb->len);
-	return NF_ACCEPT;
+	return out_rewrite(conn->be, skb);
 }
 
 /*
