@@ -185,6 +185,7 @@ void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
 	lockdep_assert_held(&ln->lock);
 
 	list_del(&be->list);
+	WRITE_ONCE(be->removed, true);
 	svc->n_backends--;
 	ln->n_backends--;
 	ln->genid++;

@@ -44,6 +44,8 @@ struct l4lb_be_key {
  * @key: address, port and protocol; never change
  * @weight: 0 drains (no new flows); changed under &l4lb_net.lock
  * @down: failed its health checks (no new flows); changed under the lock
+ * @removed: deleted from its service, living on for its flows; set once,
+ *	under the lock
  * @health_since: jiffies when @down last changed; under the lock
  * @check: the checker's text on its last check; under the lock
  * @active: flows now pointing here (least-connection schedulers)
@@ -58,6 +60,7 @@ struct l4lb_backend {
 	struct l4lb_be_key key;
 	u16 weight;
 	bool down;
+	bool removed;
 	atomic_t active;
 	refcount_t ref;
 	struct l4lb_stats __percpu *stats;

@@ -12,21 +12,36 @@
 #define L4LB_SWEEP_PASS		(10UL * HZ)
 
 /*
- * A backend whose flows are removed: it failed its health checks and the
- * namespace drops such flows. Under RCU, or holding a reference on it.
+ * A backend whose TCP flows are ended: it failed its health checks and the
+ * namespace drops or resets such flows. Under RCU, or holding a reference.
  */
 static inline bool l4lb_backend_down_drops(const struct l4lb_net *ln,
 					   const struct l4lb_backend *be)
 {
 	return unlikely(READ_ONCE(be->down)) &&
-	       READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_DROP;
+	       READ_ONCE(ln->down_flows) != L4LB_DOWN_FLOWS_KEEP;
 }
 
-/* A flow to remove for its backend's sake. Under RCU: it pins its backend. */
+/* Down or deleted: its flows have no future there. Under RCU. */
+static inline bool l4lb_backend_gone(const struct l4lb_backend *be)
+{
+	return unlikely(READ_ONCE(be->down) || READ_ONCE(be->removed));
+}
+
+/*
+ * A flow whoever meets it (the sweep, a packet) removes for its backend's
+ * sake: a UDP session whose backend is down or deleted, which moves at its
+ * next datagram; a TCP flow whose backend is down, with down-flows drop
+ * (with reset the client's next packet removes it, and gets a RST). Under
+ * RCU: the flow pins its backend.
+ */
 static inline bool l4lb_conn_backend_down(const struct l4lb_net *ln,
 					  const struct l4lb_conn *conn)
 {
-	return l4lb_backend_down_drops(ln, conn->be);
+	if (conn->be->key.proto == IPPROTO_UDP)
+		return l4lb_backend_gone(conn->be);
+	return unlikely(READ_ONCE(conn->be->down)) &&
+	       READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_DROP;
 }
 
 void l4lb_expiry_init(struct l4lb_net *ln);

@@ -17,6 +17,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv4/nf_reject.h>
 
 #include "backend.h"
 #include "conn.h"
@@ -289,6 +290,39 @@ static void client_ack(struct l4lb_net *ln, struct l4lb_service *svc,
 		l4lb_conn_refresh(ln, conn);
 }
 
+/*
+ * A client's flow that makes way for a new one: expired; a UDP session
+ * whose backend is down or deleted (it moves: UDP has no connection to
+ * break); a TCP flow whose backend is down, with down-flows drop or reset;
+ * and for a SYN, a new connection on the ports of one that is closing or
+ * whose backend is down, deleted or drained: scheduled afresh, never sent
+ * to the old backend nor dropped.
+ */
+static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
+		       const struct pkt *p, u32 now)
+{
+	const struct l4lb_backend *be = conn->be;
+
+	if (!l4lb_conn_alive(conn, now) || l4lb_conn_backend_down(ln, conn) ||
+	    l4lb_backend_down_drops(ln, be))
+		return true;
+	return p->syn && (READ_ONCE(conn->state) == L4LB_CONN_CLOSING ||
+			  l4lb_backend_gone(be) || !READ_ONCE(be->weight));
+}
+
+/*
+ * A client's TCP packet of a flow whose backend is down, with down-flows
+ * reset: the client gets a RST from the VIP (none for a RST), so it
+ * reconnects at once instead of retransmitting into a dead server.
+ */
+static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
+			     struct sk_buff *skb)
+{
+	nf_send_reset(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
+	l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
+	return NF_DROP;
+}
+
 /* Client to VIP: find or make the flow, send the packet to its backend. */
 static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 			    struct sk_buff *skb, const struct pkt *p)
@@ -305,17 +339,14 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
 	l4lb_orig_key_init4(&key, svc, p->proto, p->saddr, p->sport);
 
 	conn = l4lb_conn_lookup_orig(ln, &key);
-	if (conn && l4lb_conn_backend_down(ln, conn)) {
-		/* Its backend is down: a SYN or a datagram starts afresh. */
+	if (conn && conn_stale(ln, conn, p, now)) {
+		backend_down = p->proto == IPPROTO_TCP && !p->syn &&
+			       l4lb_backend_down_drops(ln, conn->be);
 		l4lb_conn_unlink(ln, conn);
 		conn = NULL;
-		backend_down = true;
-	} else if (conn && (!l4lb_conn_alive(conn, now) ||
-			    (p->syn &&
-			     READ_ONCE(conn->state) == L4LB_CONN_CLOSING))) {
-		/* Expired, or a new connection reusing a closing one's port. */
-		l4lb_conn_unlink(ln, conn);
-		conn = NULL;
+		if (backend_down &&
+		    READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_RESET)
+			return in_reset(ln, svc, skb);
 	}
 	if (!conn) {
 		if (p->rst && l4lb_sched_hashes(svc->sched))
@@ -401,8 +432,12 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_FLOW);
 		return NF_DROP;
 	}
-	if (l4lb_conn_backend_down(ln, conn)) {
-		l4lb_conn_unlink(ln, conn);
+	/* Down, with down-flows drop or reset: the client never hears it. */
+	if (l4lb_backend_down_drops(ln, conn->be)) {
+		/* With reset, a TCP flow stays for its client's RST. */
+		if (l4lb_conn_backend_down(ln, conn) ||
+		    READ_ONCE(ln->down_flows) != L4LB_DOWN_FLOWS_RESET)
+			l4lb_conn_unlink(ln, conn);
 		l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
 		return NF_DROP;
 	}

@@ -617,13 +617,18 @@ static struct l4lb_backend *find_backend(struct l4lb_net *ln,
 }
 
 /*
- * Which flows a flow dump or flush is about: NULL is any. It holds a
- * reference on what it names, so a pointer it compares flows with cannot
- * be freed and reused by another service or backend meanwhile.
+ * Which flows a flow dump or flush is about: a service (NULL is any), and
+ * in it a backend's address and port, whether the backend is listed or was
+ * deleted and lives on for its flows. It holds a reference on the service,
+ * so the pointer flows are compared with cannot be freed and reused by
+ * another service meanwhile.
  */
 struct flow_filter {
 	struct l4lb_service *svc;
-	struct l4lb_backend *be;
+	union nf_inet_addr baddr;
+	__be16 bport;
+	bool by_backend;
+	bool listed;
 };
 
 /* A service and a backend of it, both optional. */
@@ -632,37 +637,33 @@ static int flow_filter_get(struct l4lb_net *ln, struct nlattr **tb,
 			   struct flow_filter *f)
 {
 	struct l4lb_service *svc;
-	struct l4lb_backend *be;
 	int ret = 0;
 
 	memset(f, 0, sizeof(*f));
+	f->by_backend = tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT];
 	if (!tb[L4LB_A_SVC_PROTO] && !tb[L4LB_A_SVC_ADDR4] &&
 	    !tb[L4LB_A_SVC_PORT]) {
-		if (tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT]) {
+		if (f->by_backend) {
 			NL_SET_ERR_MSG(extack, "a backend is named within a service");
 			return -EINVAL;
 		}
 		return 0;
 	}
+	if (f->by_backend) {
+		ret = parse_be_key(tb, extack, &f->baddr, &f->bport);
+		if (ret)
+			return ret;
+	}
 	mutex_lock(&ln->lock);
-	if (tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT]) {
-		be = find_backend(ln, tb, extack);
-		if (IS_ERR(be)) {
-			ret = PTR_ERR(be);
-		} else {
-			/* Listed, so its list reference keeps it above 0. */
-			refcount_inc(&be->ref);
-			f->be = be;
-		}
+	svc = find_service(ln, tb, extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
 	} else {
-		svc = find_service(ln, tb, extack);
-		if (IS_ERR(svc)) {
-			ret = PTR_ERR(svc);
-		} else {
-			/* In the table, so the table's reference is there. */
-			refcount_inc(&svc->ref);
-			f->svc = svc;
-		}
+		/* In the table, so the table's reference is there. */
+		refcount_inc(&svc->ref);
+		f->svc = svc;
+		f->listed = f->by_backend &&
+			    l4lb_backend_find(svc, &f->baddr, f->bport);
 	}
 	mutex_unlock(&ln->lock);
 	return ret;
@@ -670,18 +671,20 @@ static int flow_filter_get(struct l4lb_net *ln, struct nlattr **tb,
 
 static void flow_filter_put(struct flow_filter *f)
 {
-	if (f->be)
-		l4lb_backend_put(f->be);
 	if (f->svc)
 		l4lb_service_put(f->svc);
 	memset(f, 0, sizeof(*f));
 }
 
+/* Under RCU: the flow pins its backend and service. */
 static bool flow_matches(const struct l4lb_conn *conn,
 			 const struct flow_filter *f)
 {
-	return (!f->svc || conn->be->svc == f->svc) &&
-	       (!f->be || conn->be == f->be);
+	const struct l4lb_backend *be = conn->be;
+
+	return (!f->svc || be->svc == f->svc) &&
+	       (!f->by_backend || (be->key.port == f->bport &&
+				   nf_inet_addr_cmp(&be->key.addr, &f->baddr)));
 }
 
 struct flow_dump {
@@ -798,17 +801,24 @@ static int flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 struct flow_flush {
 	struct l4lb_net *ln;
 	struct flow_filter filter;
+	unsigned long matched;
 };
 
 static int flow_flush_one(struct l4lb_conn *conn, void *arg)
 {
 	struct flow_flush *f = arg;
 
-	if (flow_matches(conn, &f->filter))
+	if (flow_matches(conn, &f->filter)) {
 		l4lb_conn_unlink(f->ln, conn);
+		f->matched++;
+	}
 	return 0;
 }
 
+/*
+ * The flows of a deleted backend can be flushed too: a backend that is
+ * neither listed nor has a flow is the only one unknown.
+ */
 static int flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct flow_flush f = { .ln = l4lb_net(genl_info_net(info)) };
@@ -818,6 +828,11 @@ static int flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	ret = l4lb_conn_walk(f.ln, flow_flush_one, &f);
+	if (!ret && f.filter.by_backend && !f.filter.listed && !f.matched) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no such backend in this service, nor flows of one");
+		ret = -ENOENT;
+	}
 	flow_filter_put(&f.filter);
 	return ret;
 }

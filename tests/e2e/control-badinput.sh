@@ -79,7 +79,7 @@ health past down | ERANGE attr=BE_HEALTH: integer out of range | BACKEND_SET $TC
 a check text of 64 characters | EINVAL attr=BE_CHECK: Attribute failed policy validation | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_CHECK=str:$(printf 'x%.0s' $(seq 64))
 a check text without its NUL | EINVAL attr=BE_CHECK: Attribute failed policy validation | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_CHECK=hex:6f6b
 a good health beside a bad weight: neither applies | ERANGE attr=BE_WEIGHT: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_HEALTH=u8:1 BE_WEIGHT=u16:5000
-down-flows past drop | ERANGE attr=DOWN_FLOWS: integer out of range | SETTINGS_SET DOWN_FLOWS=u32:2
+down-flows past reset | ERANGE attr=DOWN_FLOWS: integer out of range | SETTINGS_SET DOWN_FLOWS=u32:3
 established timeout over a day | ERANGE attr=TIMEOUT_ESTABLISHED: integer out of range | SETTINGS_SET TIMEOUT_ESTABLISHED=u32:86401
 a good value beside a bad one: neither applies | ERANGE attr=TIMEOUT_SYN: integer out of range | SETTINGS_SET MAX_FLOWS=u32:1000 TIMEOUT_SYN=u32:0
 
@@ -118,7 +118,7 @@ del of an unknown backend | ENOENT: no such backend in this service | BACKEND_DE
 settings set with nothing | EINVAL: nothing to set | SETTINGS_SET
 flows of a backend without its service | EINVAL: a backend is named within a service | --dump FLOW_GET BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
 flows of an unknown service | ENOENT: no such service | --dump FLOW_GET $NEW
-flush of an unknown backend | ENOENT: no such backend in this service | FLOW_FLUSH $TCP $BE
+flush of an unknown backend | ENOENT: no such backend in this service, nor flows of one | FLOW_FLUSH $TCP $BE
 backends of an unknown service | ENOENT: no such service | --dump BACKEND_GET $NEW
 pick without a client | EINVAL missing=FLOW_CADDR4: a client is named by its address and port | BACKEND_PICK $TCP
 pick for a client of 5 bytes | ERANGE attr=FLOW_CADDR4: binary attribute size out of range | BACKEND_PICK $TCP FLOW_CADDR4=hex:c000020101

@@ -21,7 +21,7 @@ check_eq "settings as JSON" "$(l4lbadm -j settings)" \
 check_err "a setting out of range" \
 	"l4lbadm: timeout-syn '0' is not a number from 1 to 86400" l4lbadm set timeout-syn 0
 check_err "down-flows takes a word" \
-	"l4lbadm: down-flows 'maybe' is not keep or drop" l4lbadm set down-flows maybe
+	"l4lbadm: down-flows 'maybe' is not keep, drop or reset" l4lbadm set down-flows maybe
 check_err "an unknown setting" "l4lbadm: set: unknown setting 'speed'" l4lbadm set speed 3
 check_err "a hash seed past 32 bits" \
 	"l4lbadm: hash-seed '4294967296' is not a number from 0 to 4294967295" \

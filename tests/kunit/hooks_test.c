@@ -459,6 +459,158 @@ static void hooks_stray_backend_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drops(f->dns_svc, L4LB_DROP_STRAY), 0ULL);
 }
 
+/* Under the lock: a backend's health, as a checker sets it. */
+static void set_down(struct hooks_fixture *f, struct l4lb_backend *be,
+		     bool down)
+{
+	mutex_lock(&f->ln->lock);
+	WARN_ON(l4lb_backend_set(f->ln, be, be->weight, down));
+	mutex_unlock(&f->ln->lock);
+}
+
+static void set_weight(struct hooks_fixture *f, struct l4lb_backend *be,
+		       u16 weight)
+{
+	mutex_lock(&f->ln->lock);
+	WARN_ON(l4lb_backend_set(f->ln, be, weight, be->down));
+	mutex_unlock(&f->ln->lock);
+}
+
+/*
+ * When servers go away (issue 16): a UDP session whose backend is down
+ * (whatever down-flows says) or deleted moves at its next datagram; a SYN
+ * on the ports of a flow whose backend is drained or down is scheduled
+ * afresh, a retransmitted SYN to a live backend keeps it; with down-flows
+ * reset a TCP flow of a down backend ends at its client's next packet (a
+ * RST is sent: dropped and counted), the backend's packets are dropped
+ * meanwhile and the sweep leaves it for that, not the UDP sessions.
+ */
+static void hooks_backend_gone(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_UDP, .saddr = CLIENT + 20,
+			  .daddr = VIP, .sport = 5000, .dport = 7777 };
+	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 21,
+			  .sport = 80, .dport = 5001, .flags = KPKT_ACK };
+	struct l4lb_backend *old, *be;
+	struct l4lb_service *svc;
+	struct l4lb_svc_key key;
+	struct l4lb_conn *conn;
+
+	/* A UDP session of a backend that is down moves, down-flows keep. */
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	old = conn->be;
+	set_down(f, old, true);
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	set_down(f, old, false);
+
+	/* A UDP session of a deleted backend moves (a service of its own). */
+	mutex_lock(&f->ln->lock);
+	svc = add_svc(test, f->ln, &key, IPPROTO_UDP, 9999, L4LB_SCHED_RR, 0);
+	mutex_unlock(&f->ln->lock);
+	c.dport = 9999;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	conn = flow_of(f, svc, IPPROTO_UDP, CLIENT + 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	old = conn->be;
+	mutex_lock(&f->ln->lock);
+	l4lb_backend_remove(f->ln, old);
+	mutex_unlock(&f->ln->lock);
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	conn = flow_of(f, svc, IPPROTO_UDP, CLIENT + 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	KUNIT_EXPECT_EQ(test, drops(svc, L4LB_DROP_BACKEND_DOWN), 0ULL);
+	conn_fixture_flush(f->ln);
+	mutex_lock(&f->ln->lock);
+	l4lb_service_remove(f->ln, &key);
+	mutex_unlock(&f->ln->lock);
+
+	/* A retransmitted SYN keeps a live backend; once drained, not. */
+	c.proto = IPPROTO_TCP;
+	c.dport = 80;
+	c.flags = KPKT_SYN;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	old = conn->be;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20,
+				    5000), conn);
+	set_weight(f, old, 0);
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	set_weight(f, old, 1);
+	/* And one whose backend is down, down-flows keep: afresh too. */
+	old = conn->be;
+	set_down(f, old, true);
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	set_down(f, old, false);
+
+	/* down-flows reset: an established flow whose backend goes down. */
+	c.flags = KPKT_SYN;
+	c.sport = 5001;
+	c.saddr = CLIENT + 21;
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 21, 5001);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	be = conn->be;
+	b.saddr = ntohl(be->key.addr.ip);
+	b.flags = KPKT_SYN | KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+	c.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+	/* A UDP session of the same backend, for the sweep. */
+	c.proto = IPPROTO_UDP;
+	c.dport = 7777;
+	do {
+		c.saddr++;
+		KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL),
+				NF_ACCEPT);
+		conn = flow_of(f, f->udp_svc, IPPROTO_UDP, c.saddr, 0);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+	} while (conn->be->key.addr.ip != be->key.addr.ip &&
+		 c.saddr < CLIENT + 100);
+	KUNIT_ASSERT_TRUE(test, conn->be->key.addr.ip == be->key.addr.ip);
+	/* The server goes down: its TCP and its UDP backend. */
+	old = conn->be;
+	WRITE_ONCE(f->ln->down_flows, L4LB_DOWN_FLOWS_RESET);
+	set_down(f, be, true);
+	set_down(f, old, true);
+	b.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKEND_DOWN), 1ULL);
+	KUNIT_EXPECT_GE(test, conn_fixture_sweep(f->ln), 1U);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->udp_svc, IPPROTO_UDP, c.saddr, 0));
+	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+					    CLIENT + 21, 5001));
+	c.proto = IPPROTO_TCP;
+	c.saddr = CLIENT + 21;
+	c.dport = 80;
+	c.payload = 100;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKEND_DOWN), 2ULL);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+					CLIENT + 21, 5001));
+	/* Its retransmission: no flow (rr), dropped as before. */
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
+	WRITE_ONCE(f->ln->down_flows, L4LB_DOWN_FLOWS_KEEP);
+	set_down(f, be, false);
+	set_down(f, old, false);
+}
+
 /*
  * Defect 4: spoofed SYNs (answered by the backend: SYN_RECV) and spoofed
  * datagrams fill a small table; clients that complete their handshake
@@ -783,6 +935,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_stray_backend_packet),
 	KUNIT_CASE(hooks_adopt),
+	KUNIT_CASE(hooks_backend_gone),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
 	KUNIT_CASE(hooks_flood_spares_fresh_handshake),
 	KUNIT_CASE(hooks_icmp_short_quote),

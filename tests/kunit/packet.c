@@ -192,11 +192,15 @@ unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
 	struct nf_hook_state state = {
 		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
 		.pf = NFPROTO_IPV4,
+		.in = in ? init_net.loopback_dev : NULL,
 		.out = in ? NULL : out,
 		.net = &init_net,
 	};
 	unsigned int verdict;
 
+	/* As received: a RST l4lb sends in reply routes by the device's netns. */
+	if (in && !skb->dev)
+		skb->dev = init_net.loopback_dev;
 	rcu_read_lock();
 	if (in) {
 		local_bh_disable();

@@ -173,7 +173,7 @@ static int control_fn(void *arg)
 				l4lb_service_remove(s->ln, &key);
 			break;
 		default:
-			WRITE_ONCE(s->ln->down_flows, (r >> 14) & 1);
+			WRITE_ONCE(s->ln->down_flows, ((r >> 14) & 3) % 3);
 		}
 		mutex_unlock(&s->ln->lock);
 		if (!svc)

@@ -12,6 +12,7 @@
 static const char *const down_flows_words[] = {
 	[L4LB_DOWN_FLOWS_KEEP] = "keep",
 	[L4LB_DOWN_FLOWS_DROP] = "drop",
+	[L4LB_DOWN_FLOWS_RESET] = "reset",
 	NULL
 };
 
@@ -166,9 +167,9 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 				if (!strcmp(argv[i + 1], knobs[k].words[v]))
 					break;
 			if (!knobs[k].words[v])
-				fail("%s '%s' is not %s or %s", argv[i],
+				fail("%s '%s' is not %s, %s or %s", argv[i],
 				     argv[i + 1], knobs[k].words[0],
-				     knobs[k].words[1]);
+				     knobs[k].words[1], knobs[k].words[2]);
 		} else {
 			v = strtoull(argv[i + 1], &end, 10);
 			if (*end || end == argv[i + 1] || argv[i + 1][0] == '-' ||

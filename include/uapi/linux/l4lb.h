@@ -125,12 +125,21 @@ enum l4lb_health {
  *	(the default, as IPVS's expire_nodest_conn=0: a false alarm of a
  *	health check breaks no connection)
  * @L4LB_DOWN_FLOWS_DROP: are removed at their next packet (or by the
- *	sweep): a UDP session's datagram and a TCP SYN are scheduled afresh,
- *	other TCP packets are dropped (%L4LB_DROP_BACKEND_DOWN)
+ *	sweep): a TCP SYN is scheduled afresh, other TCP packets are dropped
+ *	(%L4LB_DROP_BACKEND_DOWN)
+ * @L4LB_DOWN_FLOWS_RESET: as drop, but the client gets a TCP RST at its
+ *	next packet (counted as %L4LB_DROP_BACKEND_DOWN), so it reconnects at
+ *	once; the sweep leaves TCP flows to their client's next packet
+ *
+ * Whatever the setting, a UDP session whose backend is down or deleted
+ * moves to a live backend at its next datagram (UDP has no connection to
+ * break), and a TCP SYN reusing the ports of a flow whose backend is down,
+ * deleted or drained (weight 0) is scheduled afresh.
  */
 enum l4lb_down_flows {
 	L4LB_DOWN_FLOWS_KEEP,
 	L4LB_DOWN_FLOWS_DROP,
+	L4LB_DOWN_FLOWS_RESET,
 
 	__L4LB_DOWN_FLOWS_MAX
 };
