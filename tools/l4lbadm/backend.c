@@ -218,7 +218,9 @@ static long backend_flows(struct nl *nl, const struct be_info *be)
 /*
  * A server leaving its pool gracefully: drained (weight 0, no new flows),
  * then deleted once its flows ended, or after the timeout (its remaining
- * flows go on after the delete too; only new ones are refused).
+ * flows go on after the delete too; only new ones are refused). A UDP
+ * backend's sessions are flushed once it is drained: each moves to another
+ * backend at its next datagram, since a busy session never ends.
  */
 static int backend_leave(struct nl *nl, int argc, char **argv)
 {
@@ -242,6 +244,12 @@ static int backend_leave(struct nl *nl, int argc, char **argv)
 	mnl_attr_put_u16(nlh, L4LB_A_BE_WEIGHT, 0);
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)
 		fail_nl(nl, "backend leave");
+	if (be.svc.proto == IPPROTO_UDP) {
+		nlh = nl_msg(nl, buf, L4LB_CMD_FLOW_FLUSH, 0);
+		put_be_id(nlh, &be);
+		if (nl_talk(nl, nlh, NULL, NULL) < 0)
+			fail_nl(nl, "backend leave");
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		flows = backend_flows(nl, &be);

@@ -125,10 +125,7 @@ static size_t read_lines(FILE *f, struct line **out)
 
 int cmd_restore(struct nl *nl, int argc, char **argv)
 {
-	struct line *lines, undo;
-	struct settings before;
 	FILE *f = stdin;
-	size_t n, i, j;
 
 	if (argc > 1)
 		fail("restore takes one file at most");
@@ -137,6 +134,16 @@ int cmd_restore(struct nl *nl, int argc, char **argv)
 		if (!f)
 			fail("restore: %s: %s", argv[0], strerror(errno));
 	}
+	return restore_stream(nl, f);
+}
+
+/* Replays @f's lines, all or nothing; exits on the first failure. */
+int restore_stream(struct nl *nl, FILE *f)
+{
+	struct line *lines, undo;
+	struct settings before;
+	size_t n, i, j;
+
 	n = read_lines(f, &lines);
 	for (i = 0; i < n; i++) {
 		if (!is(&lines[i], "set", NULL) &&

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/l4lb.h>
@@ -96,6 +97,7 @@ void vsay(const char *what, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail_nl(struct nl *nl, const char *what);
+void open_family(struct nl *nl);
 void *grow(void *v, size_t *cap, size_t n, size_t size);
 
 /* service.c */
@@ -132,6 +134,10 @@ int cmd_set(struct nl *nl, int argc, char **argv);
 /* batch.c */
 int cmd_save(struct nl *nl, int argc, char **argv);
 int cmd_restore(struct nl *nl, int argc, char **argv);
+int restore_stream(struct nl *nl, FILE *f);
+
+/* ipvsadm.c */
+int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv);
 void save_services(struct nl *nl);
 
 /* flow.c */
@@ -150,6 +156,10 @@ void print_backend_line(const char *verb, const struct be_info *be);
 
 /* stats.c */
 int cmd_stats(struct nl *nl, int argc, char **argv);
+
+/* metrics.c */
+void print_prometheus(struct nl *nl, const struct settings *st,
+		      const struct svc_info *svc, size_t nsvc);
 
 /* monitor.c */
 int cmd_monitor(struct nl *nl, int argc, char **argv);

@@ -41,6 +41,7 @@ static const char usage[] =
 "  l4lbadm backend leave PROTO VIP:PORT ADDRESS:PORT [timeout S]\n"
 "                                  drain, wait for its flows to end (60 s at\n"
 "                                  most), delete: a server leaving gracefully\n"
+"                                  (UDP sessions move to other backends)\n"
 "  l4lbadm backend set PROTO VIP:PORT ADDRESS:PORT health up|down\n"
 "                                  [check TEXT]  a health checker's verdict\n"
 "  l4lbadm backend pick PROTO VIP:PORT CLIENT[:PORT]...\n"
@@ -49,23 +50,26 @@ static const char usage[] =
 "                                  balancer must print the same)\n"
 "\n"
 "Flows (the connection and session tables; a filter names a service, and\n"
-"maybe one of its backends):\n"
+"maybe one of its backends, or a deleted one whose flows live on):\n"
 "  l4lbadm flows [PROTO VIP:PORT [ADDRESS:PORT]]\n"
 "  l4lbadm flush [PROTO VIP:PORT [ADDRESS:PORT]]  remove flows: their next\n"
 "                                  packets are scheduled afresh (TCP: dropped,\n"
 "                                  but adopted by sh and mh)\n"
 "\n"
 "Counters (flows created, packets and bytes each way, drops by reason):\n"
-"  l4lbadm stats [PROTO VIP:PORT]\n"
+"  l4lbadm stats [-o text|json|prometheus] [PROTO VIP:PORT]\n"
+"                                  prometheus: for node_exporter's textfile\n"
+"                                  collector\n"
 "\n"
 "Changes as they happen, printed as the commands that make them:\n"
 "  l4lbadm monitor\n"
 "\n"
 "Settings of the namespace (seconds; flows in the table at most; what\n"
-"happens to the flows of a backend that is down):\n"
+"happens to the TCP flows of a backend that is down: go on, dropped, or\n"
+"reset at the client's next packet; UDP sessions always move):\n"
 "  l4lbadm settings\n"
 "  l4lbadm set [max-flows N] [timeout-syn S] [timeout-established S]\n"
-"              [timeout-closing S] [down-flows keep|drop] [hash-seed N]\n"
+"              [timeout-closing S] [down-flows keep|drop|reset]\n              [hash-seed N]\n"
 "\n"
 "Health checks (a daemon; see l4lbadm(8) for FILE's lines):\n"
 "  l4lbadm healthd FILE            check backends, mark them down and up\n"
@@ -75,6 +79,12 @@ static const char usage[] =
 "  l4lbadm restore [FILE]          replay them (standard input without FILE);\n"
 "                                  all or nothing: on an error, what was\n"
 "                                  applied is undone\n"
+"\n"
+"Migration from IPVS (NAT services; what has no equivalent is named and\n"
+"nothing is done):\n"
+"  l4lbadm import-ipvsadm [apply] [FILE]  ipvsadm-save -n output (standard\n"
+"                                  input without FILE) as l4lbadm lines, or\n"
+"                                  applied at once, all or nothing\n"
 "\n"
 "Other:\n"
 "  l4lbadm version                 l4lbadm's and the module's versions\n"
@@ -137,7 +147,7 @@ void fail_nl(struct nl *nl, const char *what)
 	fail("%s: %s", what, strerror(err));
 }
 
-static void open_family(struct nl *nl)
+void open_family(struct nl *nl)
 {
 	if (nl_open(nl) == 0)
 		return;
@@ -200,6 +210,7 @@ static const struct {
 	{ "stats", cmd_stats, false },
 	{ "monitor", cmd_monitor, false },
 	{ "healthd", cmd_healthd, true },
+	{ "import-ipvsadm", cmd_import_ipvsadm, true },
 };
 
 /* Runs one command line (no options): the verb and its arguments. */

@@ -51,14 +51,28 @@ static void print_json(const struct svc_info *s, const struct be_info *be,
 	printf("]}");
 }
 
+/* "stats [-o text|json|prometheus] [PROTO VIP:PORT]" */
 int cmd_stats(struct nl *nl, int argc, char **argv)
 {
 	struct svc_info *svc;
 	struct settings st;
 	struct be_info *be;
 	size_t i, j, nsvc, nbe, shown = 0;
+	bool prometheus = false;
 	struct svc_id only;
 
+	if (argc && !strcmp(argv[0], "-o")) {
+		if (argc < 2)
+			fail("stats: -o needs a format: text, json or prometheus");
+		if (!strcmp(argv[1], "prometheus"))
+			prometheus = true;
+		else if (!strcmp(argv[1], "json"))
+			json = true;
+		else if (strcmp(argv[1], "text"))
+			fail("stats: unknown format '%s': use text, json or prometheus",
+			     argv[1]);
+		argc -= 2, argv += 2;
+	}
 	if (argc) {
 		parse_svc_id(argc, argv, &only);
 		if (argc > 2)
@@ -70,6 +84,11 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 		;
 	if (argc && i == nsvc)
 		fail("stats: no such service");
+	if (prometheus) {
+		print_prometheus(nl, &st, argc ? &svc[i] : svc, argc ? 1 : nsvc);
+		free(svc);
+		return 0;
+	}
 	if (json)
 		printf("{\"flows\":%u,\"max-flows\":%u,\"services\":[",
 		       st.flows, st.value[0]);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * import-ipvsadm [apply] [FILE]: an IPVS configuration, as `ipvsadm-save -n`
+ * prints it, turned into l4lbadm's lines: printed, or with "apply" restored
+ * (all or nothing, as restore). NAT-mode TCP and UDP services map one to
+ * one; what l4lb has no equivalent for (direct routing and tunnel
+ * forwarding, firewall-mark and SCTP services, persistence, thresholds,
+ * persistence engines, other schedulers, IPv6) is named, one line each on
+ * stderr, and nothing is printed or applied.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l4lbadm.h"
+
+#define MAX_WORDS	32
+
+struct import {
+	char *out;		/* the lines made so far */
+	size_t len;
+	FILE *mem;
+	int errors;
+	/* The last -A line's service, as l4lbadm writes it, "" if refused. */
+	char svc[64];
+	bool svc_refused;
+	bool have_svc;
+};
+
+static void refuse(struct import *im, int no, const char *what)
+{
+	fprintf(stderr, "%s: import-ipvsadm: line %d: %s\n", prog, no, what);
+	im->errors++;
+}
+
+/* "tcp 10.0.0.1:80" of "-t 10.0.0.1:80"; false (and refused) if not one. */
+static bool service_words(struct import *im, int no, const char *flag,
+			  const char *addr, char *buf, size_t size)
+{
+	struct in_addr a;
+	uint16_t port;
+
+	if (!strcmp(flag, "-f") || !strcmp(flag, "--fwmark-service")) {
+		refuse(im, no, "firewall-mark services have no equivalent in l4lb (a service is a protocol, address and port)");
+		return false;
+	}
+	if (!strcmp(flag, "--sctp-service")) {
+		refuse(im, no, "SCTP services have no equivalent in l4lb (TCP and UDP only)");
+		return false;
+	}
+	if (strcmp(flag, "-t") && strcmp(flag, "-u") &&
+	    strcmp(flag, "--tcp-service") && strcmp(flag, "--udp-service")) {
+		refuse(im, no, "a service is -t or -u ADDRESS:PORT");
+		return false;
+	}
+	if (addr && addr[0] == '[') {
+		refuse(im, no, "IPv6 services are not supported by l4lb yet");
+		return false;
+	}
+	if (!addr || !parse_addr_port(addr, &a, &port)) {
+		refuse(im, no, "the service is not ADDRESS:PORT (use ipvsadm-save -n)");
+		return false;
+	}
+	snprintf(buf, size, "%s %s", flag[1] == 't' || flag[2] == 't' ?
+		 "tcp" : "udp", addr);
+	return true;
+}
+
+/* "-A -t VIP:PORT -s SCHED [-o] [-b FLAGS] [-p T [-M MASK]] [--pe X]" */
+static void add_service(struct import *im, int no, int argc, char **w)
+{
+	const char *sched = "wlc";
+	bool stateless = false, hash_port = false, ok = true;
+	char svc[64], *flags, *f, *save;
+	uint8_t s;
+	int i;
+
+	im->have_svc = true;
+	im->svc_refused = true;
+	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc)))
+		return;
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(w[i], "-s") && i + 1 < argc) {
+			sched = w[++i];
+		} else if (!strcmp(w[i], "-o") || !strcmp(w[i], "--ops")) {
+			stateless = true;
+		} else if (!strcmp(w[i], "-b") && i + 1 < argc) {
+			flags = w[++i];
+			for (f = strtok_r(flags, ",", &save); f;
+			     f = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(f, "sh-port") || !strcmp(f, "mh-port"))
+					hash_port = true;
+				/* l4lb hashes over usable backends only. */
+				else if (strcmp(f, "sh-fallback") &&
+					 strcmp(f, "mh-fallback")) {
+					refuse(im, no, "this scheduler flag has no equivalent in l4lb");
+					ok = false;
+				}
+			}
+		} else if (!strcmp(w[i], "-p") || !strcmp(w[i], "--persistent")) {
+			refuse(im, no, "persistence has no equivalent in l4lb (sh or mh keep a client on one backend)");
+			return;
+		} else if (!strcmp(w[i], "--pe")) {
+			refuse(im, no, "persistence engines have no equivalent in l4lb");
+			return;
+		} else if (!strcmp(w[i], "-M") && i + 1 < argc) {
+			i++;
+		} else {
+			refuse(im, no, "an option l4lb has no equivalent for");
+			return;
+		}
+	}
+	if (!parse_sched(sched, &s)) {
+		refuse(im, no, "this scheduler has no equivalent in l4lb (rr, wrr, lc, wlc, sh, mh)");
+		return;
+	}
+	if (stateless && strncmp(svc, "udp", 3)) {
+		refuse(im, no, "one-packet scheduling (-o) is for UDP services");
+		return;
+	}
+	if (!ok)
+		return;
+	snprintf(im->svc, sizeof(im->svc), "%s", svc);
+	im->svc_refused = false;
+	fprintf(im->mem, "service add %s sched %s%s%s\n", svc, sched,
+		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
+}
+
+/* Why a real server's options have no equivalent; NULL if they have. */
+static const char *backend_options(int argc, char **w, const char **rs,
+				   const char **weight)
+{
+	bool nat = false;
+	int i;
+
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(w[i], "-r") && i + 1 < argc)
+			*rs = w[++i];
+		else if (!strcmp(w[i], "-m") || !strcmp(w[i], "--masquerading"))
+			nat = true;
+		else if (!strcmp(w[i], "-g") || !strcmp(w[i], "--gatewaying"))
+			return "direct routing (-g) has no equivalent in l4lb (NAT only)";
+		else if (!strcmp(w[i], "-i") || !strcmp(w[i], "--ipip"))
+			return "tunnel forwarding (-i) has no equivalent in l4lb (NAT only)";
+		else if (!strcmp(w[i], "-w") && i + 1 < argc)
+			*weight = w[++i];
+		else if ((!strcmp(w[i], "-x") || !strcmp(w[i], "-y")) &&
+			 i + 1 < argc && !strcmp(w[i + 1], "0"))
+			i++;
+		else if (!strcmp(w[i], "-x") || !strcmp(w[i], "-y"))
+			return "connection thresholds (-x, -y) have no equivalent in l4lb";
+		else
+			return "an option l4lb has no equivalent for";
+	}
+	if (!nat)
+		return "only masquerading (-m, NAT) real servers have an equivalent in l4lb";
+	return NULL;
+}
+
+/* "-a -t VIP:PORT -r RIP:PORT -m [-w W] [-x U -y L]" */
+static void add_backend(struct import *im, int no, int argc, char **w)
+{
+	const char *weight = "1", *rs = NULL, *why;
+	char svc[64], *end;
+	struct in_addr a;
+	unsigned long v;
+	uint16_t port;
+
+	/* Its service was refused: named once, on its own line. */
+	if (im->have_svc && im->svc_refused)
+		return;
+	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc)))
+		return;
+	why = backend_options(argc, w, &rs, &weight);
+	if (!why && strcmp(svc, im->svc))
+		why = "a real server of a service not defined on the lines before";
+	if (!why && (!rs || rs[0] == '[' || !parse_addr_port(rs, &a, &port)))
+		why = "the real server is not IPv4 ADDRESS:PORT";
+	v = strtoul(weight, &end, 10);
+	if (!why && (*end || end == weight || v > L4LB_WEIGHT_MAX))
+		why = "a weight is 0 to 1000 in l4lb";
+	if (why)
+		refuse(im, no, why);
+	else
+		fprintf(im->mem, "backend add %s %s weight %lu\n", im->svc, rs, v);
+}
+
+int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
+{
+	struct import im = { 0 };
+	char *text = NULL, *w[MAX_WORDS], *save, *p;
+	bool apply = false;
+	size_t len = 0;
+	FILE *in = stdin;
+	int no = 0, n;
+
+	if (argc && !strcmp(argv[0], "apply"))
+		apply = true, argc--, argv++;
+	if (argc > 1)
+		fail("import-ipvsadm takes one file at most (standard input without)");
+	if (argc && strcmp(argv[0], "-")) {
+		in = fopen(argv[0], "r");
+		if (!in)
+			fail("import-ipvsadm: %s: %s", argv[0], strerror(errno));
+	}
+	im.mem = open_memstream(&im.out, &im.len);
+	if (!im.mem)
+		fail("out of memory");
+	while (getline(&text, &len, in) > 0) {
+		no++;
+		n = 0;
+		for (p = strtok_r(text, " \t\n", &save); p && n < MAX_WORDS;
+		     p = strtok_r(NULL, " \t\n", &save))
+			w[n++] = p;
+		if (!n || w[0][0] == '#')
+			continue;
+		if (!strcmp(w[0], "-A") || !strcmp(w[0], "--add-service"))
+			add_service(&im, no, n, w);
+		else if (!strcmp(w[0], "-a") || !strcmp(w[0], "--add-server"))
+			add_backend(&im, no, n, w);
+		else
+			refuse(&im, no, "not a line of ipvsadm-save (-A or -a)");
+	}
+	free(text);
+	if (in != stdin)
+		fclose(in);
+	fclose(im.mem);
+	if (im.errors) {
+		fprintf(stderr, "%s: import-ipvsadm: %d lines without an equivalent; nothing %s\n",
+			prog, im.errors, apply ? "applied" : "printed");
+		free(im.out);
+		return 1;
+	}
+	if (!apply) {
+		fputs(im.out, stdout);
+		free(im.out);
+		return 0;
+	}
+	open_family(nl);
+	in = fmemopen(im.out, im.len ? im.len : 1, "r");
+	if (!in)
+		fail("out of memory");
+	n = restore_stream(nl, in);
+	fclose(in);
+	free(im.out);
+	return n;
+}
