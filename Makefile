@@ -9,6 +9,7 @@
 #   make guest-tests  the end-to-end tests in a guest kernel
 #   make dkms-check   DKMS build and install, then modprobe in a guest
 #   make dkms-install install the module with DKMS (as root)
+#   make deb          Debian packages l4lb-dkms and l4lbadm, in .deb/
 #   make deps         install the Debian packages all of this needs
 #   make bench        KUnit micro-benchmarks, then one guest boot measuring
 #                     l4lb against IPVS, nftables and plain forwarding
@@ -61,7 +62,7 @@ dkms-check:
 	tests/dkms.sh check
 
 # The guest tests come last: their closing line counts them.
-check: check-build checkpatch spec-check tools kunit dkms-check guest-tests
+check: check-build checkpatch spec-check tools kunit dkms-check deb guest-tests
 
 dkms-install: tools
 	tests/dkms.sh install $(KVER)
@@ -69,5 +70,15 @@ dkms-install: tools
 deps:
 	tests/deps.sh
 
+# Built from a copy of the tree: dpkg-buildpackage writes to its parent.
+deb:
+	rm -rf .deb
+	mkdir -p .deb/l4lb
+	cp -a Kbuild Makefile dkms.conf README.md kmod include tools debian \
+		.deb/l4lb/
+	cd .deb/l4lb && dpkg-buildpackage -us -uc -b
+	rm -rf .deb/l4lb
+	ls .deb/*.deb
+
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
-	demo bench check spec-check dkms-check dkms-install deps
+	demo bench check spec-check dkms-check dkms-install deps deb

@@ -11,5 +11,5 @@ apt-get install -y --no-install-recommends \
 	python3-yaml \
 	qemu-system-x86 busybox-static cpio xz-utils \
 	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
-	nftables \
+	nftables python3-prometheus-client debhelper dh-dkms bash-completion \
 	gnuplot-nox

@@ -12,6 +12,8 @@ cd "$L4LB_REPO" || exit 1
 
 hostname l4lb-guest
 ip link set lo up
+# What udev makes on a real system: bash's <(...) and dkms need /dev/fd.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo 1 > /proc/sys/kernel/panic_on_oops
 
