@@ -477,6 +477,25 @@ static void set_weight(struct hooks_fixture *f, struct l4lb_backend *be,
 }
 
 /*
+ * Sends the client's packet @c (headers linear); its flow in @svc must be
+ * there, and another backend's than @old.
+ */
+static struct l4lb_conn *expect_moved(struct kunit *test, const struct kpkt *c,
+				      struct l4lb_service *svc,
+				      const struct l4lb_backend *old)
+{
+	bool tcp = c->proto == IPPROTO_TCP;
+	struct l4lb_conn *conn;
+
+	KUNIT_EXPECT_EQ(test, send(test, c, true, tcp ? 40 : 28, NULL),
+			NF_ACCEPT);
+	conn = flow_of(test->priv, svc, c->proto, c->saddr, tcp ? c->sport : 0);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	return conn;
+}
+
+/*
  * When servers go away (issue 16): a UDP session whose backend is down
  * (whatever down-flows says) or deleted moves at its next datagram; a SYN
  * on the ports of a flow whose backend is drained or down is scheduled
@@ -503,10 +522,7 @@ static void hooks_backend_gone(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	old = conn->be;
 	set_down(f, old, true);
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 20, 0);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	expect_moved(test, &c, f->udp_svc, old);
 	set_down(f, old, false);
 
 	/* A UDP session of a deleted backend moves (a service of its own). */
@@ -521,10 +537,7 @@ static void hooks_backend_gone(struct kunit *test)
 	mutex_lock(&f->ln->lock);
 	l4lb_backend_remove(f->ln, old);
 	mutex_unlock(&f->ln->lock);
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
-	conn = flow_of(f, svc, IPPROTO_UDP, CLIENT + 20, 0);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	expect_moved(test, &c, svc, old);
 	KUNIT_EXPECT_EQ(test, drops(svc, L4LB_DROP_BACKEND_DOWN), 0ULL);
 	conn_fixture_flush(f->ln);
 	mutex_lock(&f->ln->lock);
@@ -544,18 +557,12 @@ static void hooks_backend_gone(struct kunit *test)
 			    flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20,
 				    5000), conn);
 	set_weight(f, old, 0);
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	conn = expect_moved(test, &c, f->tcp_svc, old);
 	set_weight(f, old, 1);
 	/* And one whose backend is down, down-flows keep: afresh too. */
 	old = conn->be;
 	set_down(f, old, true);
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
-	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
+	expect_moved(test, &c, f->tcp_svc, old);
 	set_down(f, old, false);
 
 	/* down-flows reset: an established flow whose backend goes down. */

@@ -92,12 +92,41 @@ static void print_traffic(const struct svc_all *all, size_t n, bool backends)
 	}
 }
 
+static unsigned int be_flows(const struct be_info *be)
+{
+	return be->active;
+}
+
+static unsigned int be_up(const struct be_info *be)
+{
+	return be->health != L4LB_HEALTH_DOWN;
+}
+
+static unsigned int be_weight(const struct be_info *be)
+{
+	return be->weight;
+}
+
+/* A backend's gauges: what it is now. */
+static const struct {
+	const char *name, *help;
+	unsigned int (*value)(const struct be_info *be);
+} be_gauges[] = {
+	{ "l4lb_backend_flows", "Flows of a backend now.", be_flows },
+	{ "l4lb_backend_up", "1 if the backend passes its health checks, 0 if down.",
+	  be_up },
+	{ "l4lb_backend_weight", "The backend's weight (0: draining, no new flows).",
+	  be_weight },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 void print_prometheus(struct nl *nl, const struct settings *st,
 		      const struct svc_info *svc, size_t nsvc)
 {
 	struct svc_all *all = calloc(nsvc ? nsvc : 1, sizeof(*all));
 	unsigned long long per_proto[2] = { 0, 0 };
-	size_t s, b;
+	size_t s, b, g;
 
 	if (!all)
 		fail("out of memory");
@@ -125,29 +154,15 @@ void print_prometheus(struct nl *nl, const struct settings *st,
 	}
 	print_traffic(all, nsvc, false);
 
-	family("l4lb_backend_flows", "gauge", "Flows of a backend now.");
-	for (s = 0; s < nsvc; s++)
-		for (b = 0; b < all[s].nbe; b++) {
-			printf("l4lb_backend_flows{");
-			be_labels(&all[s].be[b]);
-			printf("} %u\n", all[s].be[b].active);
-		}
-	family("l4lb_backend_up", "gauge",
-	       "1 if the backend passes its health checks, 0 if down.");
-	for (s = 0; s < nsvc; s++)
-		for (b = 0; b < all[s].nbe; b++) {
-			printf("l4lb_backend_up{");
-			be_labels(&all[s].be[b]);
-			printf("} %d\n", all[s].be[b].health != L4LB_HEALTH_DOWN);
-		}
-	family("l4lb_backend_weight", "gauge",
-	       "The backend's weight (0: draining, no new flows).");
-	for (s = 0; s < nsvc; s++)
-		for (b = 0; b < all[s].nbe; b++) {
-			printf("l4lb_backend_weight{");
-			be_labels(&all[s].be[b]);
-			printf("} %u\n", all[s].be[b].weight);
-		}
+	for (g = 0; g < ARRAY_SIZE(be_gauges); g++) {
+		family(be_gauges[g].name, "gauge", be_gauges[g].help);
+		for (s = 0; s < nsvc; s++)
+			for (b = 0; b < all[s].nbe; b++) {
+				printf("%s{", be_gauges[g].name);
+				be_labels(&all[s].be[b]);
+				printf("} %u\n", be_gauges[g].value(&all[s].be[b]));
+			}
+	}
 	print_traffic(all, nsvc, true);
 
 	for (s = 0; s < nsvc; s++)
