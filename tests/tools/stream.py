@@ -28,18 +28,27 @@ ROUND_S = 30
 CHUNK = 4096
 
 
+def greeting(s):
+    """The l4lb-echo server's first line: its name."""
+    name = b""
+    while not name.endswith(b"\n"):
+        got = s.recv(64)
+        if not got:
+            raise ConnectionError("closed before the greeting")
+        name += got
+    return name.decode().strip()
+
+
 def tcp_open(vip, port, n):
     conns = []
     for _ in range(n):
         s = socket.create_connection((vip, port), timeout=10)
-        name = b""
-        while not name.endswith(b"\n"):
-            got = s.recv(64)
-            if not got:
-                raise SystemExit("stream.py: closed before the greeting")
-            name += got
+        try:
+            name = greeting(s)
+        except ConnectionError as e:
+            raise SystemExit("stream.py: %s" % e)
         s.setblocking(False)
-        conns.append({"sock": s, "name": name.decode().strip(), "ok": True})
+        conns.append({"sock": s, "name": name, "ok": True})
     return conns
 
 
