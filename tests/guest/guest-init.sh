@@ -5,6 +5,8 @@
 # taint flags in RUN/, then powers off.
 
 run=$1
+# vm.sh's watchdog: the guest started.
+: > "$run/booted"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb
 export L4LB_REPO=${run%/.guest-runs/*}

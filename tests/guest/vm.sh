@@ -17,6 +17,8 @@
 # The guest kernel runs with slub_debug=FZPU and init_on_free=1: a use
 # after free or an overrun of a slab object shows in its log.
 #
+# L4LB_BOOT_LIMIT (seconds, default 240): a guest that has not started the
+# script by then is stopped and booted once more.
 # L4LB_GUEST_TIMEOUT (seconds, default 900) bounds the whole boot, and the
 # script gets 100 s less; L4LB_GUEST_CMDLINE is added to the guest
 # kernel's command line.
@@ -91,17 +93,41 @@ run=$(mktemp -d "$L4LB_REPO/.guest-runs/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 printf '%q ' "$@" > "$run/cmd"
 
-timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
-	qemu-system-x86_64 -m 2048 -smp "${L4LB_GUEST_CPUS:-2}" -cpu max \
-	-nographic -no-reboot \
-	-nic none \
-	-kernel "$gdir/root/boot/vmlinuz-$kver" \
-	-initrd "$gdir/initramfs.cpio.gz" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off slub_debug=FZPU init_on_free=1 l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
-	< /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' |
-	tee "$run/console" || true
+# boot: one run of the guest. A watchdog stops a guest that has not
+# started the script within L4LB_BOOT_LIMIT seconds (default 240; a boot
+# takes some 20 s): QEMU has been seen to hang in its firmware once in many
+# boots, and then only the whole timeout would end it.
+boot() {
+	rm -f "$run/booted" "$run/boot-hung"
+	(
+		for _ in $(seq $((${L4LB_BOOT_LIMIT:-240} * 2))); do
+			[ -e "$run/booted" ] && exit 0
+			sleep 0.5
+		done
+		touch "$run/boot-hung"
+		pkill -f "l4lb_run=$run " || true
+	) &
+	watchdog=$!
+	timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
+		qemu-system-x86_64 -m 2048 -smp "${L4LB_GUEST_CPUS:-2}" -cpu max \
+		-nographic -no-reboot \
+		-nic none \
+		-kernel "$gdir/root/boot/vmlinuz-$kver" \
+		-initrd "$gdir/initramfs.cpio.gz" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off slub_debug=FZPU init_on_free=1 l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
+		< /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' |
+		tee "$run/console" || true
+	kill "$watchdog" 2>/dev/null || true
+	wait "$watchdog" 2>/dev/null || true
+}
+
+boot
+if [ -e "$run/boot-hung" ]; then
+	echo "vm: the guest did not start within ${L4LB_BOOT_LIMIT:-240} s; booting it again" >&2
+	boot
+fi
 
 fail=0
 if [ ! -f "$run/status" ]; then
