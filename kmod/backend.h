@@ -2,8 +2,6 @@
 #ifndef _L4LB_BACKEND_H
 #define _L4LB_BACKEND_H
 
-#include <linux/bitops.h>
-#include <linux/hash.h>
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
@@ -15,9 +13,6 @@
 
 struct l4lb_net;
 struct l4lb_service;
-
-/* Bits of &l4lb_net.be_seen: 4096, half a kilobyte a namespace. */
-#define L4LB_BE_SEEN_SHIFT	12
 
 /* Backends a service can hold; Maglev's table is 100 times larger. */
 #define L4LB_MAX_BACKENDS	512
@@ -68,21 +63,6 @@ struct l4lb_backend {
 	char check[L4LB_CHECK_LEN_MAX];
 	struct rcu_head rcu;
 };
-
-/*
- * The bit of &l4lb_net.be_seen for a backend's address, port and protocol
- * (IPv4). A packet whose source has its bit clear comes from no backend
- * that was ever added: it is no flow's reply, nor a stateless service's.
- * Bits are set before a backend can get a flow and never cleared, because
- * a removed backend's flows live on: false positives only cost the lookup
- * the filter saves.
- */
-static inline unsigned int l4lb_be_seen_bit(__be32 addr, __be16 port,
-					    u8 proto)
-{
-	return hash_32((__force u32)addr ^
-		       ((__force u32)port << 16 | proto), L4LB_BE_SEEN_SHIFT);
-}
 
 /* May take new flows: weighted and healthy. Under &l4lb_net.lock. */
 static inline bool l4lb_backend_usable(const struct l4lb_backend *be)

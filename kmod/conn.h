@@ -63,14 +63,16 @@ static inline bool l4lb_conn_state_unassured(u8 state)
 }
 
 /**
- * struct l4lb_conn - one TCP flow or one UDP session (64 bytes)
+ * struct l4lb_conn - one TCP flow or one UDP session (56 bytes)
  * @orig: in &l4lb_net.conn_orig, keyed by client address, client port (0
- *	for a UDP session: one per client address) and service
+ *	for a UDP session: one per client address), and the service's
+ *	address, port and protocol: what a client's packet holds, so the
+ *	packet path finds its flow with this one lookup
  * @reply: in &l4lb_net.conn_reply, keyed by backend address and port,
  *	client address and port (0 for UDP), protocol
- * @caddr: the client's address
  * @be: the backend; the conn holds a reference on it, and through it on
  *	the service
+ * @caddr: the client's address
  * @deadline: jiffies (low 32 bits) after which the conn is expired
  * @cport: the client's port, network order; 0 for a UDP session
  * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
@@ -83,8 +85,8 @@ static inline bool l4lb_conn_state_unassured(u8 state)
 struct l4lb_conn {
 	struct rhash_head orig;
 	struct rhash_head reply;
-	union nf_inet_addr caddr;
 	struct l4lb_backend *be;
+	__be32 caddr;
 	u32 deadline;
 	__be16 cport;
 	u8 state;
@@ -92,18 +94,24 @@ struct l4lb_conn {
 	struct rcu_head rcu;
 };
 
-/* What the packet path looks a client's flow up by. */
+/*
+ * What a client's packet is looked up by: its source, and its destination
+ * (a service's address and port) and protocol. 16 bytes, four words to
+ * hash; an IPv6 flow will have keys of its own.
+ */
 struct l4lb_orig_key {
-	union nf_inet_addr caddr;
-	const struct l4lb_service *svc;
+	__be32 caddr;
+	__be32 vaddr;
 	__be16 cport;
-	u16 pad;
+	__be16 vport;
+	u8 proto;
+	u8 pad[3];
 };
 
-/* What a backend's reply is looked up by. */
+/* What a backend's reply is looked up by (16 bytes too). */
 struct l4lb_reply_key {
-	union nf_inet_addr baddr;
-	union nf_inet_addr caddr;
+	__be32 baddr;
+	__be32 caddr;
 	__be16 bport;
 	__be16 cport;
 	u8 proto;
@@ -111,17 +119,20 @@ struct l4lb_reply_key {
 };
 
 /*
- * The key of a client's packet to @svc: a TCP flow is one port of the
- * client, a UDP session every port of it (cport 0).
+ * The key of a client's packet from @caddr:@cport to @vaddr:@vport: a TCP
+ * flow is one port of the client, a UDP session every port of it (cport
+ * 0).
  */
-static inline void l4lb_orig_key_init4(struct l4lb_orig_key *k,
-				       const struct l4lb_service *svc,
-				       u8 proto, __be32 caddr, __be16 cport)
+static inline void l4lb_orig_key_init4(struct l4lb_orig_key *k, u8 proto,
+				       __be32 caddr, __be16 cport,
+				       __be32 vaddr, __be16 vport)
 {
 	memset(k, 0, sizeof(*k));
-	k->caddr.ip = caddr;
-	k->svc = svc;
+	k->caddr = caddr;
+	k->vaddr = vaddr;
 	k->cport = proto == IPPROTO_TCP ? cport : 0;
+	k->vport = vport;
+	k->proto = proto;
 }
 
 /* The key of a backend's packet to a client; ports as above. */
@@ -130,12 +141,16 @@ static inline void l4lb_reply_key_init4(struct l4lb_reply_key *k, u8 proto,
 					__be32 caddr, __be16 cport)
 {
 	memset(k, 0, sizeof(*k));
-	k->baddr.ip = baddr;
+	k->baddr = baddr;
 	k->bport = bport;
-	k->caddr.ip = caddr;
+	k->caddr = caddr;
 	k->cport = proto == IPPROTO_TCP ? cport : 0;
 	k->proto = proto;
 }
+
+void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
+			const struct l4lb_service *svc, __be32 caddr,
+			__be16 cport);
 
 int l4lb_conn_init(void);
 void l4lb_conn_uninit(void);

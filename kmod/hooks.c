@@ -136,25 +136,22 @@ static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
  */
 static unsigned int icmp_in(struct l4lb_net *ln, struct sk_buff *skb)
 {
-	struct l4lb_service *svc;
-	struct l4lb_svc_key skey;
 	struct l4lb_orig_key key;
 	struct l4lb_conn *conn;
 	struct pkt in;
 
-	if (!icmp_parse(skb, &in))
+	if (!icmp_parse(skb, &in) ||
+	    !l4lb_vip_seen(ln, in.saddr, in.sport, in.proto))
 		return NF_ACCEPT;
-	l4lb_svc_key_init4(&skey, in.proto, in.saddr, in.sport);
-	svc = l4lb_service_lookup(ln, &skey);
-	if (!svc)
-		return NF_ACCEPT;
-	l4lb_orig_key_init4(&key, svc, in.proto, in.daddr, in.dport);
+	/* The quoted packet is our reply: VIP to client. */
+	l4lb_orig_key_init4(&key, in.proto, in.daddr, in.dport, in.saddr,
+			    in.sport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (!conn || !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
 	if (l4lb_nat4_icmp_in(skb, ip_hdrlen(skb), conn->be->key.addr.ip,
 			      conn->be->key.port)) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		l4lb_stats_drop(conn->be->svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
@@ -323,70 +320,87 @@ static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
 	return NF_DROP;
 }
 
-/* Client to VIP: find or make the flow, send the packet to its backend. */
-static unsigned int l4lb_in(struct l4lb_net *ln, struct l4lb_service *svc,
-			    struct sk_buff *skb, const struct pkt *p)
+/*
+ * A client's packet with no usable flow, to service @svc (@key its flow's
+ * key): stateless, or a new flow. @backend_down: its flow was just ended
+ * because its backend is down.
+ */
+static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
+			   struct sk_buff *skb, const struct pkt *p,
+			   const struct l4lb_orig_key *key, bool backend_down)
 {
-	struct l4lb_orig_key key;
 	struct l4lb_conn *conn;
-	bool backend_down = false;
-	u32 now = l4lb_now();
 	int why;
 
-	if (svc->flags & L4LB_SVC_F_STATELESS)
+	if ((svc->flags & L4LB_SVC_F_STATELESS) ||
+	    (p->rst && l4lb_sched_hashes(svc->sched)))
 		return in_stateless(ln, svc, skb, p);
+	conn = conn_new(ln, svc, key, p, &why);
+	if (!conn || !l4lb_conn_alive(conn, l4lb_now())) {
+		if (conn)
+			why = L4LB_DROP_NO_FLOW;
+		else if (backend_down && why == L4LB_DROP_NO_FLOW)
+			why = L4LB_DROP_BACKEND_DOWN;
+		l4lb_stats_drop(svc->stats, why);
+		return NF_DROP;
+	}
+	return in_rewrite(conn->be, skb);
+}
 
-	l4lb_orig_key_init4(&key, svc, p->proto, p->saddr, p->sport);
+/*
+ * Client to VIP: a packet of a live flow is found with one lookup, by what
+ * it holds (the flow knows its service); only a packet with no usable flow
+ * looks its service up, to make one.
+ */
+static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
+			    const struct pkt *p)
+{
+	struct l4lb_service *svc;
+	struct l4lb_orig_key key;
+	struct l4lb_svc_key skey;
+	struct l4lb_conn *conn;
+	bool backend_down = false;
 
+	l4lb_orig_key_init4(&key, p->proto, p->saddr, p->sport, p->daddr,
+			    p->dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
-	if (conn && conn_stale(ln, conn, p, now)) {
+	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
+		if (p->fin_rst)
+			l4lb_conn_closing(ln, conn);
+		else if (p->ack)
+			client_ack(ln, conn->be->svc, conn);
+		else
+			l4lb_conn_refresh(ln, conn);
+		return in_rewrite(conn->be, skb);
+	}
+	if (conn) {
 		backend_down = p->proto == IPPROTO_TCP && !p->syn &&
 			       l4lb_backend_down_drops(ln, conn->be);
 		l4lb_conn_unlink(ln, conn);
-		conn = NULL;
+		/* Unlinked, it stays valid until the RCU section ends. */
 		if (backend_down &&
 		    READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_RESET)
-			return in_reset(ln, svc, skb);
+			return in_reset(ln, conn->be->svc, skb);
 	}
-	if (!conn) {
-		if (p->rst && l4lb_sched_hashes(svc->sched))
-			return in_stateless(ln, svc, skb, p);
-		conn = conn_new(ln, svc, &key, p, &why);
-		if (!conn || !l4lb_conn_alive(conn, now)) {
-			if (conn)
-				why = L4LB_DROP_NO_FLOW;
-			else if (backend_down && why == L4LB_DROP_NO_FLOW)
-				why = L4LB_DROP_BACKEND_DOWN;
-			l4lb_stats_drop(svc->stats, why);
-			return NF_DROP;
-		}
-	} else if (p->fin_rst) {
-		l4lb_conn_closing(ln, conn);
-	} else if (p->ack) {
-		client_ack(ln, svc, conn);
-	} else {
-		l4lb_conn_refresh(ln, conn);
-	}
-	return in_rewrite(conn->be, skb);
+	l4lb_svc_key_init4(&skey, p->proto, p->daddr, p->dport);
+	svc = l4lb_service_lookup(ln, &skey);
+	if (!svc)
+		return NF_ACCEPT;
+	return in_new(ln, svc, skb, p, &key, backend_down);
 }
 
 unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_net(state->net);
-	struct l4lb_service *svc;
-	struct l4lb_svc_key skey;
 	struct pkt p;
 
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
 		return icmp_in(ln, skb);
-	if (!pkt_parse(skb, &p))
+	/* Replies and passing traffic: not to a VIP, no lookup at all. */
+	if (!pkt_parse(skb, &p) || !l4lb_vip_seen(ln, p.daddr, p.dport, p.proto))
 		return NF_ACCEPT;
-	l4lb_svc_key_init4(&skey, p.proto, p.daddr, p.dport);
-	svc = l4lb_service_lookup(ln, &skey);
-	if (!svc)
-		return NF_ACCEPT;
-	return l4lb_in(ln, svc, skb, &p);
+	return l4lb_in(ln, skb, &p);
 }
 
 /*
@@ -481,7 +495,7 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 		return out_rewrite(be, skb);
 	if (p->proto == IPPROTO_TCP)
 		state = p->synack ? L4LB_CONN_SYN_RECV : L4LB_CONN_ADOPTED_REPLY;
-	l4lb_orig_key_init4(&key, svc, p->proto, p->daddr, p->dport);
+	l4lb_orig_key_svc4(&key, svc, p->daddr, p->dport);
 	conn = l4lb_conn_create(ln, &key, be, state, &created, &why);
 	if (!conn) {
 		l4lb_stats_drop(svc->stats, why);

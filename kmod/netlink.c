@@ -730,7 +730,7 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	if (put_svc_key(d->skb, &be->svc->key) ||
 	    nla_put_in_addr(d->skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
 	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
-	    nla_put_in_addr(d->skb, L4LB_A_FLOW_CADDR4, conn->caddr.ip) ||
+	    nla_put_in_addr(d->skb, L4LB_A_FLOW_CADDR4, conn->caddr) ||
 	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT, ntohs(conn->cport)) ||
 	    nla_put_u8(d->skb, L4LB_A_FLOW_STATE, READ_ONCE(conn->state)) ||
 	    nla_put_u32(d->skb, L4LB_A_FLOW_EXPIRES,
@@ -992,7 +992,7 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	/* The flow, its backend and the pool stay valid until the unlock. */
 	rcu_read_lock();
-	l4lb_orig_key_init4(&key, svc, svc->key.proto, caddr, cport);
+	l4lb_orig_key_svc4(&key, svc, caddr, cport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;

@@ -2,6 +2,8 @@
 #ifndef _L4LB_NETNS_H
 #define _L4LB_NETNS_H
 
+#include <linux/bitops.h>
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
@@ -31,6 +33,22 @@
 
 extern unsigned int l4lb_unpriv_max_flows;
 
+/* Bits of each address filter (&l4lb_net.be_seen, .vip_seen): 4096. */
+#define L4LB_SEEN_SHIFT			12
+
+/*
+ * The bit of an address filter for an IPv4 address, port and protocol.
+ * Bits are set before the packet path can need them and never cleared (a
+ * removed backend's or service's flows live on until they are swept):
+ * a clear bit proves the packet is none of l4lb's, a false positive only
+ * costs the lookups the filter saves.
+ */
+static inline unsigned int l4lb_seen_bit(__be32 addr, __be16 port, u8 proto)
+{
+	return hash_32((__force u32)addr ^ ((__force u32)port << 16 | proto),
+		       L4LB_SEEN_SHIFT);
+}
+
 struct mem_cgroup;
 
 /**
@@ -53,6 +71,8 @@ struct mem_cgroup;
  *	backend's packet of no flow is known for one; changed under @lock
  * @be_seen: a filter of every backend ever added here (l4lb_be_seen()):
  *	bits set under @lock, never cleared, read by the packet path
+ * @vip_seen: the same of every service's address, port and protocol
+ *	(l4lb_vip_seen()): what is not to a VIP is passed with no lookup
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
@@ -80,7 +100,8 @@ struct l4lb_net {
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
 	struct rhashtable backends;
-	DECLARE_BITMAP(be_seen, 1 << L4LB_BE_SEEN_SHIFT);
+	DECLARE_BITMAP(be_seen, 1 << L4LB_SEEN_SHIFT);
+	DECLARE_BITMAP(vip_seen, 1 << L4LB_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];

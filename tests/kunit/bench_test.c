@@ -125,9 +125,9 @@ static u64 bench_lookup_ps(struct conn_fixture *f, u32 span, u32 stride,
 			x ^= x >> 17;
 			x ^= x << 5;
 			idx = (u32)(((u64)x * span) >> 32) * stride;
-			l4lb_orig_key_init4(&k, f->svc, IPPROTO_TCP,
-					    htonl(bench_addr(idx)),
-					    htons(BENCH_PORT));
+			l4lb_orig_key_svc4(&k, f->svc,
+					   htonl(bench_addr(idx)),
+					   htons(BENCH_PORT));
 			if (!l4lb_conn_lookup_orig(f->ln, &k))
 				(*misses)++;
 		}

@@ -115,8 +115,7 @@ struct l4lb_conn *conn_fixture_create(struct conn_fixture *f, u32 caddr,
 	bool created;
 	int why;
 
-	l4lb_orig_key_init4(&k, f->svc, IPPROTO_TCP, htonl(caddr),
-			    htons(cport));
+	l4lb_orig_key_svc4(&k, f->svc, htonl(caddr), htons(cport));
 	/* The packet path's context: the backend is pinned by the service. */
 	rcu_read_lock();
 	local_bh_disable();
@@ -134,8 +133,7 @@ struct l4lb_conn *conn_fixture_find(struct conn_fixture *f, u32 caddr,
 	struct l4lb_orig_key k;
 	struct l4lb_conn *conn;
 
-	l4lb_orig_key_init4(&k, f->svc, IPPROTO_TCP, htonl(caddr),
-			    htons(cport));
+	l4lb_orig_key_svc4(&k, f->svc, htonl(caddr), htons(cport));
 	rcu_read_lock();
 	conn = l4lb_conn_lookup_orig(f->ln, &k);
 	rcu_read_unlock();

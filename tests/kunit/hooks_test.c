@@ -179,7 +179,7 @@ static struct l4lb_conn *flow_of(struct hooks_fixture *f,
 	struct l4lb_orig_key k;
 	struct l4lb_conn *conn;
 
-	l4lb_orig_key_init4(&k, svc, proto, htonl(caddr), htons(cport));
+	l4lb_orig_key_svc4(&k, svc, htonl(caddr), htons(cport));
 	rcu_read_lock();
 	conn = l4lb_conn_lookup_orig(f->ln, &k);
 	rcu_read_unlock();
