@@ -64,13 +64,6 @@ void l4lb_backend_put(struct l4lb_backend *be)
 		call_rcu(&be->rcu, backend_free_rcu);
 }
 
-/* Called under RCU by the packet path; see l4lb_seen_bit(). */
-bool l4lb_be_seen(const struct l4lb_net *ln, __be32 addr, __be16 port,
-		  u8 proto)
-{
-	return test_bit(l4lb_seen_bit(addr, port, proto), ln->be_seen);
-}
-
 /* Caller holds &l4lb_net.lock. */
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       const union nf_inet_addr *addr,
@@ -118,6 +111,7 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 	/* Set before the pool is published: before any flow, any reply. */
 	set_bit(l4lb_seen_bit(addr->ip, port, svc->key.proto), ln->be_seen);
+	set_bit(l4lb_addr_bit(addr->ip), ln->be_addr_seen);
 	/* -EEXIST: this address and port serve another service already. */
 	ret = rhashtable_lookup_insert_fast(&ln->backends, &be->node,
 					    backend_params);

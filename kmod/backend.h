@@ -79,8 +79,6 @@ static inline void l4lb_be_key_init4(struct l4lb_be_key *key, u8 proto,
 	key->proto = proto;
 }
 
-bool l4lb_be_seen(const struct l4lb_net *ln, __be32 addr, __be16 port,
-		  u8 proto);
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       const union nf_inet_addr *addr,
 				       __be16 port);

@@ -29,15 +29,6 @@ static struct kmem_cache *conn_cache __read_mostly;
 u32 l4lb_clock_offset;
 #endif
 
-u32 l4lb_now(void)
-{
-#if IS_ENABLED(CONFIG_L4LB_KUNIT_TEST)
-	return (u32)jiffies + READ_ONCE(l4lb_clock_offset);
-#else
-	return (u32)jiffies;
-#endif
-}
-
 /* The key of a client's flow to @svc (the caller knows the service). */
 void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
 			const struct l4lb_service *svc, __be32 caddr,
@@ -69,12 +60,16 @@ static u32 orig_obj_hash(const void *data, u32 len, u32 seed)
 	return jhash2((const u32 *)&k, sizeof(k) / sizeof(u32), seed);
 }
 
+/* Field by field: no key is built for each entry a lookup meets. */
 static int orig_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
-	struct l4lb_orig_key k;
+	const struct l4lb_orig_key *k = arg->key;
+	const struct l4lb_conn *conn = obj;
+	const struct l4lb_svc_key *sk = &conn->be->svc->key;
 
-	orig_key_of(obj, &k);
-	return memcmp(&k, arg->key, sizeof(k));
+	return conn->caddr != k->caddr || conn->cport != k->cport ||
+	       sk->addr.ip != k->vaddr || sk->port != k->vport ||
+	       sk->proto != k->proto;
 }
 
 static u32 reply_obj_hash(const void *data, u32 len, u32 seed)
@@ -87,10 +82,13 @@ static u32 reply_obj_hash(const void *data, u32 len, u32 seed)
 
 static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
-	struct l4lb_reply_key k;
+	const struct l4lb_reply_key *k = arg->key;
+	const struct l4lb_conn *conn = obj;
+	const struct l4lb_be_key *bk = &conn->be->key;
 
-	reply_key_of(obj, &k);
-	return memcmp(&k, arg->key, sizeof(k));
+	return conn->caddr != k->caddr || conn->cport != k->cport ||
+	       bk->addr.ip != k->baddr || bk->port != k->bport ||
+	       bk->proto != k->proto;
 }
 
 /*
@@ -198,18 +196,6 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 	default:
 		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
 	}
-}
-
-bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now)
-{
-	return (s32)(now - READ_ONCE(conn->deadline)) >= 0;
-}
-
-/* May the packet path still use it? Not once expired, dead or orphaned. */
-bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now)
-{
-	return !READ_ONCE(conn->dead) && !l4lb_conn_expired(conn, now) &&
-	       !READ_ONCE(conn->be->svc->dead);
 }
 
 /* Called under RCU. */

@@ -3,18 +3,20 @@
 #define _L4LB_CONN_H
 
 #include <linux/in.h>
+#include <linux/jiffies.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/l4lb.h>
 
+#include "backend.h"
+#include "service.h"
+
 /* Entries a full table looks at for an unassured flow to evict. */
 #define L4LB_EVICT_SCAN		64U
 
-struct l4lb_backend;
 struct l4lb_net;
-struct l4lb_service;
 
 /*
  * States of a flow. TCP:
@@ -168,8 +170,21 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   bool *created, int *why);
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn);
 
-bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now);
-bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now);
+static inline bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now)
+{
+	return (s32)(now - READ_ONCE(conn->deadline)) >= 0;
+}
+
+/*
+ * May the packet path still use it? Not once expired, dead or orphaned.
+ * Under RCU: the flow pins its backend, which pins its service.
+ */
+static inline bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now)
+{
+	return !READ_ONCE(conn->dead) && !l4lb_conn_expired(conn, now) &&
+	       !READ_ONCE(conn->be->svc->dead);
+}
+
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to);
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
@@ -191,9 +206,16 @@ int l4lb_conn_walk(struct l4lb_net *ln,
 		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg);
 
 /* The clock of every deadline: tests can move it. */
-u32 l4lb_now(void);
 #if IS_ENABLED(CONFIG_L4LB_KUNIT_TEST)
 extern u32 l4lb_clock_offset;
 #endif
+static inline u32 l4lb_now(void)
+{
+#if IS_ENABLED(CONFIG_L4LB_KUNIT_TEST)
+	return (u32)jiffies + READ_ONCE(l4lb_clock_offset);
+#else
+	return (u32)jiffies;
+#endif
+}
 
 #endif /* _L4LB_CONN_H */

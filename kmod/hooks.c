@@ -395,9 +395,11 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	struct l4lb_net *ln = l4lb_net(state->net);
 	struct pkt p;
 
+	/* Replies and passing traffic: not to a VIP, not even parsed. */
+	if (!l4lb_vip_addr_seen(ln, ip_hdr(skb)->daddr))
+		return NF_ACCEPT;
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
 		return icmp_in(ln, skb);
-	/* Replies and passing traffic: not to a VIP, no lookup at all. */
 	if (!pkt_parse(skb, &p) || !l4lb_vip_seen(ln, p.daddr, p.dport, p.proto))
 		return NF_ACCEPT;
 	return l4lb_in(ln, skb, &p);
@@ -549,10 +551,9 @@ static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
 		return icmp_out(ln, skb);
-	if (!pkt_parse(skb, &p))
-		return NF_ACCEPT;
 	/* Client packets and passing traffic: not from a backend. */
-	if (!l4lb_be_seen(ln, p.saddr, p.sport, p.proto))
+	if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) || !pkt_parse(skb, &p) ||
+	    !l4lb_be_seen(ln, p.saddr, p.sport, p.proto))
 		return NF_ACCEPT;
 	l4lb_reply_key_init4(&rkey, p.proto, p.saddr, p.sport, p.daddr, p.dport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);

@@ -17,17 +17,12 @@
 #include "netns.h"
 #include "service.h"
 
-static unsigned int l4lb_net_id __read_mostly;
+unsigned int l4lb_net_id __read_mostly;
 
 unsigned int l4lb_unpriv_max_flows __read_mostly = L4LB_UNPRIV_MAX_FLOWS;
 module_param_named(unpriv_max_flows, l4lb_unpriv_max_flows, uint, 0644);
 MODULE_PARM_DESC(unpriv_max_flows,
 		 "most flows a namespace of a non-initial user namespace may hold");
-
-struct l4lb_net *l4lb_net(const struct net *net)
-{
-	return net_generic(net, l4lb_net_id);
-}
 
 static int __net_init l4lb_net_init(struct net *net)
 {

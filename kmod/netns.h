@@ -9,6 +9,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "backend.h"
 #include "conn.h"
@@ -33,7 +34,7 @@
 
 extern unsigned int l4lb_unpriv_max_flows;
 
-/* Bits of each address filter (&l4lb_net.be_seen, .vip_seen): 4096. */
+/* Bits of each address filter (&l4lb_net.be_seen and the like): 4096. */
 #define L4LB_SEEN_SHIFT			12
 
 /*
@@ -47,6 +48,12 @@ static inline unsigned int l4lb_seen_bit(__be32 addr, __be16 port, u8 proto)
 {
 	return hash_32((__force u32)addr ^ ((__force u32)port << 16 | proto),
 		       L4LB_SEEN_SHIFT);
+}
+
+/* The same by address alone: asked before a packet is even parsed. */
+static inline unsigned int l4lb_addr_bit(__be32 addr)
+{
+	return hash_32((__force u32)addr, L4LB_SEEN_SHIFT);
 }
 
 struct mem_cgroup;
@@ -73,6 +80,8 @@ struct mem_cgroup;
  *	bits set under @lock, never cleared, read by the packet path
  * @vip_seen: the same of every service's address, port and protocol
  *	(l4lb_vip_seen()): what is not to a VIP is passed with no lookup
+ * @be_addr_seen: @be_seen by address alone (l4lb_be_addr_seen())
+ * @vip_addr_seen: @vip_seen by address alone (l4lb_vip_addr_seen())
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
@@ -102,6 +111,8 @@ struct l4lb_net {
 	struct rhashtable backends;
 	DECLARE_BITMAP(be_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(vip_seen, 1 << L4LB_SEEN_SHIFT);
+	DECLARE_BITMAP(be_addr_seen, 1 << L4LB_SEEN_SHIFT);
+	DECLARE_BITMAP(vip_addr_seen, 1 << L4LB_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_CONN_CLOSING + 1];
@@ -114,7 +125,39 @@ struct l4lb_net {
 	struct net *net;
 };
 
-struct l4lb_net *l4lb_net(const struct net *net);
+extern unsigned int l4lb_net_id;
+
+/* Every packet asks it: inline. Under RCU or with the netns pinned. */
+static inline struct l4lb_net *l4lb_net(const struct net *net)
+{
+	return net_generic(net, l4lb_net_id);
+}
+
+/*
+ * The packet path's filters (under RCU; see l4lb_seen_bit()): false means
+ * the packet is from no backend, or to no VIP, that was ever added here.
+ */
+static inline bool l4lb_be_seen(const struct l4lb_net *ln, __be32 addr,
+				__be16 port, u8 proto)
+{
+	return test_bit(l4lb_seen_bit(addr, port, proto), ln->be_seen);
+}
+
+static inline bool l4lb_vip_seen(const struct l4lb_net *ln, __be32 addr,
+				 __be16 port, u8 proto)
+{
+	return test_bit(l4lb_seen_bit(addr, port, proto), ln->vip_seen);
+}
+
+static inline bool l4lb_be_addr_seen(const struct l4lb_net *ln, __be32 addr)
+{
+	return test_bit(l4lb_addr_bit(addr), ln->be_addr_seen);
+}
+
+static inline bool l4lb_vip_addr_seen(const struct l4lb_net *ln, __be32 addr)
+{
+	return test_bit(l4lb_addr_bit(addr), ln->vip_addr_seen);
+}
 
 /* The most max-flows can be set to here. */
 static inline u32 l4lb_net_max_flows(const struct l4lb_net *ln)

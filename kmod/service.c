@@ -60,13 +60,6 @@ void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg)
 	cfg->udp_timeout = L4LB_DEFAULT_UDP_TIMEOUT;
 }
 
-/* Called under RCU by the packet path; see l4lb_seen_bit(). */
-bool l4lb_vip_seen(const struct l4lb_net *ln, __be32 addr, __be16 port,
-		   u8 proto)
-{
-	return test_bit(l4lb_seen_bit(addr, port, proto), ln->vip_seen);
-}
-
 /*
  * Caller holds rcu_read_lock(). The service stays valid until that is
  * dropped, or for as long as the caller also holds &l4lb_net.lock.
@@ -126,6 +119,7 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	/* Set before the service can be found: before any flow of it. */
 	set_bit(l4lb_seen_bit(key->addr.ip, key->port, key->proto),
 		ln->vip_seen);
+	set_bit(l4lb_addr_bit(key->addr.ip), ln->vip_addr_seen);
 	ret = rhashtable_lookup_insert_fast(&ln->services, &svc->node,
 					    svc_params);
 	if (ret)

@@ -72,8 +72,6 @@ struct l4lb_svc_config {
 int l4lb_service_table_init(struct l4lb_net *ln);
 void l4lb_service_table_uninit(struct l4lb_net *ln);
 
-bool l4lb_vip_seen(const struct l4lb_net *ln, __be32 addr, __be16 port,
-		   u8 proto);
 struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 					 const struct l4lb_svc_key *key);
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,

@@ -459,6 +459,62 @@ static void hooks_stray_backend_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drops(f->dns_svc, L4LB_DROP_STRAY), 0ULL);
 }
 
+/*
+ * Defect 13: a client's packet is looked up by what it holds, before its
+ * service. What is not to a VIP, or to a VIP's other port, must pass
+ * untouched; a flow whose service was deleted must not be used once a
+ * service of the same address and port is added again: its packet is the
+ * new service's (an ACK with no flow dropped, a SYN scheduled there).
+ */
+static void hooks_one_lookup(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 9,
+			  .daddr = VIP, .sport = 4009, .dport = 80,
+			  .flags = KPKT_SYN };
+	struct l4lb_conn *old;
+	struct sk_buff *skb;
+
+	c.daddr = VIP + 100;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP + 100));
+	kfree_skb(skb);
+	c.daddr = VIP;
+	c.dport = 81;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->dest, htons(81));
+	kfree_skb(skb);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+					CLIENT + 9, 4009));
+
+	c.dport = 80;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	old = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 9, 4009);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	mutex_lock(&f->ln->lock);
+	expect_counters_add_up(test, f->tcp_svc);
+	KUNIT_ASSERT_EQ(test, l4lb_service_remove(f->ln, &f->tcp), 0);
+	f->tcp_svc = add_svc(test, f->ln, &f->tcp, IPPROTO_TCP, 80,
+			     L4LB_SCHED_RR, 0);
+	mutex_unlock(&f->ln->lock);
+	/* The old flow's ACK: the new service has no flow for it. */
+	c.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_NO_FLOW), 1ULL);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+					CLIENT + 9, 4009));
+	/* Its SYN: a new flow of the new service. */
+	c.flags = KPKT_SYN;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_NE(test, ip_hdr(skb)->daddr, htonl(VIP));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	old = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 9, 4009);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_EXPECT_PTR_EQ(test, old->be->svc, f->tcp_svc);
+}
+
 /* Under the lock: a backend's health, as a checker sets it. */
 static void set_down(struct hooks_fixture *f, struct l4lb_backend *be,
 		     bool down)
@@ -941,6 +997,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_nat_every_split),
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_stray_backend_packet),
+	KUNIT_CASE(hooks_one_lookup),
 	KUNIT_CASE(hooks_adopt),
 	KUNIT_CASE(hooks_backend_gone),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
