@@ -16,7 +16,6 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/ip.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 
 #include "backend.h"
@@ -57,7 +56,7 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return false;
-	/* nf_defrag_ipv4 reassembles before us; a fragment here is not ours. */
+	/* Ours are reassembled (in_defrag()); a fragment here is not ours. */
 	if (ip_is_fragment(iph))
 		return false;
 	p->saddr = iph->saddr;
@@ -389,14 +388,44 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 	return in_new(ln, svc, skb, p, &key, backend_down);
 }
 
+/*
+ * A fragment to a VIP, or from a backend (its reply is rewritten at
+ * POST_ROUTING): reassembled here, as nf_defrag_ipv4 would (with its
+ * queues: if conntrack's reassembly runs in this namespace, it came first
+ * and no fragment gets here), and as IPVS does. Only such fragments pay;
+ * a hook of nf_defrag_ipv4 would cost every packet a call. False: the
+ * fragment waits for the rest, or was freed (too many, too late); either
+ * way it is no longer the stack's.
+ */
+static bool in_defrag(struct net *net, struct sk_buff *skb)
+{
+	int err;
+
+	/* The fragment queues are shared with softirq. */
+	local_bh_disable();
+	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
+	local_bh_enable();
+	if (err)
+		return false;
+	/* Forwarded whole: fragmented again on the way out if it must be. */
+	skb->ignore_df = 1;
+	return true;
+}
+
 unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_net(state->net);
+	const struct iphdr *iph = ip_hdr(skb);
+	bool to_vip = l4lb_vip_addr_seen(ln, iph->daddr);
 	struct pkt p;
 
+	if (unlikely(ip_is_fragment(iph)) &&
+	    (to_vip || l4lb_be_addr_seen(ln, iph->saddr)) &&
+	    !in_defrag(state->net, skb))
+		return NF_STOLEN;
 	/* Replies and passing traffic: not to a VIP, not even parsed. */
-	if (!l4lb_vip_addr_seen(ln, ip_hdr(skb)->daddr))
+	if (!to_vip)
 		return NF_ACCEPT;
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
 		return icmp_in(ln, skb);
@@ -585,10 +614,10 @@ unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 static const struct nf_hook_ops l4lb_nf_ops[] = {
 	/*
 	 * Client to VIP: rewrite the destination before routing, so the
-	 * route is the backend's. After defragmentation (-400), before
-	 * conntrack (-200): with nf_conntrack loaded it tracks client <->
-	 * backend in both directions and nf_nat never sees the VIP, so
-	 * nothing is NATed twice.
+	 * route is the backend's. After conntrack's defragmentation (-400)
+	 * where it runs, before conntrack (-200): with nf_conntrack loaded it
+	 * tracks client <-> backend in both directions and nf_nat never sees
+	 * the VIP, so nothing is NATed twice.
 	 */
 	{
 		.hook = l4lb_pre_routing,
@@ -618,21 +647,13 @@ int l4lb_hooks_register(struct l4lb_net *ln)
 
 	if (ln->hooks_on)
 		return 0;
-	/* Fragments are reassembled before l4lb sees them. */
-	ret = nf_defrag_ipv4_enable(ln->net);
-	if (ret)
-		return ret;
 	ret = nf_register_net_hooks(ln->net, l4lb_nf_ops,
 				    ARRAY_SIZE(l4lb_nf_ops));
 	if (ret)
-		goto err_defrag;
+		return ret;
 	WRITE_ONCE(ln->hooks_on, true);
 	l4lb_expiry_start(ln);
 	return 0;
-
-err_defrag:
-	nf_defrag_ipv4_disable(ln->net);
-	return ret;
 }
 
 void l4lb_hooks_unregister(struct l4lb_net *ln)
@@ -646,6 +667,5 @@ void l4lb_hooks_unregister(struct l4lb_net *ln)
 	 * freed after a grace period, or after netns.c's pre_exit.
 	 */
 	nf_unregister_net_hooks(ln->net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
-	nf_defrag_ipv4_disable(ln->net);
 	WRITE_ONCE(ln->hooks_on, false);
 }

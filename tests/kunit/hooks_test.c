@@ -165,6 +165,9 @@ static unsigned int send(struct kunit *test, const struct kpkt *p, bool in,
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
 	verdict = kpkt_hook(skb, in, NULL);
+	/* Stolen: a fragment kept for reassembly, no longer ours. */
+	if (verdict == NF_STOLEN)
+		skb = NULL;
 	if (out)
 		*out = skb;
 	else
@@ -513,6 +516,87 @@ static void hooks_one_lookup(struct kunit *test)
 	old = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 9, 4009);
 	KUNIT_ASSERT_NOT_NULL(test, old);
 	KUNIT_EXPECT_PTR_EQ(test, old->be->svc, f->tcp_svc);
+}
+
+/* Fragment @off..@off+@len of the datagram in @dgram (IP header first). */
+static struct sk_buff *fragment(const u8 *dgram, unsigned int off,
+				unsigned int len, bool more, u8 *buf)
+{
+	struct iphdr *iph = (struct iphdr *)buf;
+	struct sk_buff *skb;
+
+	memcpy(buf, dgram, 20);
+	memcpy(buf + 20, dgram + 20 + off, len);
+	iph->frag_off = htons(off / 8 | (more ? IP_MF : 0));
+	kpkt_fix_ip(buf, 20 + len);
+	skb = kpkt_skb(buf, 20 + len, 20, 0);
+	if (skb && !kpkt_ip_rcv(skb)) {
+		kfree_skb(skb);
+		skb = NULL;
+	}
+	return skb;
+}
+
+/*
+ * Defect 14: with no hook of nf_defrag_ipv4, l4lb reassembles fragments
+ * itself. A client's datagram to a VIP in two fragments, the second
+ * first: kept, then reassembled, sent to a backend whole with a right
+ * checksum; a backend's reply in two fragments: reassembled and sent as
+ * the VIP's; fragments of neither pass untouched.
+ */
+static void hooks_fragments(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_UDP, .saddr = CLIENT + 14,
+			  .daddr = VIP, .sport = 4014, .dport = 7777,
+			  .payload = 200 };
+	u8 *dgram = kunit_kzalloc(test, KPKT_MAX, GFP_KERNEL);
+	unsigned int len;
+	struct sk_buff *skb;
+	__be32 be;
+
+	KUNIT_ASSERT_NOT_NULL(test, dgram);
+	len = kpkt_build(dgram, &c);
+	skb = fragment(dgram, 104, len - 124, false, f->buf);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, true, NULL), NF_STOLEN);
+	skb = fragment(dgram, 0, 104, true, f->buf);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kpkt_hook(skb, true, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+	KUNIT_EXPECT_FALSE(test, ip_is_fragment(ip_hdr(skb)));
+	be = ip_hdr(skb)->daddr;
+	KUNIT_EXPECT_TRUE(test, be == htonl(BE1) || be == htonl(BE2));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+
+	/* The reply, from that backend, in fragments too. */
+	c.saddr = ntohl(be);
+	c.sport = 7777;
+	c.daddr = CLIENT + 14;
+	c.dport = 4014;
+	len = kpkt_build(dgram, &c);
+	skb = fragment(dgram, 0, 104, true, f->buf);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, true, NULL), NF_STOLEN);
+	skb = fragment(dgram, 104, len - 124, false, f->buf);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kpkt_hook(skb, true, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+	KUNIT_ASSERT_EQ(test, kpkt_hook(skb, false, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+
+	/* Neither to a VIP nor from a backend: not l4lb's to reassemble. */
+	c.saddr = CLIENT + 15;
+	c.daddr = VIP + 100;
+	len = kpkt_build(dgram, &c);
+	skb = fragment(dgram, 0, 104, true, f->buf);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, true, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, ip_is_fragment(ip_hdr(skb)));
+	kfree_skb(skb);
 }
 
 /* Under the lock: a backend's health, as a checker sets it. */
@@ -975,6 +1059,9 @@ static void hooks_fuzz(struct kunit *test)
 		if (!(i % 1000))
 			l4lb_clock_offset += 40 * HZ;
 		verdict = kpkt_hook(skb, in, NULL);
+		/* A fragment to a VIP or from a backend, kept to reassemble. */
+		if (verdict == NF_STOLEN)
+			continue;
 		if (verdict != NF_ACCEPT && verdict != NF_DROP)
 			KUNIT_FAIL(test, "verdict %u", verdict);
 		if (verdict == NF_ACCEPT)
@@ -998,6 +1085,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_stray_backend_packet),
 	KUNIT_CASE(hooks_one_lookup),
+	KUNIT_CASE(hooks_fragments),
 	KUNIT_CASE(hooks_adopt),
 	KUNIT_CASE(hooks_backend_gone),
 	KUNIT_CASE(hooks_flood_evicts_unassured),

@@ -121,8 +121,9 @@ static int packets_fn(void *arg)
 		}
 		len = kpkt_build(buf, &p);
 		skb = kpkt_skb(buf, len, (r >> 26) & 1 ? len : 20, 0);
-		if (skb && kpkt_ip_rcv(skb))
-			kpkt_hook(skb, in, NULL);
+		if (skb && kpkt_ip_rcv(skb) &&
+		    kpkt_hook(skb, in, NULL) == NF_STOLEN)
+			skb = NULL;
 		kfree_skb(skb);
 		atomic_inc(&s->packets);
 		cond_resched();
