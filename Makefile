@@ -11,8 +11,12 @@
 #   make dkms-install install the module with DKMS (as root)
 #   make deb          Debian packages l4lb-dkms and l4lbadm, in .deb/
 #   make deps         install the Debian packages all of this needs
-#   make bench        KUnit micro-benchmarks, then one guest boot measuring
-#                     l4lb against IPVS, nftables and plain forwarding
+#   make bench        KUnit micro-benchmarks, then two guest boots under
+#                     QEMU icount measuring l4lb against IPVS, nftables and
+#                     plain forwarding in instructions (Documentation/bench/)
+#   make bench-guard  the short icount run of make check: fails when l4lb's
+#                     work above plain forwarding, over IPVS's, grew by more
+#                     than 5% over tests/bench/baseline.json
 
 # The headers of the running kernel where there are some, else those that
 # Debian's linux-headers-amd64 points at (a build machine for a guest).
@@ -55,6 +59,12 @@ guest-tests: all
 bench:
 	tests/bench/run.sh
 
+bench-guard: all
+	tests/bench/guard.sh
+
+bench-baseline: all
+	tests/bench/guard.sh --baseline
+
 demo: all
 	tests/guest/vm.sh tests/demo.sh
 
@@ -62,7 +72,8 @@ dkms-check:
 	tests/dkms.sh check
 
 # The guest tests come last: their closing line counts them.
-check: check-build checkpatch spec-check tools kunit dkms-check deb guest-tests
+check: check-build checkpatch spec-check tools kunit dkms-check deb \
+	bench-guard guest-tests
 
 dkms-install: tools
 	tests/dkms.sh install $(KVER)
@@ -81,4 +92,5 @@ deb:
 	ls .deb/*.deb
 
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
-	demo bench check spec-check dkms-check dkms-install deps deb
+	demo bench bench-guard bench-baseline check spec-check dkms-check \
+	dkms-install deps deb

@@ -1,119 +1,68 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The benchmarks, inside one guest boot (tests/bench/run.sh starts it).
-# Writes one line of JSON a measurement to tests/bench/results/raw.jsonl;
-# report.py turns them into ratios.
+# The benchmarks, inside one guest boot (tests/bench/run.sh starts it,
+# under QEMU's icount: guest time is then an instruction count). Writes a
+# line of JSON a measurement to OUT (tests/bench/results/raw-BOOT.jsonl);
+# report.py turns them into work above plain forwarding and ratios.
 #
 #   cl 10.0.1.2 --- lb --- b1 10.0.2.11
-#   plain: the client talks to 10.0.2.11 itself (routing only: the floor)
-#   l4lb:  VIP 10.0.0.1 (l4lb.ko, NAT)
-#   ipvs:  VIP 10.0.0.2 (IPVS, NAT; ipvsadm)
-#   nft:   VIP 10.0.0.3 (nftables DNAT, conntrack)
+#   plain: the client talks to 10.0.2.11:8001 itself (routing only)
+#   l4lb:  VIP 10.0.0.1:8002 (l4lb.ko, NAT)      -> 10.0.2.11:8002
+#   ipvs:  VIP 10.0.0.2:8003 (IPVS, NAT)         -> 10.0.2.11:8003
+#   nft:   VIP 10.0.0.3:8004 (nftables DNAT)     -> 10.0.2.11:8004
 #
-# Rounds, ROUNDS of each metric: the four configurations one after the
-# other, each set up alone and torn down again, in an order rotated every
-# round: TCP connections a second (connrate: connect, a byte each way,
-# close), TCP bulk throughput (iperf3), nanoseconds a packet for small UDP
-# packets from pktgen over 1,000 established flows and with a new flow
-# every packet; and the size of a flow entry (slabinfo, slab_nomerge).
+# Every configuration has its own server port (and iperf3 port), and every
+# measurement its own client ports (and, for new UDP sessions, its own
+# client addresses), never used twice in a boot: no transaction meets the
+# TIME_WAIT sockets, conntrack entries or flows another one left.
 #
-# A million flows: each configuration in fresh namespaces, its table filled
-# with BIG UDP flows (a packet from each of BIG sources), then the memory
-# it took (slab and vmalloc, /proc/meminfo) and nanoseconds a packet over
-# all of those flows, three times.
+# At 1k: one topology, and ROUNDS rounds, each setting every configuration
+# up in turn (in an order rotated every round), filling its table with
+# 1,000 UDP flows (pktgen, to a port of its VIP that b1 drops), measuring
+# and taking it down again, hooks and all. At 1m: each configuration alone
+# in fresh namespaces, a million flows in its table, the memory they took
+# (slab and vmalloc) a flow, then ROUNDS rounds. The MEASURES, each the
+# guest nanoseconds (instructions) a transaction took:
+#   tcp_rr   a byte each way on an established TCP connection
+#   tcp_crr  connect, a byte each way, close
+#   udp_rr   a datagram each way, the UDP session established
+#   udp_new  a datagram each way, each from a new client address: a new
+#            UDP session every time
+#   bulk     guest Mbit/s of iperf3 (bytes per instruction)
+# With PROFILE=1, function_graph timings of l4lb's functions (in instructions)
+# over the TCP and UDP transactions, at 1k, in OUT's profile file.
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
-# The guest has none of the host's environment: run.sh passes these on as
-# arguments, NAME=VALUE.
 for a in "$@"; do
 	case $a in
-	ROUNDS=* | SECS=* | PKTS=* | BIG=*) declare "$a" ;;
+	ROUNDS=* | SIZES=* | CONFIGS=* | MEASURES=* | PROFILE=* | OUT=* | N=* | \
+	SCALE=*)
+		declare "$a" ;;
 	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
 	esac
 done
-ROUNDS=${ROUNDS:-10}
-SECS=${SECS:-2}
-PKTS=${PKTS:-50000}
-BIG=${BIG:-1000000}
-CONFIGS="plain l4lb ipvs nft"
-OUT=$L4LB_REPO/tests/bench/results/raw.jsonl
-CONNRATE=$L4LB_REPO/tests/bench/connrate
+ROUNDS=${ROUNDS:-3}
+SIZES=${SIZES:-1k 1m}
+CONFIGS=${CONFIGS:-plain l4lb ipvs nft}
+MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
+PROFILE=${PROFILE:-0}
+SCALE=${SCALE:-1}
+N=${N:-1}
+OUT=$L4LB_REPO/${OUT:-tests/bench/results/raw-1.jsonl}
+TXN=$L4LB_REPO/tests/bench/txn
 mkdir -p "$(dirname "$OUT")"
 : > "$OUT"
 
-record() {	# ROUND CONFIG METRIC VALUE
-	printf '{"round":%s,"config":"%s","metric":"%s","value":%s}\n' \
-		"$1" "$2" "$3" "$4" >> "$OUT"
-	echo "# round $1: $2 $3 $4"
-}
-
-# The address of pktgen's Nth source, counting up from 16.0.0.1.
-src_n() {
-	echo "16.$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
-}
-
-# The topology, the three VIPs, a server for each test on b1. With "long",
-# idle UDP flows live 600 s in all three tables (filling a million takes a
-# while here).
-bench_up() {
-	topo 1
-	ip -n lb addr add 10.0.0.2/32 dev lo
-	ip -n lb addr add 10.0.0.3/32 dev lo
-	# pktgen's sources: replies to them go back to the client's side.
-	ip -n lb route add 16.0.0.0/8 via 10.0.1.2
-	UDP_TIMEOUT=
-	if [ "${1:-}" = long ]; then
-		UDP_TIMEOUT=600
-		ip netns exec lb sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
-		ip netns exec lb ipvsadm --set 900 120 600
-	else
-		# IPVS's UDP entries live 30 s, as conntrack's unanswered ones
-		# (l4lb's: 60 s): the new-flow rounds leave less behind.
-		ip netns exec lb ipvsadm --set 900 120 30
+record() {	# SIZE ROUND CONFIG METRIC VALUE
+	if ! [[ $5 =~ ^[0-9.]+$ ]]; then
+		echo "# bench: $1 round $2: $3 $4 measured nothing" >&2
+		return
 	fi
-	ip netns exec cl sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
-	ip netns exec b1 "$CONNRATE" serve 80 &
-	T_PIDS+=($!)
-	ip netns exec b1 iperf3 -s -D -p 5201 >/dev/null
-	lb_mac=$(ip -n lb -o link show cl0 |
-		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-	wait_for "servers listen" 10 sh -c \
-		"ip netns exec b1 ss -Hltn | grep -q ':80 ' &&
-		 ip netns exec b1 ss -Hltn | grep -q ':5201 '" >/dev/null
-}
-
-# Everything bench_up made, gone; then waits (at most 300 s) until the
-# flow entries of the namespaces are freed, so that the next measurement
-# neither shares the memory nor the CPU with their teardown.
-bench_down() {
-	local i cfg busy
-
-	stop_all
-	pkill iperf3
-	for i in $(seq 1 300); do
-		busy=
-		for cfg in $CONFIGS; do
-			[ -z "$(cache_of "$cfg")" ] ||
-				[ "$(slab_objs "$(cache_of "$cfg")")" -le 1000 ] ||
-				busy=1
-		done
-		[ -z "$busy" ] && return
-		sleep 1
-	done
-	echo "# bench: flow entries still not freed after 300 s" >&2
-}
-
-# Objects of slab cache $1 in use (0 if there is none).
-slab_objs() {
-	awk -v c="$1" 'BEGIN { n = 0 } $1 == c { n = $2 } END { print n }' /proc/slabinfo
-}
-
-# Bytes of slab and vmalloc memory in use.
-kernel_bytes() {
-	awk '$1 == "Slab:" || $1 == "VmallocUsed:" { kb += $2 }
-	     END { print kb * 1024 }' /proc/meminfo
+	printf '{"boot":%s,"size":"%s","round":%s,"config":"%s","metric":"%s","value":%s}\n' \
+		"$N" "$1" "$2" "$3" "$4" "$5" >> "$OUT"
+	echo "# $1 round $2: $3 $4 $5"
 }
 
 vip() {
@@ -125,6 +74,21 @@ vip() {
 	esac
 }
 
+# Each configuration's ports: its server, its iperf3, its filler.
+port_of() {
+	local i=0 c
+
+	for c in plain l4lb ipvs nft; do
+		i=$((i + 1))
+		[ "$c" != "$1" ] || break
+	done
+	case $2 in
+	txn) echo $((8000 + i)) ;;
+	bulk) echo $((5200 + i)) ;;
+	fill) echo $((9000 + i)) ;;
+	esac
+}
+
 cache_of() {
 	case $1 in
 	l4lb) echo l4lb_conn ;;
@@ -133,36 +97,121 @@ cache_of() {
 	esac
 }
 
-# The services of each configuration on ports 80 (TCP: connrate; UDP:
-# pktgen) and 5201 (iperf3); teardown takes them away again, so that no
-# hook of any of them stays registered.
-ports() {
-	local p port
+slab_objs() {
+	awk -v c="$1" 'BEGIN { n = 0 } $1 == c { n = $2 } END { print n }' /proc/slabinfo
+}
 
-	for p in $1; do
-		for port in 80 5201; do
-			"$2" "$p" "$port"
-		done
+kernel_bytes() {
+	awk '$1 == "Slab:" || $1 == "VmallocUsed:" { kb += $2 }
+	     END { print kb * 1024 }' /proc/meminfo
+}
+
+# The next unused client port (or address) of this boot, and N after it.
+next_cport=10000
+take_ports() {
+	cport=$next_cport
+	next_cport=$((next_cport + $1))
+	# Above 40,000 are the ephemeral ports iperf3's connections take.
+	[ "$next_cport" -le 40000 ] ||
+		{ echo "guest.sh: out of client ports: fewer ROUNDS or SCALE" >&2; exit 1; }
+}
+next_src=1
+take_srcs() {
+	src="17.0.$((next_src >> 8)).$((next_src & 255))"
+	next_src=$((next_src + $1))
+}
+
+bench_up() {
+	local c ports=()
+
+	topo 1
+	ip -n lb addr add 10.0.0.2/32 dev lo
+	ip -n lb addr add 10.0.0.3/32 dev lo
+	# pktgen's sources (16/8) and the new sessions' clients (17/8).
+	ip -n lb route add 16.0.0.0/8 via 10.0.1.2
+	ip -n lb route add 17.0.0.0/8 via 10.0.1.2
+	# Idle flows outlive the run in every table: none expires mid-way.
+	ip netns exec lb sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
+	ip netns exec lb ipvsadm --set 900 120 600
+	ip netns exec cl sysctl -qw net.ipv4.ip_local_port_range="40000 65000"
+	# The fillers' datagrams end at b1, unanswered.
+	ip netns exec b1 nft -f - <<-EOF
+	table inet sink {
+		chain in {
+			type filter hook input priority 0;
+			udp dport 9000-9009 drop
+		}
+	}
+	EOF
+	for c in $CONFIGS; do
+		ports+=("$(port_of "$c" txn)")
+		ip netns exec b1 iperf3 -s -D -p "$(port_of "$c" bulk)" >/dev/null
 	done
+	ip netns exec b1 "$TXN" serve "${ports[@]}" &
+	T_PIDS+=($!)
+	# The addresses new UDP sessions come from: all of 17.0/16 is the
+	# client's (a local route, as AnyIP).
+	ip -n cl route add local 17.0.0.0/16 dev lo
+	lb_mac=$(ip -n lb -o link show cl0 |
+		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	wait_for "servers listen" 30 sh -c \
+		"ip netns exec b1 ss -Hltn | grep -q ':${ports[0]} '" >/dev/null
 }
-l4lb_add() {
-	if [ "$1" = udp ] && [ -n "$UDP_TIMEOUT" ]; then
-		lb service add udp 10.0.0.1:"$2" timeout "$UDP_TIMEOUT"
-	else
-		lb service add "$1" 10.0.0.1:"$2"
-	fi
-	lb backend add "$1" 10.0.0.1:"$2" 10.0.2.11:"$2"
+
+# Everything bench_up made, gone: the namespaces' exit frees every flow,
+# IPVS connection and conntrack entry. Waits (at most 300 s) until their
+# memory is freed, so the next configuration shares neither memory nor CPU
+# with the teardown.
+bench_down() {
+	local c i busy
+
+	stop_all
+	pkill iperf3 || true
+	for i in $(seq 1 300); do
+		busy=
+		for c in l4lb ipvs nft; do
+			[ "$(slab_objs "$(cache_of $c)")" -le 1000 ] || busy=1
+		done
+		[ -n "$busy" ] || return 0
+		sleep 1
+	done
+	echo "# bench: flow entries still not freed after 300 s" >&2
 }
-l4lb_del() { lb service del "$1" 10.0.0.1:"$2"; }
-ipvs_add() {
-	ip netns exec lb ipvsadm -A "$1" 10.0.0.2:"$2" -s rr
-	ip netns exec lb ipvsadm -a "$1" 10.0.0.2:"$2" -r 10.0.2.11:"$2" -m
+
+# The services of one configuration: TCP and UDP on its txn port, TCP on
+# its bulk port, UDP on its filler port.
+l4lb_services() {
+	printf '%s\n' "tcp $(port_of l4lb txn)" "udp $(port_of l4lb txn)" \
+		"tcp $(port_of l4lb bulk)" "udp $(port_of l4lb fill)"
 }
 
 setup() {
+	local t b f
+
+	t=$(port_of "$1" txn)
+	b=$(port_of "$1" bulk)
+	f=$(port_of "$1" fill)
 	case $1 in
-	l4lb) ports "tcp udp" l4lb_add ;;
-	ipvs) ports "-t -u" ipvs_add ;;
+	l4lb)
+		lb set max-flows 4194304
+		while read -r proto port; do
+			if [ "$proto" = udp ]; then
+				lb service add udp "10.0.0.1:$port" timeout 600
+			else
+				lb service add tcp "10.0.0.1:$port"
+			fi
+			lb backend add "$proto" "10.0.0.1:$port" "10.0.2.11:$port"
+		done <<< "$(l4lb_services)"
+		;;
+	ipvs)
+		for s in "-t 10.0.0.2:$t" "-u 10.0.0.2:$t" "-t 10.0.0.2:$b" \
+			"-u 10.0.0.2:$f"; do
+			# shellcheck disable=SC2086
+			ip netns exec lb ipvsadm -A $s -s rr
+			# shellcheck disable=SC2086
+			ip netns exec lb ipvsadm -a $s -r "10.0.2.11:${s##*:}" -m
+		done
+		;;
 	nft)
 		ip netns exec lb nft -f - <<-EOF
 		table ip bench {
@@ -176,9 +225,15 @@ setup() {
 	esac
 }
 
+# A configuration's services gone, and with the last its hooks; its
+# flows and entries stay (IPVS's and conntrack's until they time out).
 teardown() {
 	case $1 in
-	l4lb) ports "tcp udp" l4lb_del ;;
+	l4lb)
+		while read -r proto port; do
+			lb service del "$proto" "10.0.0.1:$port"
+		done <<< "$(l4lb_services)"
+		;;
 	ipvs) ip netns exec lb ipvsadm -C ;;
 	nft) ip netns exec lb nft delete table ip bench ;;
 	esac
@@ -186,12 +241,9 @@ teardown() {
 
 pg() { ip netns exec cl sh -c "echo '$2' > /proc/net/pktgen/$1"; }
 
-# pktgen_ns CONFIG COUNT SOURCES [FLAG]: sends COUNT small UDP packets to
-# CONFIG's VIP, port 80, from SOURCES sources counting up from 16.0.0.1
-# (drawn at random with IPSRC_RND); prints ns a packet that arrived at b1.
-pktgen_ns() {
-	local before after t0 t1
-
+# fill CONFIG FLOWS: a datagram from each of FLOWS sources (16.0.0.1 on)
+# to CONFIG's filler port: that many flows in its table.
+fill() {
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_0 "add_device veth0"
 	pg veth0 "count $2"
@@ -199,48 +251,93 @@ pktgen_ns() {
 	pg veth0 "delay 0"
 	pg veth0 "dst $(vip "$1")"
 	pg veth0 "dst_mac $lb_mac"
-	pg veth0 "udp_dst_min 80"
-	pg veth0 "udp_dst_max 80"
+	pg veth0 "udp_dst_min $(port_of "$1" fill)"
+	pg veth0 "udp_dst_max $(port_of "$1" fill)"
 	pg veth0 "udp_src_min 9"
 	pg veth0 "udp_src_max 9"
 	pg veth0 "src_min 16.0.0.1"
-	pg veth0 "src_max $(src_n "$3")"
-	pg veth0 "flag ${4:-!IPSRC_RND}"
-	before=$(ip netns exec b1 cat /sys/class/net/veth0/statistics/rx_packets)
-	t0=$(date +%s%N)
+	pg veth0 "src_max 16.$(($2 >> 16 & 255)).$(($2 >> 8 & 255)).$(($2 & 255))"
+	pg veth0 "flag !IPSRC_RND"
 	pg pgctrl start
-	t1=$(date +%s%N)
-	after=$(ip netns exec b1 cat /sys/class/net/veth0/statistics/rx_packets)
-	echo $(((t1 - t0) / (after > before ? after - before : 1)))
+}
+
+# How many transactions a measure makes (SCALE times).
+count_of() {
+	case $1 in
+	tcp_rr | udp_rr) echo $((2000 * SCALE)) ;;
+	tcp_crr | udp_new) echo $((200 * SCALE)) ;;
+	esac
+}
+
+# measure CONFIG METRIC: one figure, in $value. Not in a subshell: the
+# client ports and addresses it takes must stay taken.
+measure() {
+	local addr port n
+
+	addr=$(vip "$1")
+	port=$(port_of "$1" txn)
+	n=$(count_of "$2")
+	case $2 in
+	tcp_rr)
+		take_ports 1
+		value=$(cl "$TXN" tcp-rr "$addr" "$port" "$n" "$cport") ;;
+	tcp_crr)
+		take_ports "$n"
+		value=$(cl "$TXN" tcp-crr "$addr" "$port" "$n" "$cport") ;;
+	udp_rr)
+		take_ports 1
+		value=$(cl "$TXN" udp-rr "$addr" "$port" "$n" "$cport") ;;
+	udp_new)
+		take_ports 1
+		take_srcs "$n"
+		value=$(cl "$TXN" udp-new "$addr" "$port" "$n" "$cport" "$src") ;;
+	bulk)
+		# Ephemeral ports (40000 on): its own server port keeps them
+		# from meeting another configuration's.
+		value=$(cl iperf3 -c "$addr" -p "$(port_of "$1" bulk)" -t 2 -O 1 -J |
+			python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6, 1))') ;;
+	esac
+}
+
+# function_graph over l4lb's functions: every call's instructions, for
+# report.py to sum up by function.
+profile() {
+	local t=/sys/kernel/tracing
+
+	[ -e $t/trace ] || mount -t tracefs nodev $t
+	echo 0 > $t/tracing_on
+	echo function_graph > $t/current_tracer
+	echo ':mod:l4lb' > $t/set_ftrace_filter
+	echo 1 > $t/options/funcgraph-tail
+	echo 0 > $t/options/funcgraph-irqs
+	echo 16384 > $t/buffer_size_kb
+	: > $t/trace
+	echo 1 > $t/tracing_on
+	measure l4lb tcp_rr
+	measure l4lb tcp_crr
+	measure l4lb udp_new
+	echo 0 > $t/tracing_on
+	cat $t/trace > "${OUT%.jsonl}.profile"
+	echo nop > $t/current_tracer
+	: > $t/set_ftrace_filter
 }
 
 load_l4lb
 modprobe -a ip_vs ip_vs_rr nf_conntrack nf_nat nft_chain_nat pktgen
 sysctl -qw net.netfilter.nf_conntrack_max=4194304
 
-# measure CONFIG METRIC: prints one figure of METRIC through CONFIG.
-measure() {
-	local addr
+# measure_all SIZE ROUND CONFIG: every measure, once.
+measure_all() {
+	local m
 
-	addr=$(vip "$1")
-	case $2 in
-	conn_per_s) cl "$CONNRATE" run "$addr" 80 "$SECS" ;;
-	bulk_mbit_s)
-		# -O 1: the first second (slow start) is not counted.
-		cl iperf3 -c "$addr" -p 5201 -t "$SECS" -O 1 -J |
-			python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6, 1))' ;;
-	udp_ns_per_pkt_1k)
-		# 1,000 sources, each a flow, established by a first packet.
-		pktgen_ns "$1" 1000 1000 > /dev/null
-		pktgen_ns "$1" "$PKTS" 1000 IPSRC_RND ;;
-	udp_ns_per_pkt_new)
-		# Sources counting up through 16 million: each packet a new flow.
-		pktgen_ns "$1" "$PKTS" 16777000 ;;
-	esac
+	for m in $MEASURES; do
+		measure "$3" "$m"
+		record "$1" "$2" "$3" "$m" "$value"
+	done
 }
 
 # The configurations in round N's order: rotated every round, so that none
-# always comes after the same one.
+# always follows the same one.
 order() {
 	local c i
 
@@ -250,45 +347,48 @@ order() {
 	done
 }
 
-# A metric at a time, each round measuring the four configurations one
-# after the other, each set up just before its measurement and torn down
-# after: a round's four figures lie seconds apart, and report.py compares
-# them within the round. New flows last: the state they leave behind (IPVS
-# and conntrack keep it until it times out) burdens no other metric.
-bench_up
-for metric in conn_per_s bulk_mbit_s udp_ns_per_pkt_1k udp_ns_per_pkt_new; do
-	for round in $(seq 1 "$ROUNDS"); do
-		for cfg in $(order "$round"); do
-			setup "$cfg"
-			record "$round" "$cfg" "$metric" "$(measure "$cfg" "$metric")"
-			cache=$(cache_of "$cfg")
-			[ "$metric$round" != udp_ns_per_pkt_new1 ] || [ -z "$cache" ] ||
-				record 0 "$cfg" bytes_per_flow_slab \
-				"$(awk -v c="$cache" '$1 == c { print $4 }' /proc/slabinfo)"
-			teardown "$cfg"
+for size in $SIZES; do
+	case $size in
+	1k)
+		# Figures of one round lie moments apart: paired ratios.
+		bench_up
+		for round in $(seq 1 "$ROUNDS"); do
+			for cfg in $(order "$round"); do
+				setup "$cfg"
+				[ "$cfg" = plain ] || fill "$cfg" 1000
+				measure_all 1k "$round" "$cfg"
+				[ "$PROFILE$round$cfg" != 11l4lb ] || profile
+				teardown "$cfg"
+			done
 		done
-	done
-done
-bench_down
-
-for cfg in $CONFIGS; do
-	bench_up long
-	setup "$cfg"
-	cache=$(cache_of "$cfg")
-	objs0=$(slab_objs "$cache")
-	mem0=$(kernel_bytes)
-	pktgen_ns "$cfg" "$BIG" "$BIG" > /dev/null
-	if [ -n "$cache" ]; then
-		flows=$(( $(slab_objs "$cache") - objs0 ))
-		record 0 "$cfg" flows_1m "$flows"
-		record 0 "$cfg" bytes_per_flow_1m \
-			"$(( ($(kernel_bytes) - mem0) / (flows > 0 ? flows : 1) ))"
-	fi
-	for i in 1 2 3; do
-		record "$i" "$cfg" udp_ns_per_pkt_1m \
-			"$(pktgen_ns "$cfg" "$PKTS" "$BIG" IPSRC_RND)"
-	done
-	teardown "$cfg"
-	bench_down
+		bench_down
+		;;
+	1m)
+		for cfg in $CONFIGS; do
+			bench_up
+			setup "$cfg"
+			cache=$(cache_of "$cfg")
+			objs0=$(slab_objs "$cache")
+			mem0=$(kernel_bytes)
+			if [ -n "$cache" ]; then
+				fill "$cfg" 1000000
+				# A table resize in flight, or an old table not
+				# yet freed.
+				sleep 3
+				n=$(($(slab_objs "$cache") - objs0))
+				record 1m 0 "$cfg" flows "$n"
+				record 1m 0 "$cfg" bytes_per_flow \
+					"$(( ($(kernel_bytes) - mem0) / (n > 0 ? n : 1) ))"
+				record 1m 0 "$cfg" bytes_per_slab_object \
+					"$(awk -v c="$cache" '$1 == c { print $4 }' /proc/slabinfo)"
+			fi
+			for round in $(seq 1 "$ROUNDS"); do
+				measure_all 1m "$round" "$cfg"
+			done
+			bench_down
+		done
+		;;
+	*) echo "guest.sh: size '$size'?" >&2; exit 2 ;;
+	esac
 done
 echo "# bench: $(wc -l < "$OUT") measurements in $OUT"

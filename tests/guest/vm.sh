@@ -15,13 +15,18 @@
 #   cache   ----------------->  guest /lib/modules (the image's modules)
 #
 # The guest kernel runs with slub_debug=FZPU and init_on_free=1: a use
-# after free or an overrun of a slab object shows in its log.
+# after free or an overrun of a slab object shows in its log. Benchmarks
+# set L4LB_GUEST_NODEBUG=1: without them, as a production kernel runs
+# (they make every allocation and free many times dearer).
 #
 # L4LB_BOOT_LIMIT (seconds, default 240): a guest that has not started the
 # script by then is stopped and booted once more.
 # L4LB_GUEST_TIMEOUT (seconds, default 900) bounds the whole boot, and the
 # script gets 100 s less; L4LB_GUEST_CMDLINE is added to the guest
-# kernel's command line.
+# kernel's command line. L4LB_GUEST_ICOUNT=1 runs the guest under QEMU's
+# icount (one vCPU): its clock then advances a nanosecond per instruction
+# executed, so a time measured in it is an instruction count, whatever the
+# host is doing (tests/bench/).
 
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -108,15 +113,20 @@ boot() {
 		pkill -f "l4lb_run=$run " || true
 	) &
 	watchdog=$!
+	debug="slub_debug=FZPU init_on_free=1"
+	[ -z "${L4LB_GUEST_NODEBUG:-}" ] || debug=
+	icount=()
+	[ -z "${L4LB_GUEST_ICOUNT:-}" ] ||
+		icount=(-icount shift=0,align=off,sleep=off)
 	timeout --foreground -k 10 "${L4LB_GUEST_TIMEOUT:-900}" \
 		qemu-system-x86_64 -m 2048 -smp "${L4LB_GUEST_CPUS:-2}" -cpu max \
-		-nographic -no-reboot \
+		"${icount[@]}" -nographic -no-reboot \
 		-nic none \
 		-kernel "$gdir/root/boot/vmlinuz-$kver" \
 		-initrd "$gdir/initramfs.cpio.gz" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$L4LB_REPO,mount_tag=work,security_model=none" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off slub_debug=FZPU init_on_free=1 l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic mitigations=off $debug l4lb_work=$L4LB_REPO l4lb_run=$run l4lb_mods=$gdir/root/lib/modules l4lb_timeout=$((${L4LB_GUEST_TIMEOUT:-900} - 100)) ${L4LB_GUEST_CMDLINE:-}" \
 		< /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' |
 		tee "$run/console" || true
 	kill "$watchdog" 2>/dev/null || true
