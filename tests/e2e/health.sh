@@ -139,7 +139,8 @@ check "the client's next datagram gets a new session on b1 or b3 ($moved)" \
 # module reload (once the configuration is restored).
 check "an operator marks b1 down behind the daemon's back" lb backend set tcp $VIP:80 10.0.2.11:80 health down
 b1_up() { [ "$(health tcp 10.0.2.11)" = up ]; }
-wait_for "the daemon puts b1 back up" 5 b1_up
+# It lists the backends every second; 20 s for a loaded machine.
+wait_for "the daemon puts b1 back up" 20 b1_up
 lb save > /tmp/l4lb.conf
 unload_l4lb
 load_l4lb
