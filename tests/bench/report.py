@@ -344,7 +344,7 @@ def report(d):
         for what, got, op, want in targets:
             ok = got is not None and (got <= want if op == "<="
                                       else got >= want)
-            say("- %s: %s (%s)" % (what, fmt(got, 2),
+            say("- %s: %s (%s)" % (what, fmt(got, 4),
                                    "met" if ok else "MISSED"))
         say("")
     text = "\n".join(out)
