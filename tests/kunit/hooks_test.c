@@ -176,8 +176,7 @@ static unsigned int send(struct kunit *test, const struct kpkt *p, bool in,
 }
 
 static struct l4lb_conn *flow_of(struct hooks_fixture *f,
-				 struct l4lb_service *svc, u8 proto,
-				 u32 caddr, u16 cport)
+				 struct l4lb_service *svc, u32 caddr, u16 cport)
 {
 	struct l4lb_orig_key k;
 	struct l4lb_conn *conn;
@@ -217,7 +216,7 @@ static void hooks_udp_header_in_fragment(struct kunit *test)
 				 ip_hdr(skb)->daddr == htonl(BE2)));
 	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
 	kfree_skb(skb);
-	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->udp_svc, IPPROTO_UDP,
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->udp_svc,
 					    CLIENT + 1, 0));
 }
 
@@ -266,8 +265,8 @@ static void adopt_step(struct kunit *test, struct kpkt *p, bool in, u8 flags,
 
 	p->flags = flags;
 	KUNIT_EXPECT_EQ(test, send(test, p, in, 20, NULL), NF_ACCEPT);
-	conn = in ? flow_of(f, f->mh_svc, IPPROTO_TCP, p->saddr, p->sport) :
-		    flow_of(f, f->mh_svc, IPPROTO_TCP, p->daddr, p->dport);
+	conn = in ? flow_of(f, f->mh_svc, p->saddr, p->sport) :
+		    flow_of(f, f->mh_svc, p->daddr, p->dport);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_EQ(test, conn->state, state);
 }
@@ -307,7 +306,7 @@ static void hooks_adopt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, want);
 	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
 	kfree_skb(skb);
-	conn = flow_of(f, svc, IPPROTO_TCP, c.saddr, c.sport);
+	conn = flow_of(f, svc, c.saddr, c.sport);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED);
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 40, NULL), NF_ACCEPT);
@@ -325,7 +324,7 @@ static void hooks_adopt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->source, htons(443));
 	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
 	kfree_skb(skb);
-	conn = flow_of(f, svc, IPPROTO_TCP, CLIENT + 21, 5001);
+	conn = flow_of(f, svc, CLIENT + 21, 5001);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ADOPTED_REPLY);
 	KUNIT_EXPECT_EQ(test, conn->be->key.addr.ip, htonl(BE2));
@@ -368,9 +367,9 @@ static void hooks_adopt(struct kunit *test)
 	b.daddr = CLIENT + 24;
 	b.flags = KPKT_RST;
 	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
-	KUNIT_EXPECT_NULL(test, flow_of(f, svc, IPPROTO_TCP, CLIENT + 23,
+	KUNIT_EXPECT_NULL(test, flow_of(f, svc, CLIENT + 23,
 					c.sport));
-	KUNIT_EXPECT_NULL(test, flow_of(f, svc, IPPROTO_TCP, CLIENT + 24,
+	KUNIT_EXPECT_NULL(test, flow_of(f, svc, CLIENT + 24,
 					b.dport));
 
 	l4lb_stats_sum(svc->stats, &sum);
@@ -396,7 +395,7 @@ static void hooks_states(struct kunit *test)
 	struct sk_buff *skb;
 
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 3, 4001);
+	conn = flow_of(f, f->tcp_svc, CLIENT + 3, 4001);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_SYN_SEEN);
 	b.saddr = ntohl(conn->be->key.addr.ip);
@@ -415,7 +414,7 @@ static void hooks_states(struct kunit *test)
 	c.proto = IPPROTO_UDP;
 	c.dport = 7777;
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 3, 0);
+	conn = flow_of(f, f->udp_svc, CLIENT + 3, 0);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP_UNREPLIED);
 	b.proto = IPPROTO_UDP;
@@ -488,12 +487,12 @@ static void hooks_one_lookup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
 	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->dest, htons(81));
 	kfree_skb(skb);
-	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc,
 					CLIENT + 9, 4009));
 
 	c.dport = 80;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	old = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 9, 4009);
+	old = flow_of(f, f->tcp_svc, CLIENT + 9, 4009);
 	KUNIT_ASSERT_NOT_NULL(test, old);
 	mutex_lock(&f->ln->lock);
 	expect_counters_add_up(test, f->tcp_svc);
@@ -505,7 +504,7 @@ static void hooks_one_lookup(struct kunit *test)
 	c.flags = KPKT_ACK;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
 	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_NO_FLOW), 1ULL);
-	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc,
 					CLIENT + 9, 4009));
 	/* Its SYN: a new flow of the new service. */
 	c.flags = KPKT_SYN;
@@ -513,7 +512,7 @@ static void hooks_one_lookup(struct kunit *test)
 	KUNIT_EXPECT_NE(test, ip_hdr(skb)->daddr, htonl(VIP));
 	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
 	kfree_skb(skb);
-	old = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 9, 4009);
+	old = flow_of(f, f->tcp_svc, CLIENT + 9, 4009);
 	KUNIT_ASSERT_NOT_NULL(test, old);
 	KUNIT_EXPECT_PTR_EQ(test, old->be->svc, f->tcp_svc);
 }
@@ -629,7 +628,7 @@ static struct l4lb_conn *expect_moved(struct kunit *test, const struct kpkt *c,
 
 	KUNIT_EXPECT_EQ(test, send(test, c, true, tcp ? 40 : 28, NULL),
 			NF_ACCEPT);
-	conn = flow_of(test->priv, svc, c->proto, c->saddr, tcp ? c->sport : 0);
+	conn = flow_of(test->priv, svc, c->saddr, tcp ? c->sport : 0);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	KUNIT_EXPECT_PTR_NE(test, conn->be, old);
 	return conn;
@@ -658,7 +657,7 @@ static void hooks_backend_gone(struct kunit *test)
 
 	/* A UDP session of a backend that is down moves, down-flows keep. */
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->udp_svc, IPPROTO_UDP, CLIENT + 20, 0);
+	conn = flow_of(f, f->udp_svc, CLIENT + 20, 0);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	old = conn->be;
 	set_down(f, old, true);
@@ -671,7 +670,7 @@ static void hooks_backend_gone(struct kunit *test)
 	mutex_unlock(&f->ln->lock);
 	c.dport = 9999;
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
-	conn = flow_of(f, svc, IPPROTO_UDP, CLIENT + 20, 0);
+	conn = flow_of(f, svc, CLIENT + 20, 0);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	old = conn->be;
 	mutex_lock(&f->ln->lock);
@@ -689,12 +688,12 @@ static void hooks_backend_gone(struct kunit *test)
 	c.dport = 80;
 	c.flags = KPKT_SYN;
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20, 5000);
+	conn = flow_of(f, f->tcp_svc, CLIENT + 20, 5000);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	old = conn->be;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
 	KUNIT_EXPECT_PTR_EQ(test,
-			    flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 20,
+			    flow_of(f, f->tcp_svc, CLIENT + 20,
 				    5000), conn);
 	set_weight(f, old, 0);
 	conn = expect_moved(test, &c, f->tcp_svc, old);
@@ -710,7 +709,7 @@ static void hooks_backend_gone(struct kunit *test)
 	c.sport = 5001;
 	c.saddr = CLIENT + 21;
 	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, CLIENT + 21, 5001);
+	conn = flow_of(f, f->tcp_svc, CLIENT + 21, 5001);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
 	be = conn->be;
 	b.saddr = ntohl(be->key.addr.ip);
@@ -726,7 +725,7 @@ static void hooks_backend_gone(struct kunit *test)
 		c.saddr++;
 		KUNIT_ASSERT_EQ(test, send(test, &c, true, 28, NULL),
 				NF_ACCEPT);
-		conn = flow_of(f, f->udp_svc, IPPROTO_UDP, c.saddr, 0);
+		conn = flow_of(f, f->udp_svc, c.saddr, 0);
 		KUNIT_ASSERT_NOT_NULL(test, conn);
 	} while (conn->be->key.addr.ip != be->key.addr.ip &&
 		 c.saddr < CLIENT + 100);
@@ -740,8 +739,8 @@ static void hooks_backend_gone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_DROP);
 	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKEND_DOWN), 1ULL);
 	KUNIT_EXPECT_GE(test, conn_fixture_sweep(f->ln), 1U);
-	KUNIT_EXPECT_NULL(test, flow_of(f, f->udp_svc, IPPROTO_UDP, c.saddr, 0));
-	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->udp_svc, c.saddr, 0));
+	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, f->tcp_svc,
 					    CLIENT + 21, 5001));
 	c.proto = IPPROTO_TCP;
 	c.saddr = CLIENT + 21;
@@ -749,7 +748,7 @@ static void hooks_backend_gone(struct kunit *test)
 	c.payload = 100;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
 	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKEND_DOWN), 2ULL);
-	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc,
 					CLIENT + 21, 5001));
 	/* Its retransmission: no flow (rr), dropped as before. */
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_DROP);
@@ -779,7 +778,7 @@ static void hooks_flood_evicts_unassured(struct kunit *test)
 		c.sport = 1024 + i;
 		c.flags = KPKT_SYN;
 		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-		conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, c.saddr, c.sport);
+		conn = flow_of(f, f->tcp_svc, c.saddr, c.sport);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, conn,
 					  "flows %d, drops full %llu clash %llu memory %llu",
 					  atomic_read(&f->ln->nr_conns),
@@ -801,7 +800,7 @@ static void hooks_flood_evicts_unassured(struct kunit *test)
 		c.sport = 2000;
 		c.flags = KPKT_SYN;
 		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-		conn = flow_of(f, f->tcp_svc, IPPROTO_TCP, c.saddr, 2000);
+		conn = flow_of(f, f->tcp_svc, c.saddr, 2000);
 		KUNIT_ASSERT_NOT_NULL(test, conn);
 		b.saddr = ntohl(conn->be->key.addr.ip);
 		b.daddr = c.saddr;
@@ -821,7 +820,7 @@ static void hooks_flood_evicts_unassured(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
 	}
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+		KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc,
 						    CLIENT + 100 + i, 2000));
 	KUNIT_EXPECT_LE(test, atomic_read(&f->ln->nr_conns), 64);
 	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_TABLE_FULL), 0ULL);
@@ -857,7 +856,7 @@ static void hooks_flood_spares_fresh_handshake(struct kunit *test)
 		u.saddr = 0xc6340000 + i;
 		KUNIT_EXPECT_EQ(test, send(test, &u, true, 28, NULL), NF_ACCEPT);
 	}
-	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc, IPPROTO_TCP,
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->tcp_svc,
 					    CLIENT + 200, 2001));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 20);
 }
