@@ -102,6 +102,7 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	be->key.addr = *addr;
 	be->key.port = port;
 	be->key.proto = svc->key.proto;
+	be->key.family = svc->key.family;
 	be->weight = weight;
 	be->health_since = jiffies;
 	be->svc = svc;
@@ -110,8 +111,10 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	atomic_inc(&l4lb_objects);
 
 	/* Set before the pool is published: before any flow, any reply. */
-	set_bit(l4lb_seen_bit(addr->ip, port, svc->key.proto), ln->be_seen);
-	set_bit(l4lb_addr_bit(addr->ip), ln->be_addr_seen);
+	set_bit(l4lb_seen_bit(l4lb_addr_fold(addr, svc->key.family), port,
+			      svc->key.proto), ln->be_seen);
+	set_bit(l4lb_addr_bit(l4lb_addr_fold(addr, svc->key.family)),
+		ln->be_addr_seen);
 	/* -EEXIST: this address and port serve another service already. */
 	ret = rhashtable_lookup_insert_fast(&ln->backends, &be->node,
 					    backend_params);

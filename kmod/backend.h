@@ -2,6 +2,8 @@
 #ifndef _L4LB_BACKEND_H
 #define _L4LB_BACKEND_H
 
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
@@ -20,15 +22,18 @@ struct l4lb_service;
 
 /**
  * struct l4lb_be_key - a backend's address, port and protocol
- * @addr: the server's address; an IPv4 address fills @addr.ip
+ * @addr: the server's address; an IPv4 address fills @addr.ip, the rest
+ *	is 0
  * @port: the server's port, network order
  * @proto: the service's protocol
+ * @family: the service's, AF_INET or AF_INET6: keeps 1.2.3.4 and
+ *	102:304:: apart
  */
 struct l4lb_be_key {
 	union nf_inet_addr addr;
 	__be16 port;
 	u8 proto;
-	u8 pad;
+	u8 family;
 };
 
 /**
@@ -77,6 +82,17 @@ static inline void l4lb_be_key_init4(struct l4lb_be_key *key, u8 proto,
 	key->addr.ip = addr;
 	key->port = port;
 	key->proto = proto;
+	key->family = AF_INET;
+}
+
+static inline void l4lb_be_key_init6(struct l4lb_be_key *key, u8 proto,
+				     const struct in6_addr *addr, __be16 port)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr.in6 = *addr;
+	key->port = port;
+	key->proto = proto;
+	key->family = AF_INET6;
 }
 
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,

@@ -9,6 +9,7 @@
  */
 
 #include <linux/jhash.h>
+#include <net/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
 #include <linux/random.h>
@@ -22,7 +23,14 @@
 #include "netns.h"
 #include "service.h"
 
+/* IPv4 flows, and IPv6 flows (&struct l4lb_conn6): one size class each. */
 static struct kmem_cache *conn_cache __read_mostly;
+static struct kmem_cache *conn6_cache __read_mostly;
+
+static struct kmem_cache *cache_of(bool v6)
+{
+	return v6 ? conn6_cache : conn_cache;
+}
 
 #if IS_ENABLED(CONFIG_L4LB_KUNIT_TEST)
 /* KUnit moves the clock instead of sleeping. */
@@ -30,6 +38,19 @@ u32 l4lb_clock_offset;
 #endif
 
 /* The key of a client's flow to @svc (the caller knows the service). */
+void l4lb_orig_key_svc(struct l4lb_orig_key *k, const struct l4lb_service *svc,
+		       const union nf_inet_addr *caddr, __be16 cport)
+{
+	const struct l4lb_svc_key *sk = &svc->key;
+
+	if (sk->family == AF_INET6)
+		l4lb_orig_key_init6(k, sk->proto, &caddr->in6, cport,
+				    &sk->addr.in6, sk->port);
+	else
+		l4lb_orig_key_init4(k, sk->proto, caddr->ip, cport,
+				    sk->addr.ip, sk->port);
+}
+
 void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
 			const struct l4lb_service *svc, __be32 caddr,
 			__be16 cport)
@@ -40,7 +61,14 @@ void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
 
 static void orig_key_of(const struct l4lb_conn *conn, struct l4lb_orig_key *k)
 {
-	l4lb_orig_key_svc4(k, conn->be->svc, conn->caddr, conn->cport);
+	const struct l4lb_svc_key *sk = &conn->be->svc->key;
+
+	if (conn->v6)
+		l4lb_orig_key_init6(k, sk->proto, l4lb_conn_caddr6(conn),
+				    conn->cport, &sk->addr.in6, sk->port);
+	else
+		l4lb_orig_key_init4(k, sk->proto, conn->caddr, conn->cport,
+				    sk->addr.ip, sk->port);
 }
 
 static void reply_key_of(const struct l4lb_conn *conn,
@@ -48,8 +76,23 @@ static void reply_key_of(const struct l4lb_conn *conn,
 {
 	const struct l4lb_be_key *bk = &conn->be->key;
 
-	l4lb_reply_key_init4(k, bk->proto, bk->addr.ip, bk->port, conn->caddr,
-			     conn->cport);
+	if (conn->v6)
+		l4lb_reply_key_init6(k, bk->proto, &bk->addr.in6, bk->port,
+				     l4lb_conn_caddr6(conn), conn->cport);
+	else
+		l4lb_reply_key_init4(k, bk->proto, bk->addr.ip, bk->port,
+				     conn->caddr, conn->cport);
+}
+
+/*
+ * Both keys start with the same header, whose @v6 says how many words
+ * follow: an IPv4 key hashes four words, as it did before IPv6.
+ */
+static u32 key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct l4lb_orig_key *k = data;
+
+	return jhash2(data, k->v6 ? L4LB_KEY6_WORDS : L4LB_KEY4_WORDS, seed);
 }
 
 static u32 orig_obj_hash(const void *data, u32 len, u32 seed)
@@ -57,7 +100,7 @@ static u32 orig_obj_hash(const void *data, u32 len, u32 seed)
 	struct l4lb_orig_key k;
 
 	orig_key_of(data, &k);
-	return jhash2((const u32 *)&k, sizeof(k) / sizeof(u32), seed);
+	return key_hash(&k, len, seed);
 }
 
 /* Field by field: no key is built for each entry a lookup meets. */
@@ -67,9 +110,13 @@ static int orig_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct l4lb_conn *conn = obj;
 	const struct l4lb_svc_key *sk = &conn->be->svc->key;
 
-	return conn->caddr != k->caddr || conn->cport != k->cport ||
-	       sk->addr.ip != k->vaddr || sk->port != k->vport ||
-	       sk->proto != k->proto;
+	if (conn->v6 != k->v6 || conn->cport != k->cport ||
+	    sk->port != k->vport || sk->proto != k->proto)
+		return 1;
+	if (!k->v6)
+		return conn->caddr != k->ip.caddr || sk->addr.ip != k->ip.vaddr;
+	return !ipv6_addr_equal(l4lb_conn_caddr6(conn), &k->ip6.caddr) ||
+	       !ipv6_addr_equal(&sk->addr.in6, &k->ip6.vaddr);
 }
 
 static u32 reply_obj_hash(const void *data, u32 len, u32 seed)
@@ -77,7 +124,7 @@ static u32 reply_obj_hash(const void *data, u32 len, u32 seed)
 	struct l4lb_reply_key k;
 
 	reply_key_of(data, &k);
-	return jhash2((const u32 *)&k, sizeof(k) / sizeof(u32), seed);
+	return key_hash(&k, len, seed);
 }
 
 static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
@@ -86,9 +133,13 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct l4lb_conn *conn = obj;
 	const struct l4lb_be_key *bk = &conn->be->key;
 
-	return conn->caddr != k->caddr || conn->cport != k->cport ||
-	       bk->addr.ip != k->baddr || bk->port != k->bport ||
-	       bk->proto != k->proto;
+	if (conn->v6 != k->v6 || conn->cport != k->cport ||
+	    bk->port != k->bport || bk->proto != k->proto)
+		return 1;
+	if (!k->v6)
+		return conn->caddr != k->ip.caddr || bk->addr.ip != k->ip.baddr;
+	return !ipv6_addr_equal(l4lb_conn_caddr6(conn), &k->ip6.caddr) ||
+	       !ipv6_addr_equal(&bk->addr.in6, &k->ip6.baddr);
 }
 
 /*
@@ -101,6 +152,7 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 static const struct rhashtable_params orig_params = {
 	.head_offset = offsetof(struct l4lb_conn, orig),
 	.key_len = sizeof(struct l4lb_orig_key),
+	.hashfn = key_hash,
 	.obj_hashfn = orig_obj_hash,
 	.obj_cmpfn = orig_obj_cmp,
 	.automatic_shrinking = true,
@@ -109,6 +161,7 @@ static const struct rhashtable_params orig_params = {
 static const struct rhashtable_params reply_params = {
 	.head_offset = offsetof(struct l4lb_conn, reply),
 	.key_len = sizeof(struct l4lb_reply_key),
+	.hashfn = key_hash,
 	.obj_hashfn = reply_obj_hash,
 	.obj_cmpfn = reply_obj_cmp,
 	.automatic_shrinking = true,
@@ -122,15 +175,30 @@ int l4lb_conn_init(void)
 	 * are a tenth of that. The KUnit suite checks the size too.
 	 */
 	BUILD_BUG_ON(sizeof(struct l4lb_conn) > 56);
-	BUILD_BUG_ON(sizeof(struct l4lb_orig_key) != 16);
-	BUILD_BUG_ON(sizeof(struct l4lb_reply_key) != 16);
+	/* The bound for an IPv6 flow is 128; it takes 72. */
+	BUILD_BUG_ON(sizeof(struct l4lb_conn6) > 72);
+	BUILD_BUG_ON(offsetof(struct l4lb_orig_key, ip) != L4LB_KEY_HDR_LEN);
+	BUILD_BUG_ON(offsetof(struct l4lb_reply_key, ip) != L4LB_KEY_HDR_LEN);
+	BUILD_BUG_ON(offsetof(struct l4lb_orig_key, v6) !=
+		     offsetof(struct l4lb_reply_key, v6));
+	BUILD_BUG_ON(sizeof(struct l4lb_orig_key) != L4LB_KEY6_WORDS * 4);
+	BUILD_BUG_ON(sizeof(struct l4lb_reply_key) != L4LB_KEY6_WORDS * 4);
 	conn_cache = KMEM_CACHE(l4lb_conn, 0);
-	return conn_cache ? 0 : -ENOMEM;
+	if (!conn_cache)
+		return -ENOMEM;
+	conn6_cache = KMEM_CACHE(l4lb_conn6, 0);
+	if (!conn6_cache)
+		goto err;
+	return 0;
+err:
+	kmem_cache_destroy(conn_cache);
+	return -ENOMEM;
 }
 
 void l4lb_conn_uninit(void)
 {
 	/* Callers ran rcu_barrier(): no kfree_rcu() of a conn is pending. */
+	kmem_cache_destroy(conn6_cache);
 	kmem_cache_destroy(conn_cache);
 }
 
@@ -164,7 +232,7 @@ static void conn_free_one(void *ptr, void *arg)
 	if (conn->state != L4LB_CONN_CLOSING)
 		atomic_dec(&conn->be->active);
 	l4lb_backend_put(conn->be);
-	kmem_cache_free(conn_cache, conn);
+	kmem_cache_free(cache_of(conn->v6), conn);
 }
 
 /* The hooks are gone and synchronize_net() ran: nobody else sees the table. */
@@ -262,7 +330,7 @@ static void conn_free_rcu(struct rcu_head *head)
 	struct l4lb_conn *conn = container_of(head, struct l4lb_conn, rcu);
 
 	l4lb_backend_put(conn->be);
-	kmem_cache_free(conn_cache, conn);
+	kmem_cache_free(cache_of(conn->v6), conn);
 }
 
 /*
@@ -453,19 +521,20 @@ static bool evict_unassured(struct l4lb_net *ln, u32 now)
 }
 
 /* Flows of a namespace its owner's memory cgroup pays for (netns.c). */
-static struct l4lb_conn *conn_alloc(struct l4lb_net *ln)
+static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
 {
 	struct mem_cgroup *old;
 	struct l4lb_conn *conn;
 
 	if (!ln->memcg)
-		return kmem_cache_alloc(conn_cache, GFP_ATOMIC | __GFP_NOWARN);
+		return kmem_cache_alloc(cache_of(v6),
+					GFP_ATOMIC | __GFP_NOWARN);
 	/*
 	 * Charged to @memcg, never beyond its limit: no __GFP_HIGH, so at
 	 * the limit the charge fails and the flow is refused.
 	 */
 	old = set_active_memcg(ln->memcg);
-	conn = kmem_cache_alloc(conn_cache,
+	conn = kmem_cache_alloc(cache_of(v6),
 				GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
 	set_active_memcg(old);
 	return conn;
@@ -501,10 +570,14 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	if (!l4lb_backend_get(be))
 		goto err_count;
 	*why = L4LB_DROP_NO_MEMORY;
-	conn = conn_alloc(ln);
+	conn = conn_alloc(ln, key->v6);
 	if (!conn)
 		goto err_put;
-	conn->caddr = key->caddr;
+	conn->v6 = key->v6;
+	if (key->v6)
+		container_of(conn, struct l4lb_conn6, c)->caddr = key->ip6.caddr;
+	else
+		conn->caddr = key->ip.caddr;
 	conn->cport = key->cport;
 	conn->be = be;
 	conn->state = state;
@@ -538,7 +611,7 @@ err_orig:
 	return NULL;
 err_free:
 	/* Never visible: no reader can hold it. */
-	kmem_cache_free(conn_cache, conn);
+	kmem_cache_free(cache_of(conn->v6), conn);
 err_put:
 	l4lb_backend_put(be);
 err_count:

@@ -3,6 +3,7 @@
 #define _L4LB_CONN_H
 
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/jiffies.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
@@ -65,7 +66,8 @@ static inline bool l4lb_conn_state_unassured(u8 state)
 }
 
 /**
- * struct l4lb_conn - one TCP flow or one UDP session (56 bytes)
+ * struct l4lb_conn - one TCP flow or one UDP session (56 bytes for IPv4;
+ *	an IPv6 flow is a &struct l4lb_conn6, 72 bytes, from a cache of its own)
  * @orig: in &l4lb_net.conn_orig, keyed by client address, client port (0
  *	for a UDP session: one per client address), and the service's
  *	address, port and protocol: what a client's packet holds, so the
@@ -74,7 +76,7 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	client address and port (0 for UDP), protocol
  * @be: the backend; the conn holds a reference on it, and through it on
  *	the service
- * @caddr: the client's address
+ * @caddr: the client's IPv4 address (unused by an IPv6 flow)
  * @deadline: jiffies (low 32 bits) after which the conn is expired
  * @cport: the client's port, network order; 0 for a UDP session
  * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
@@ -82,6 +84,7 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	0 to 1 (l4lb_conn_unlink()) owns its teardown; l4lb_conn_create()
  *	makes it 1 and publishes it with 0 only once both inserts succeeded,
  *	so a half-inserted conn is never torn down by anyone else
+ * @v6: an IPv6 flow, inside a &struct l4lb_conn6; never changes
  * @rcu: frees the conn once no packet can still see it
  */
 struct l4lb_conn {
@@ -93,63 +96,155 @@ struct l4lb_conn {
 	__be16 cport;
 	u8 state;
 	u8 dead;
+	u8 v6;
 	struct rcu_head rcu;
 };
 
+/**
+ * struct l4lb_conn6 - an IPv6 flow (72 bytes): the family-blind flow, and
+ *	the client's address that does not fit in it
+ * @c: the flow, with @c.v6 set
+ * @caddr: the client's IPv6 address
+ */
+struct l4lb_conn6 {
+	struct l4lb_conn c;
+	struct in6_addr caddr;
+};
+
+static inline const struct in6_addr *l4lb_conn_caddr6(const struct l4lb_conn *c)
+{
+	return &container_of(c, struct l4lb_conn6, c)->caddr;
+}
+
+/* The client's address of either family, as netlink and tests want it. */
+static inline void l4lb_conn_caddr(const struct l4lb_conn *conn,
+				   union nf_inet_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (conn->v6)
+		addr->in6 = *l4lb_conn_caddr6(conn);
+	else
+		addr->ip = conn->caddr;
+}
+
 /*
  * What a client's packet is looked up by: its source, and its destination
- * (a service's address and port) and protocol. 16 bytes, four words to
- * hash; an IPv6 flow will have keys of its own.
+ * (a service's address and port) and protocol. An IPv4 key is the first
+ * 16 bytes (four words to hash), an IPv6 key all 40 (ten words): @v6
+ * tells which, and keeps the families apart.
  */
 struct l4lb_orig_key {
-	__be32 caddr;
-	__be32 vaddr;
 	__be16 cport;
 	__be16 vport;
 	u8 proto;
-	u8 pad[3];
+	u8 v6;
+	u8 pad[2];
+	union {
+		struct {
+			__be32 caddr;
+			__be32 vaddr;
+		} ip;
+		struct {
+			struct in6_addr caddr;
+			struct in6_addr vaddr;
+		} ip6;
+	};
 };
 
-/* What a backend's reply is looked up by (16 bytes too). */
+/* What a backend's reply is looked up by, laid out the same way. */
 struct l4lb_reply_key {
-	__be32 baddr;
-	__be32 caddr;
 	__be16 bport;
 	__be16 cport;
 	u8 proto;
-	u8 pad[3];
+	u8 v6;
+	u8 pad[2];
+	union {
+		struct {
+			__be32 baddr;
+			__be32 caddr;
+		} ip;
+		struct {
+			struct in6_addr baddr;
+			struct in6_addr caddr;
+		} ip6;
+	};
 };
+
+/* Words of a key to hash: its header, and its family's addresses. */
+#define L4LB_KEY_HDR_LEN	8
+#define L4LB_KEY4_WORDS		((L4LB_KEY_HDR_LEN + 8) / 4)
+#define L4LB_KEY6_WORDS		((L4LB_KEY_HDR_LEN + 32) / 4)
 
 /*
  * The key of a client's packet from @caddr:@cport to @vaddr:@vport: a TCP
  * flow is one port of the client, a UDP session every port of it (cport
- * 0).
+ * 0). Only the words the family hashes are written.
  */
+static inline void l4lb_orig_key_hdr(struct l4lb_orig_key *k, u8 proto,
+				     bool v6, __be16 cport, __be16 vport)
+{
+	k->cport = proto == IPPROTO_TCP ? cport : 0;
+	k->vport = vport;
+	k->proto = proto;
+	k->v6 = v6;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+}
+
 static inline void l4lb_orig_key_init4(struct l4lb_orig_key *k, u8 proto,
 				       __be32 caddr, __be16 cport,
 				       __be32 vaddr, __be16 vport)
 {
-	memset(k, 0, sizeof(*k));
-	k->caddr = caddr;
-	k->vaddr = vaddr;
-	k->cport = proto == IPPROTO_TCP ? cport : 0;
-	k->vport = vport;
-	k->proto = proto;
+	l4lb_orig_key_hdr(k, proto, false, cport, vport);
+	k->ip.caddr = caddr;
+	k->ip.vaddr = vaddr;
+}
+
+static inline void l4lb_orig_key_init6(struct l4lb_orig_key *k, u8 proto,
+				       const struct in6_addr *caddr,
+				       __be16 cport,
+				       const struct in6_addr *vaddr,
+				       __be16 vport)
+{
+	l4lb_orig_key_hdr(k, proto, true, cport, vport);
+	k->ip6.caddr = *caddr;
+	k->ip6.vaddr = *vaddr;
 }
 
 /* The key of a backend's packet to a client; ports as above. */
+static inline void l4lb_reply_key_hdr(struct l4lb_reply_key *k, u8 proto,
+				      bool v6, __be16 bport, __be16 cport)
+{
+	k->bport = bport;
+	k->cport = proto == IPPROTO_TCP ? cport : 0;
+	k->proto = proto;
+	k->v6 = v6;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+}
+
 static inline void l4lb_reply_key_init4(struct l4lb_reply_key *k, u8 proto,
 					__be32 baddr, __be16 bport,
 					__be32 caddr, __be16 cport)
 {
-	memset(k, 0, sizeof(*k));
-	k->baddr = baddr;
-	k->bport = bport;
-	k->caddr = caddr;
-	k->cport = proto == IPPROTO_TCP ? cport : 0;
-	k->proto = proto;
+	l4lb_reply_key_hdr(k, proto, false, bport, cport);
+	k->ip.baddr = baddr;
+	k->ip.caddr = caddr;
 }
 
+static inline void l4lb_reply_key_init6(struct l4lb_reply_key *k, u8 proto,
+					const struct in6_addr *baddr,
+					__be16 bport,
+					const struct in6_addr *caddr,
+					__be16 cport)
+{
+	l4lb_reply_key_hdr(k, proto, true, bport, cport);
+	k->ip6.baddr = *baddr;
+	k->ip6.caddr = *caddr;
+}
+
+void l4lb_orig_key_svc(struct l4lb_orig_key *k, const struct l4lb_service *svc,
+		       const union nf_inet_addr *caddr, __be16 cport);
 void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
 			const struct l4lb_service *svc, __be32 caddr,
 			__be16 cport);

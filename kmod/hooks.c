@@ -5,6 +5,10 @@
  * without one pays nothing per packet. Everything here runs under the RCU
  * read lock that nf_hook() holds, with bottom halves off (softirq, or
  * l4lb_post_routing() turns them off).
+ *
+ * The flow logic here is family-blind: it reads a &struct l4lb_pkt, and
+ * what differs by family (parsing, rewriting, resets) is in small
+ * functions: IPv4's in this file and nat.c, IPv6's in hooks6.c and nat6.c.
  */
 
 #include <linux/icmp.h>
@@ -12,11 +16,14 @@
 #include <linux/netdevice.h>
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/netfilter/ipv6/nf_reject.h>
 
 #include "backend.h"
 #include "conn.h"
@@ -24,46 +31,21 @@
 #include "hooks.h"
 #include "nat.h"
 #include "netns.h"
+#include "pkt.h"
 #include "sched.h"
 #include "service.h"
 #include "stats.h"
 
-/* What the hooks read of a packet: addresses, ports and TCP flags. */
-struct pkt {
-	__be32 saddr, daddr;
-	__be16 sport, dport;
-	u8 proto;
-	bool syn;	/* SYN without ACK: a connection's first packet */
-	bool synack;	/* SYN with ACK: the server's answer to it */
-	bool ack;	/* ACK without SYN */
-	bool fin_rst;
-	bool rst;
-};
-
-/*
- * False for what l4lb never touches: other protocols, fragments, and
- * transport headers too short to hold ports (the stack drops those).
- * Nothing here assumes the transport header is in the linear part: each
- * read copies into a buffer of the size it asks for.
- */
-static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
+bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct udphdr *uh;
 	const struct tcphdr *th;
 	struct udphdr _uh;
 	struct tcphdr _th;
+	unsigned int off = skb_network_offset(skb) + p->thoff;
 
-	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
-		return false;
-	/* Ours are reassembled (in_defrag()); a fragment here is not ours. */
-	if (ip_is_fragment(iph))
-		return false;
-	p->saddr = iph->saddr;
-	p->daddr = iph->daddr;
-	p->proto = iph->protocol;
 	if (p->proto == IPPROTO_TCP) {
-		th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
 		if (!th)
 			return false;
 		p->sport = th->source;
@@ -75,7 +57,7 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 		p->rst = th->rst;
 		return true;
 	}
-	uh = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_uh), &_uh);
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
 	if (!uh)
 		return false;
 	p->sport = uh->source;
@@ -89,10 +71,33 @@ static bool pkt_parse(struct sk_buff *skb, struct pkt *p)
 }
 
 /*
+ * False for what l4lb never touches: other protocols, fragments, and
+ * transport headers too short to hold ports (the stack drops those).
+ * Nothing here assumes the transport header is in the linear part: each
+ * read copies into a buffer of the size it asks for.
+ */
+static bool pkt_parse(struct sk_buff *skb, struct l4lb_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+		return false;
+	/* Ours are reassembled (in_defrag()); a fragment here is not ours. */
+	if (ip_is_fragment(iph))
+		return false;
+	p->saddr.ip = iph->saddr;
+	p->daddr.ip = iph->daddr;
+	p->proto = iph->protocol;
+	p->v6 = false;
+	p->thoff = ip_hdrlen(skb);
+	return l4lb_pkt_ports(skb, p);
+}
+
+/*
  * An ICMP error (unreachable, time exceeded, parameter problem) quoting a
  * TCP or UDP packet: fills @in with the quoted packet's addresses and ports.
  */
-static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
+static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
 {
 	unsigned int off = ip_hdrlen(skb);
 	const struct icmphdr *ih;
@@ -119,38 +124,104 @@ static bool icmp_parse(struct sk_buff *skb, struct pkt *in)
 				   &_ports);
 	if (!ports)
 		return false;
-	in->saddr = iph->saddr;
-	in->daddr = iph->daddr;
+	in->saddr.ip = iph->saddr;
+	in->daddr.ip = iph->daddr;
 	in->sport = ports->source;
 	in->dport = ports->dest;
 	in->proto = iph->protocol;
+	in->v6 = false;
+	in->thoff = off + iph->ihl * 4;
 	return true;
+}
+
+/* The per-family keys, from addresses of either family. */
+static void pkt_orig_key(struct l4lb_orig_key *k, const struct l4lb_pkt *p,
+			 const union nf_inet_addr *caddr, __be16 cport,
+			 const union nf_inet_addr *vaddr, __be16 vport)
+{
+	if (p->v6)
+		l4lb_orig_key_init6(k, p->proto, &caddr->in6, cport,
+				    &vaddr->in6, vport);
+	else
+		l4lb_orig_key_init4(k, p->proto, caddr->ip, cport, vaddr->ip,
+				    vport);
+}
+
+static void pkt_reply_key(struct l4lb_reply_key *k, const struct l4lb_pkt *p,
+			  const union nf_inet_addr *baddr, __be16 bport,
+			  const union nf_inet_addr *caddr, __be16 cport)
+{
+	if (p->v6)
+		l4lb_reply_key_init6(k, p->proto, &baddr->in6, bport,
+				     &caddr->in6, cport);
+	else
+		l4lb_reply_key_init4(k, p->proto, baddr->ip, bport, caddr->ip,
+				     cport);
+}
+
+static void pkt_be_key(struct l4lb_be_key *k, const struct l4lb_pkt *p,
+		       const union nf_inet_addr *addr, __be16 port)
+{
+	if (p->v6)
+		l4lb_be_key_init6(k, p->proto, &addr->in6, port);
+	else
+		l4lb_be_key_init4(k, p->proto, addr->ip, port);
+}
+
+static void pkt_svc_key(struct l4lb_svc_key *k, const struct l4lb_pkt *p)
+{
+	if (p->v6)
+		l4lb_svc_key_init6(k, p->proto, &p->daddr.in6, p->dport);
+	else
+		l4lb_svc_key_init4(k, p->proto, p->daddr.ip, p->dport);
+}
+
+static u8 pkt_family(const struct l4lb_pkt *p)
+{
+	return p->v6 ? AF_INET6 : AF_INET;
+}
+
+/* The packet's source or destination becomes @addr:@port. */
+static int pkt_nat(struct sk_buff *skb, const struct l4lb_pkt *p, bool src,
+		   const union nf_inet_addr *addr, __be16 port)
+{
+	if (p->v6)
+		return l4lb_nat6(skb, p->thoff, p->proto, src, &addr->in6,
+				 port);
+	return l4lb_nat4(skb, src, addr->ip, port);
 }
 
 /*
  * An error about one of our replies (VIP to client), sent back to the VIP
- * by a router on the client's path ("fragmentation needed" for path MTU
- * discovery): hand it to the backend that sent the reply, as if the
- * backend had been addressed.
+ * by a router on the client's path ("fragmentation needed", "packet too
+ * big" for path MTU discovery): hand it to the backend that sent the
+ * reply, as if the backend had been addressed.
  */
-static unsigned int icmp_in(struct l4lb_net *ln, struct sk_buff *skb)
+unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
+			  const struct l4lb_pkt *in, unsigned int icmpoff)
 {
 	struct l4lb_orig_key key;
+	struct l4lb_backend *be;
 	struct l4lb_conn *conn;
-	struct pkt in;
+	int ret;
 
-	if (!icmp_parse(skb, &in) ||
-	    !l4lb_vip_seen(ln, in.saddr, in.sport, in.proto))
+	if (!l4lb_vip_seen(ln, l4lb_addr_fold(&in->saddr, pkt_family(in)),
+			   in->sport, in->proto))
 		return NF_ACCEPT;
 	/* The quoted packet is our reply: VIP to client. */
-	l4lb_orig_key_init4(&key, in.proto, in.daddr, in.dport, in.saddr,
-			    in.sport);
+	pkt_orig_key(&key, in, &in->daddr, in->dport, &in->saddr, in->sport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (!conn || !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
-	if (l4lb_nat4_icmp_in(skb, ip_hdrlen(skb), conn->be->key.addr.ip,
-			      conn->be->key.port)) {
-		l4lb_stats_drop(conn->be->svc->stats, L4LB_DROP_NO_MEMORY);
+	be = conn->be;
+	if (in->v6)
+		ret = l4lb_nat6_icmp_in(skb, icmpoff, in->thoff, in->proto,
+					&be->key.addr.in6, be->key.port);
+	else
+		ret = l4lb_nat4_icmp_in(skb, icmpoff, be->key.addr.ip,
+					be->key.port);
+	if (ret) {
+		l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
@@ -162,24 +233,24 @@ static unsigned int icmp_in(struct l4lb_net *ln, struct sk_buff *skb)
  * quote the packet as the client sent it, to the VIP, and never show the
  * backend's address.
  */
-static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
+unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
+			   const struct l4lb_pkt *in, unsigned int icmpoff,
+			   const union nf_inet_addr *outer_saddr)
 {
 	struct l4lb_backend *be = NULL;
 	struct l4lb_reply_key rkey;
 	struct l4lb_be_key bkey;
 	struct l4lb_conn *conn;
 	struct l4lb_service *svc;
-	struct pkt in;
+	bool from_be;
+	int ret;
 
-	if (!icmp_parse(skb, &in))
-		return NF_ACCEPT;
-	l4lb_reply_key_init4(&rkey, in.proto, in.daddr, in.dport, in.saddr,
-			     in.sport);
+	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
-	} else if (in.proto == IPPROTO_UDP) {
-		l4lb_be_key_init4(&bkey, in.proto, in.daddr, in.dport);
+	} else if (in->proto == IPPROTO_UDP) {
+		pkt_be_key(&bkey, in, &in->daddr, in->dport);
 		be = l4lb_backend_lookup(ln, &bkey);
 		if (be && !(be->svc->flags & L4LB_SVC_F_STATELESS))
 			be = NULL;
@@ -187,9 +258,15 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
 	if (!be)
 		return NF_ACCEPT;
 	svc = be->svc;
-	if (l4lb_nat4_icmp_out(skb, ip_hdrlen(skb), svc->key.addr.ip,
-			       svc->key.port,
-			       ip_hdr(skb)->saddr == be->key.addr.ip)) {
+	from_be = nf_inet_addr_cmp(outer_saddr, &be->key.addr);
+	if (in->v6)
+		ret = l4lb_nat6_icmp_out(skb, icmpoff, in->thoff, in->proto,
+					 &svc->key.addr.in6, svc->key.port,
+					 from_be);
+	else
+		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip,
+					 svc->key.port, from_be);
+	if (ret) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
@@ -204,7 +281,7 @@ static unsigned int icmp_out(struct l4lb_net *ln, struct sk_buff *skb)
  */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
-				  const struct pkt *p, int *why)
+				  const struct l4lb_pkt *p, int *why)
 {
 	u8 state = L4LB_CONN_UDP_UNREPLIED;
 	struct l4lb_backend *be;
@@ -221,7 +298,7 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	}
 	pool = rcu_dereference(svc->pool);
 	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
-				    p->saddr, p->sport) : NULL;
+				    &p->saddr, p->sport) : NULL;
 	if (!be) {
 		*why = L4LB_DROP_NO_BACKEND;
 		return NULL;
@@ -235,11 +312,12 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 }
 
 /* A client's packet, sent to backend @be of its service, and counted. */
-static unsigned int in_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
+static unsigned int in_rewrite(struct l4lb_backend *be, struct sk_buff *skb,
+			       const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = be->svc;
 
-	if (l4lb_nat4(skb, false, be->key.addr.ip, be->key.port)) {
+	if (pkt_nat(skb, p, false, &be->key.addr, be->key.port)) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
@@ -254,18 +332,18 @@ static unsigned int in_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
  * backend the hash picks, and leaves nothing behind.
  */
 static unsigned int in_stateless(struct l4lb_net *ln, struct l4lb_service *svc,
-				 struct sk_buff *skb, const struct pkt *p)
+				 struct sk_buff *skb, const struct l4lb_pkt *p)
 {
 	struct l4lb_pool *pool = rcu_dereference(svc->pool);
 	struct l4lb_backend *be;
 
 	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
-				    p->saddr, p->sport) : NULL;
+				    &p->saddr, p->sport) : NULL;
 	if (!be) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_BACKEND);
 		return NF_DROP;
 	}
-	return in_rewrite(be, skb);
+	return in_rewrite(be, skb, p);
 }
 
 /*
@@ -295,7 +373,7 @@ static void client_ack(struct l4lb_net *ln, struct l4lb_service *svc,
  * to the old backend nor dropped.
  */
 static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
-		       const struct pkt *p, u32 now)
+		       const struct l4lb_pkt *p, u32 now)
 {
 	const struct l4lb_backend *be = conn->be;
 
@@ -312,9 +390,12 @@ static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
  * reconnects at once instead of retransmitting into a dead server.
  */
 static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
-			     struct sk_buff *skb)
+			     struct sk_buff *skb, const struct l4lb_pkt *p)
 {
-	nf_send_reset(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
+	if (p->v6)
+		nf_send_reset6(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
+	else
+		nf_send_reset(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
 	l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
 	return NF_DROP;
 }
@@ -325,7 +406,7 @@ static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
  * because its backend is down.
  */
 static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
-			   struct sk_buff *skb, const struct pkt *p,
+			   struct sk_buff *skb, const struct l4lb_pkt *p,
 			   const struct l4lb_orig_key *key, bool backend_down)
 {
 	struct l4lb_conn *conn;
@@ -343,7 +424,7 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
 		l4lb_stats_drop(svc->stats, why);
 		return NF_DROP;
 	}
-	return in_rewrite(conn->be, skb);
+	return in_rewrite(conn->be, skb, p);
 }
 
 /*
@@ -351,8 +432,8 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
  * it holds (the flow knows its service); only a packet with no usable flow
  * looks its service up, to make one.
  */
-static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
-			    const struct pkt *p)
+unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
+		     const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc;
 	struct l4lb_orig_key key;
@@ -360,8 +441,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 	struct l4lb_conn *conn;
 	bool backend_down = false;
 
-	l4lb_orig_key_init4(&key, p->proto, p->saddr, p->sport, p->daddr,
-			    p->dport);
+	pkt_orig_key(&key, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
 		if (p->fin_rst)
@@ -370,7 +450,7 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 			client_ack(ln, conn->be->svc, conn);
 		else
 			l4lb_conn_refresh(ln, conn);
-		return in_rewrite(conn->be, skb);
+		return in_rewrite(conn->be, skb, p);
 	}
 	if (conn) {
 		backend_down = p->proto == IPPROTO_TCP && !p->syn &&
@@ -379,9 +459,9 @@ static unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 		/* Unlinked, it stays valid until the RCU section ends. */
 		if (backend_down &&
 		    READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_RESET)
-			return in_reset(ln, conn->be->svc, skb);
+			return in_reset(ln, conn->be->svc, skb, p);
 	}
-	l4lb_svc_key_init4(&skey, p->proto, p->daddr, p->dport);
+	pkt_svc_key(&skey, p);
 	svc = l4lb_service_lookup(ln, &skey);
 	if (!svc)
 		return NF_ACCEPT;
@@ -418,7 +498,7 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	struct l4lb_net *ln = l4lb_net(state->net);
 	const struct iphdr *iph = ip_hdr(skb);
 	bool to_vip = l4lb_vip_addr_seen(ln, iph->daddr);
-	struct pkt p;
+	struct l4lb_pkt p;
 
 	if (unlikely(ip_is_fragment(iph)) &&
 	    (to_vip || l4lb_be_addr_seen(ln, iph->saddr)) &&
@@ -428,8 +508,10 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	if (!to_vip)
 		return NF_ACCEPT;
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
-		return icmp_in(ln, skb);
-	if (!pkt_parse(skb, &p) || !l4lb_vip_seen(ln, p.daddr, p.dport, p.proto))
+		return icmp_parse(skb, &p) ?
+		       l4lb_icmp_in(ln, skb, &p, ip_hdrlen(skb)) : NF_ACCEPT;
+	if (!pkt_parse(skb, &p) ||
+	    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
 		return NF_ACCEPT;
 	return l4lb_in(ln, skb, &p);
 }
@@ -453,11 +535,12 @@ static void backend_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /* A backend's packet to a client, sent as the service's VIP:port. */
-static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
+static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb,
+				const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = be->svc;
 
-	if (l4lb_nat4(skb, true, svc->key.addr.ip, svc->key.port)) {
+	if (pkt_nat(skb, p, true, &svc->key.addr, svc->key.port)) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
@@ -468,7 +551,7 @@ static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb)
 
 /* Backend to client, a flow's reply: the source becomes the VIP again. */
 static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
-			     struct sk_buff *skb, const struct pkt *p)
+			     struct sk_buff *skb, const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = conn->be->svc;
 
@@ -497,7 +580,7 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 				  L4LB_CONN_UDP);
 	else
 		backend_packet(ln, conn);
-	return out_rewrite(conn->be, skb);
+	return out_rewrite(conn->be, skb, p);
 }
 
 /*
@@ -509,7 +592,7 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
  * Never dropped but for a backend down with down-flows drop, or no room.
  */
 static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
-			      struct sk_buff *skb, const struct pkt *p)
+			      struct sk_buff *skb, const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = be->svc;
 	u8 state = L4LB_CONN_UDP_UNREPLIED;
@@ -523,10 +606,10 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 		return NF_DROP;
 	}
 	if (p->rst)
-		return out_rewrite(be, skb);
+		return out_rewrite(be, skb, p);
 	if (p->proto == IPPROTO_TCP)
 		state = p->synack ? L4LB_CONN_SYN_RECV : L4LB_CONN_ADOPTED_REPLY;
-	l4lb_orig_key_svc4(&key, svc, p->daddr, p->dport);
+	l4lb_orig_key_svc(&key, svc, &p->daddr, p->dport);
 	conn = l4lb_conn_create(ln, &key, be, state, &created, &why);
 	if (!conn) {
 		l4lb_stats_drop(svc->stats, why);
@@ -543,7 +626,7 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 	 * through another balancer, and a drop would black-hole a UDP
 	 * session until it expired. The flow is left as it is.
 	 */
-	return out_rewrite(be, skb);
+	return out_rewrite(be, skb, p);
 }
 
 /*
@@ -556,11 +639,11 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
  * backend) is none of l4lb's business.
  */
 static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
-				struct sk_buff *skb, const struct pkt *p,
+				struct sk_buff *skb, const struct l4lb_pkt *p,
 				const struct nf_hook_state *state)
 {
 	if (be->svc->flags & L4LB_SVC_F_STATELESS)
-		return out_rewrite(be, skb);
+		return out_rewrite(be, skb, p);
 	if (state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
 	if (l4lb_sched_hashes(be->svc->sched))
@@ -569,28 +652,44 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 	return NF_DROP;
 }
 
-static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+/* Backend to client, family-blind: @p is a packet from a backend's port. */
+unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
+			const struct l4lb_pkt *p,
+			const struct nf_hook_state *state)
 {
 	struct l4lb_reply_key rkey;
 	struct l4lb_be_key bkey;
 	struct l4lb_backend *be;
 	struct l4lb_conn *conn;
-	struct pkt p;
 
-	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
-		return icmp_out(ln, skb);
-	/* Client packets and passing traffic: not from a backend. */
-	if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) || !pkt_parse(skb, &p) ||
-	    !l4lb_be_seen(ln, p.saddr, p.sport, p.proto))
-		return NF_ACCEPT;
-	l4lb_reply_key_init4(&rkey, p.proto, p.saddr, p.sport, p.daddr, p.dport);
+	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn)
-		return l4lb_out(ln, conn, skb, &p);
-	l4lb_be_key_init4(&bkey, p.proto, p.saddr, p.sport);
+		return l4lb_out(ln, conn, skb, p);
+	pkt_be_key(&bkey, p, &p->saddr, p->sport);
 	be = l4lb_backend_lookup(ln, &bkey);
-	return be ? out_no_flow(ln, be, skb, &p, state) : NF_ACCEPT;
+	return be ? out_no_flow(ln, be, skb, p, state) : NF_ACCEPT;
+}
+
+static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	union nf_inet_addr outer_saddr;
+	struct l4lb_pkt p;
+
+	if (state->pf == NFPROTO_IPV6)
+		return l4lb_post_routing6(ln, skb, state);
+	if (ip_hdr(skb)->protocol == IPPROTO_ICMP) {
+		if (!icmp_parse(skb, &p))
+			return NF_ACCEPT;
+		outer_saddr.ip = ip_hdr(skb)->saddr;
+		return l4lb_icmp_out(ln, skb, &p, ip_hdrlen(skb), &outer_saddr);
+	}
+	/* Client packets and passing traffic: not from a backend. */
+	if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) || !pkt_parse(skb, &p) ||
+	    !l4lb_be_seen(ln, p.saddr.ip, p.sport, p.proto))
+		return NF_ACCEPT;
+	return l4lb_reply(ln, skb, &p, state);
 }
 
 /*
@@ -639,33 +738,98 @@ static const struct nf_hook_ops l4lb_nf_ops[] = {
 	},
 };
 
-int l4lb_hooks_register(struct l4lb_net *ln)
+/*
+ * IPv6's, at the same places. nf_defrag_ipv6 (-400, enabled with them)
+ * has reassembled fragments by then.
+ */
+static const struct nf_hook_ops l4lb_nf6_ops[] = {
+	{
+		.hook = l4lb_pre_routing6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK - 10,
+	},
+	{
+		.hook = l4lb_post_routing,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_NAT_SRC + 1,
+	},
+};
+
+static int hooks6_register(struct l4lb_net *ln)
 {
+	int ret;
+
+	ret = nf_defrag_ipv6_enable(ln->net);
+	if (ret)
+		return ret;
+	ret = nf_register_net_hooks(ln->net, l4lb_nf6_ops,
+				    ARRAY_SIZE(l4lb_nf6_ops));
+	if (ret)
+		nf_defrag_ipv6_disable(ln->net);
+	return ret;
+}
+
+static void hooks6_unregister(struct l4lb_net *ln)
+{
+	nf_unregister_net_hooks(ln->net, l4lb_nf6_ops, ARRAY_SIZE(l4lb_nf6_ops));
+	nf_defrag_ipv6_disable(ln->net);
+}
+
+/* @family's hooks, for a service of it about to be added. */
+int l4lb_hooks_register(struct l4lb_net *ln, u8 family)
+{
+	u8 bit = family == AF_INET6 ? L4LB_HOOKS_V6 : L4LB_HOOKS_V4;
 	int ret;
 
 	lockdep_assert_held(&ln->lock);
 
-	if (ln->hooks_on)
+	if (ln->hooks_on & bit)
 		return 0;
-	ret = nf_register_net_hooks(ln->net, l4lb_nf_ops,
-				    ARRAY_SIZE(l4lb_nf_ops));
+	if (bit == L4LB_HOOKS_V6)
+		ret = hooks6_register(ln);
+	else
+		ret = nf_register_net_hooks(ln->net, l4lb_nf_ops,
+					    ARRAY_SIZE(l4lb_nf_ops));
 	if (ret)
 		return ret;
-	WRITE_ONCE(ln->hooks_on, true);
+	WRITE_ONCE(ln->hooks_on, ln->hooks_on | bit);
 	l4lb_expiry_start(ln);
 	return 0;
+}
+
+static void hooks_off(struct l4lb_net *ln, u8 bit)
+{
+	if (!(ln->hooks_on & bit))
+		return;
+	/*
+	 * Packets already inside the hooks go on (RCU): what they use is
+	 * freed after a grace period, or after netns.c's pre_exit.
+	 */
+	if (bit == L4LB_HOOKS_V6)
+		hooks6_unregister(ln);
+	else
+		nf_unregister_net_hooks(ln->net, l4lb_nf_ops,
+					ARRAY_SIZE(l4lb_nf_ops));
+	WRITE_ONCE(ln->hooks_on, ln->hooks_on & ~bit);
+}
+
+/* Off for each family that has no service left. */
+void l4lb_hooks_sync(struct l4lb_net *ln)
+{
+	lockdep_assert_held(&ln->lock);
+
+	if (!ln->n_services6)
+		hooks_off(ln, L4LB_HOOKS_V6);
+	if (ln->n_services == ln->n_services6)
+		hooks_off(ln, L4LB_HOOKS_V4);
 }
 
 void l4lb_hooks_unregister(struct l4lb_net *ln)
 {
 	lockdep_assert_held(&ln->lock);
 
-	if (!ln->hooks_on)
-		return;
-	/*
-	 * Packets already inside the hooks go on (RCU): what they use is
-	 * freed after a grace period, or after netns.c's pre_exit.
-	 */
-	nf_unregister_net_hooks(ln->net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
-	WRITE_ONCE(ln->hooks_on, false);
+	hooks_off(ln, L4LB_HOOKS_V6);
+	hooks_off(ln, L4LB_HOOKS_V4);
 }

@@ -24,10 +24,12 @@ static struct genl_family l4lb_genl_family;
 #define SVC_KEY_POLICY \
 	[L4LB_A_SVC_PROTO] = { .type = NLA_U8 }, \
 	[L4LB_A_SVC_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
+	[L4LB_A_SVC_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)), \
 	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
 
 #define BE_KEY_POLICY \
 	[L4LB_A_BE_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
+	[L4LB_A_BE_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)), \
 	[L4LB_A_BE_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
 
 static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
@@ -57,6 +59,7 @@ static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
 static const struct nla_policy pick_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	[L4LB_A_FLOW_CADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[L4LB_A_FLOW_CADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[L4LB_A_FLOW_CPORT] = { .type = NLA_U16 },
 };
 
@@ -102,14 +105,44 @@ static const struct {
 	{ L4LB_A_TIMEOUT_CLOSING, L4LB_CONN_CLOSING },
 };
 
+/*
+ * An address given as IPv4 (@a4) or IPv6 (@a6), one of the two: fills
+ * @addr and returns its family; 0 when neither is there; -EINVAL, with
+ * extack set, when both are.
+ */
+static int get_addr(struct nlattr **tb, int a4, int a6,
+		    struct netlink_ext_ack *extack, union nf_inet_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (tb[a4] && tb[a6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[a6],
+				    "an address is IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (tb[a4]) {
+		addr->ip = nla_get_in_addr(tb[a4]);
+		return AF_INET;
+	}
+	if (tb[a6]) {
+		addr->in6 = nla_get_in6_addr(tb[a6]);
+		return AF_INET6;
+	}
+	return 0;
+}
+
 /* Fills @key from @tb; on error, extack says which part is wrong. */
 static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 			 struct l4lb_svc_key *key)
 {
+	union nf_inet_addr addr;
+	int family;
 	u8 proto;
 
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PROTO) ||
-	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_ADDR4) ||
+	family = get_addr(tb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, extack,
+			  &addr);
+	if (family < 0)
+		return family;
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PROTO) || !family ||
 	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PORT)) {
 		NL_SET_ERR_MSG(extack, "a service is named by protocol, address and port");
 		return -EINVAL;
@@ -120,8 +153,12 @@ static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 				    "protocol must be TCP (6) or UDP (17)");
 		return -EINVAL;
 	}
-	l4lb_svc_key_init4(key, proto, nla_get_in_addr(tb[L4LB_A_SVC_ADDR4]),
-			   htons(nla_get_u16(tb[L4LB_A_SVC_PORT])));
+	if (family == AF_INET6)
+		l4lb_svc_key_init6(key, proto, &addr.in6,
+				   htons(nla_get_u16(tb[L4LB_A_SVC_PORT])));
+	else
+		l4lb_svc_key_init4(key, proto, addr.ip,
+				   htons(nla_get_u16(tb[L4LB_A_SVC_PORT])));
 	return 0;
 }
 
@@ -147,18 +184,45 @@ static struct l4lb_service *find_service(struct l4lb_net *ln,
 	return svc;
 }
 
+/* Returns the backend address's family, or a negative error. */
 static int parse_be_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 			union nf_inet_addr *addr, __be16 *port)
 {
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_ADDR4) ||
-	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_PORT)) {
+	int family;
+
+	family = get_addr(tb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, extack, addr);
+	if (family < 0)
+		return family;
+	if (!family || NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_PORT)) {
 		NL_SET_ERR_MSG(extack, "a backend is named by address and port");
 		return -EINVAL;
 	}
-	memset(addr, 0, sizeof(*addr));
-	addr->ip = nla_get_in_addr(tb[L4LB_A_BE_ADDR4]);
 	*port = htons(nla_get_u16(tb[L4LB_A_BE_PORT]));
-	return 0;
+	return family;
+}
+
+/* A service and its backends share a family: says which attribute errs. */
+static int check_family(struct l4lb_service *svc, int family,
+			struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	if (svc->key.family == family)
+		return 0;
+	if (family == AF_INET6)
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_BE_ADDR6],
+				    "an IPv4 service's backends have IPv4 addresses (be-addr4), not be-addr6");
+	else
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_BE_ADDR4],
+				    "an IPv6 service's backends have IPv6 addresses (be-addr6), not be-addr4");
+	return -EINVAL;
+}
+
+/* The address attribute of @family's: the IPv4 one or the IPv6 one. */
+static int put_addr(struct sk_buff *skb, int a4, int a6, u8 family,
+		    const union nf_inet_addr *addr)
+{
+	if (family == AF_INET6)
+		return nla_put_in6_addr(skb, a6, &addr->in6);
+	return nla_put_in_addr(skb, a4, addr->ip);
 }
 
 static int put_stats(struct sk_buff *skb, int type,
@@ -199,7 +263,8 @@ err:
 static int put_svc_key(struct sk_buff *skb, const struct l4lb_svc_key *key)
 {
 	if (nla_put_u8(skb, L4LB_A_SVC_PROTO, key->proto) ||
-	    nla_put_in_addr(skb, L4LB_A_SVC_ADDR4, key->addr.ip) ||
+	    put_addr(skb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, key->family,
+		     &key->addr) ||
 	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(key->port)))
 		return -EMSGSIZE;
 	return 0;
@@ -229,7 +294,8 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	u32 since = jiffies_to_msecs(jiffies - be->health_since) / MSEC_PER_SEC;
 
 	if (put_svc_key(skb, &be->svc->key) ||
-	    nla_put_in_addr(skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
+	    put_addr(skb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, be->key.family,
+		     &be->key.addr) ||
 	    nla_put_u16(skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
 	    nla_put_u16(skb, L4LB_A_BE_WEIGHT, be->weight) ||
 	    nla_put_u8(skb, L4LB_A_BE_HEALTH,
@@ -556,12 +622,12 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_service *svc;
 	union nf_inet_addr addr;
 	u16 weight = 1;
+	int ret, family;
 	__be16 port;
-	int ret;
 
-	ret = parse_be_key(tb, info->extack, &addr, &port);
-	if (ret)
-		return ret;
+	family = parse_be_key(tb, info->extack, &addr, &port);
+	if (family < 0)
+		return family;
 	if (tb[L4LB_A_BE_WEIGHT])
 		weight = nla_get_u16(tb[L4LB_A_BE_WEIGHT]);
 
@@ -571,6 +637,9 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(svc);
 		goto out;
 	}
+	ret = check_family(svc, family, tb, info->extack);
+	if (ret)
+		goto out;
 	ret = l4lb_backend_add(ln, svc, &addr, port, weight);
 	if (!ret)
 		notify(info, L4LB_CMD_BACKEND_NEW, fill_backend,
@@ -603,11 +672,14 @@ static struct l4lb_backend *find_backend(struct l4lb_net *ln,
 	int ret;
 
 	ret = parse_be_key(tb, extack, &addr, &port);
-	if (ret)
+	if (ret < 0)
 		return ERR_PTR(ret);
 	svc = find_service(ln, tb, extack);
 	if (IS_ERR(svc))
 		return ERR_CAST(svc);
+	ret = check_family(svc, ret, tb, extack);
+	if (ret)
+		return ERR_PTR(ret);
 	be = l4lb_backend_find(svc, &addr, port);
 	if (!be) {
 		NL_SET_ERR_MSG(extack, "no such backend in this service");
@@ -637,12 +709,13 @@ static int flow_filter_get(struct l4lb_net *ln, struct nlattr **tb,
 			   struct flow_filter *f)
 {
 	struct l4lb_service *svc;
-	int ret = 0;
+	int ret = 0, family = 0;
 
 	memset(f, 0, sizeof(*f));
-	f->by_backend = tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_PORT];
+	f->by_backend = tb[L4LB_A_BE_ADDR4] || tb[L4LB_A_BE_ADDR6] ||
+			tb[L4LB_A_BE_PORT];
 	if (!tb[L4LB_A_SVC_PROTO] && !tb[L4LB_A_SVC_ADDR4] &&
-	    !tb[L4LB_A_SVC_PORT]) {
+	    !tb[L4LB_A_SVC_ADDR6] && !tb[L4LB_A_SVC_PORT]) {
 		if (f->by_backend) {
 			NL_SET_ERR_MSG(extack, "a backend is named within a service");
 			return -EINVAL;
@@ -650,15 +723,17 @@ static int flow_filter_get(struct l4lb_net *ln, struct nlattr **tb,
 		return 0;
 	}
 	if (f->by_backend) {
-		ret = parse_be_key(tb, extack, &f->baddr, &f->bport);
-		if (ret)
-			return ret;
+		family = parse_be_key(tb, extack, &f->baddr, &f->bport);
+		if (family < 0)
+			return family;
 	}
 	mutex_lock(&ln->lock);
 	svc = find_service(ln, tb, extack);
-	if (IS_ERR(svc)) {
+	if (IS_ERR(svc))
 		ret = PTR_ERR(svc);
-	} else {
+	else if (f->by_backend)
+		ret = check_family(svc, family, tb, extack);
+	if (!ret) {
 		/* In the table, so the table's reference is there. */
 		refcount_inc(&svc->ref);
 		f->svc = svc;
@@ -717,6 +792,7 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	struct flow_dump *d = arg;
 	struct l4lb_backend *be = conn->be;
 	s32 left = READ_ONCE(conn->deadline) - d->now;
+	union nf_inet_addr caddr;
 	void *hdr;
 
 	if (!l4lb_conn_alive(conn, d->now) || !flow_matches(conn, d->filter))
@@ -727,10 +803,13 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(d->cb, hdr);
+	l4lb_conn_caddr(conn, &caddr);
 	if (put_svc_key(d->skb, &be->svc->key) ||
-	    nla_put_in_addr(d->skb, L4LB_A_BE_ADDR4, be->key.addr.ip) ||
+	    put_addr(d->skb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, be->key.family,
+		     &be->key.addr) ||
 	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
-	    nla_put_in_addr(d->skb, L4LB_A_FLOW_CADDR4, conn->caddr) ||
+	    put_addr(d->skb, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6,
+		     be->key.family, &caddr) ||
 	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT, ntohs(conn->cport)) ||
 	    nla_put_u8(d->skb, L4LB_A_FLOW_STATE, READ_ONCE(conn->state)) ||
 	    nla_put_u32(d->skb, L4LB_A_FLOW_EXPIRES,
@@ -914,7 +993,7 @@ static int backend_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&ln->lock);
 	if (info->attrs[L4LB_A_SVC_PROTO] || info->attrs[L4LB_A_SVC_ADDR4] ||
-	    info->attrs[L4LB_A_SVC_PORT]) {
+	    info->attrs[L4LB_A_SVC_ADDR6] || info->attrs[L4LB_A_SVC_PORT]) {
 		only = find_service(ln, info->attrs, cb->extack);
 		if (IS_ERR(only)) {
 			ret = PTR_ERR(only);
@@ -969,16 +1048,19 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_pool *pool;
 	struct sk_buff *msg;
 	bool from_flow = false;
+	union nf_inet_addr caddr;
 	__be16 cport = 0;
-	__be32 caddr;
 	void *hdr;
-	int ret;
+	int ret, family;
 
-	if (NL_REQ_ATTR_CHECK(info->extack, NULL, tb, L4LB_A_FLOW_CADDR4)) {
+	family = get_addr(tb, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6,
+			  info->extack, &caddr);
+	if (family < 0)
+		return family;
+	if (!family) {
 		NL_SET_ERR_MSG(info->extack, "a client is named by its address and port");
 		return -EINVAL;
 	}
-	caddr = nla_get_in_addr(tb[L4LB_A_FLOW_CADDR4]);
 	if (tb[L4LB_A_FLOW_CPORT])
 		cport = htons(nla_get_u16(tb[L4LB_A_FLOW_CPORT]));
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -990,9 +1072,15 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(svc);
 		goto out;
 	}
+	if (svc->key.family != family) {
+		ret = -EINVAL;
+		NL_SET_ERR_MSG(info->extack,
+			       "the client's address is not of the service's family");
+		goto out;
+	}
 	/* The flow, its backend and the pool stay valid until the unlock. */
 	rcu_read_lock();
-	l4lb_orig_key_svc4(&key, svc, caddr, cport);
+	l4lb_orig_key_svc(&key, svc, &caddr, cport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
@@ -1000,7 +1088,7 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 	} else if (l4lb_sched_hashes(svc->sched)) {
 		pool = rcu_dereference(svc->pool);
 		if (pool)
-			be = l4lb_sched_pick(svc, pool, ln->hash_seed, caddr,
+			be = l4lb_sched_pick(svc, pool, ln->hash_seed, &caddr,
 					     cport);
 	}
 	ret = -ENOENT;

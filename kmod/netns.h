@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -50,6 +51,21 @@ static inline unsigned int l4lb_seen_bit(__be32 addr, __be16 port, u8 proto)
 		       L4LB_SEEN_SHIFT);
 }
 
+/*
+ * An address as the filters take it: IPv4 as it is, IPv6 folded to 32
+ * bits (both families share the filters: a collision is a false positive).
+ */
+static inline __be32 l4lb_addr_fold6(const struct in6_addr *addr)
+{
+	return (__force __be32)ipv6_addr_hash(addr);
+}
+
+static inline __be32 l4lb_addr_fold(const union nf_inet_addr *addr,
+				    u8 family)
+{
+	return family == AF_INET6 ? l4lb_addr_fold6(&addr->in6) : addr->ip;
+}
+
 /* The same by address alone: asked before a packet is even parsed. */
 static inline unsigned int l4lb_addr_bit(__be32 addr)
 {
@@ -65,11 +81,13 @@ struct mem_cgroup;
  * @svc_list: the same services in the order they were added, for dumps;
  *	protected by @lock
  * @n_services: length of @svc_list; protected by @lock
+ * @n_services6: how many of them are IPv6; protected by @lock
  * @n_backends: backends of every service here; protected by @lock
  * @genid: bumped on every change, so a dump notices it was interrupted;
  *	protected by @lock
- * @hooks_on: the netfilter hooks are registered in this netns (only while
- *	it has a service); protected by @lock
+ * @hooks_on: L4LB_HOOKS_V4 and L4LB_HOOKS_V6: whose netfilter hooks are
+ *	registered in this netns (only while it has a service of that
+ *	family); changed under @lock
  * @conn_orig: flows by client side (&struct l4lb_orig_key)
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
  * @backends: every backend by &struct l4lb_be_key (address, port and
@@ -103,9 +121,10 @@ struct l4lb_net {
 	struct rhashtable services;
 	struct list_head svc_list;
 	unsigned int n_services;
+	unsigned int n_services6;
 	unsigned int n_backends;
 	u32 genid;
-	bool hooks_on;
+	u8 hooks_on;
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
 	struct rhashtable backends;

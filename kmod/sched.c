@@ -263,25 +263,33 @@ static struct l4lb_backend *pick_lc(const struct l4lb_pool *pool, bool weighted)
 	return best;
 }
 
-/* sh's and mh's hash of a client: its address, and its port if asked. */
+/*
+ * sh's and mh's hash of a client: its address (all of an IPv6 one), and
+ * its port if asked.
+ */
 static u32 client_hash(const struct l4lb_service *svc, u32 seed,
-		       __be32 saddr, __be16 sport)
+		       const union nf_inet_addr *saddr, __be16 sport)
 {
+	u32 addr = (__force u32)saddr->ip;
+
+	if (svc->key.family == AF_INET6)
+		addr = jhash2((const u32 *)saddr->ip6, 4, seed);
 	if (svc->flags & L4LB_SVC_F_HASH_PORT)
-		return jhash_2words((__force u32)saddr, (__force u32)sport,
-				    seed);
-	return jhash_1word((__force u32)saddr, seed);
+		return jhash_2words(addr, (__force u32)sport, seed);
+	return jhash_1word(addr, seed);
 }
 
 /*
- * Picks a backend for a new flow from @saddr:@sport; NULL when the pool is
+ * Picks a backend for a new flow from @saddr:@sport (of the service's
+ * family); NULL when the pool is
  * empty. sh and mh depend on nothing but the pool, @seed (the namespace's
  * hash seed) and the client: every balancer with the same configuration
  * picks the same. Called under RCU, with @pool from rcu_dereference().
  */
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
 				     const struct l4lb_pool *pool, u32 seed,
-				     __be32 saddr, __be16 sport)
+				     const union nf_inet_addr *saddr,
+				     __be16 sport)
 {
 	u32 n = pool->n, pos, hash;
 

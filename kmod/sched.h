@@ -2,6 +2,7 @@
 #ifndef _L4LB_SCHED_H
 #define _L4LB_SCHED_H
 
+#include <linux/netfilter.h>
 #include <linux/types.h>
 #include <linux/l4lb.h>
 
@@ -46,6 +47,7 @@ static inline bool l4lb_sched_hashes(u8 sched)
 
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
 				     const struct l4lb_pool *pool, u32 seed,
-				     __be32 saddr, __be16 sport);
+				     const union nf_inet_addr *saddr,
+				     __be16 sport);
 
 #endif /* _L4LB_SCHED_H */

@@ -52,6 +52,16 @@ void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,
 	key->family = AF_INET;
 }
 
+void l4lb_svc_key_init6(struct l4lb_svc_key *key, u8 proto,
+			const struct in6_addr *addr, __be16 port)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr.in6 = *addr;
+	key->port = port;
+	key->proto = proto;
+	key->family = AF_INET6;
+}
+
 void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg)
 {
 	/* As the seeds have it: TCP round robin, UDP sessions by client IP. */
@@ -113,26 +123,28 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	if (ret)
 		goto err_free;
 
-	ret = l4lb_hooks_register(ln);
+	ret = l4lb_hooks_register(ln, key->family);
 	if (ret)
 		goto err_pool;
 	/* Set before the service can be found: before any flow of it. */
-	set_bit(l4lb_seen_bit(key->addr.ip, key->port, key->proto),
-		ln->vip_seen);
-	set_bit(l4lb_addr_bit(key->addr.ip), ln->vip_addr_seen);
+	set_bit(l4lb_seen_bit(l4lb_addr_fold(&key->addr, key->family),
+			      key->port, key->proto), ln->vip_seen);
+	set_bit(l4lb_addr_bit(l4lb_addr_fold(&key->addr, key->family)),
+		ln->vip_addr_seen);
 	ret = rhashtable_lookup_insert_fast(&ln->services, &svc->node,
 					    svc_params);
 	if (ret)
 		goto err_hooks;
 	list_add_tail(&svc->list, &ln->svc_list);
 	ln->n_services++;
+	if (key->family == AF_INET6)
+		ln->n_services6++;
 	ln->genid++;
 	atomic_inc(&l4lb_objects);
 	return 0;
 
 err_hooks:
-	if (!ln->n_services)
-		l4lb_hooks_unregister(ln);
+	l4lb_hooks_sync(ln);
 err_pool:
 	/* Never published: no reader, free now. */
 	l4lb_pool_free(rcu_dereference_protected(svc->pool,
@@ -169,6 +181,8 @@ static void service_unlink(struct l4lb_net *ln, struct l4lb_service *svc)
 	rhashtable_remove_fast(&ln->services, &svc->node, svc_params);
 	list_del(&svc->list);
 	ln->n_services--;
+	if (svc->key.family == AF_INET6)
+		ln->n_services6--;
 	ln->genid++;
 	/* Its flows stop being used now; the sweep frees them. */
 	WRITE_ONCE(svc->dead, 1);
@@ -190,8 +204,7 @@ int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key)
 	if (!svc)
 		return -ENOENT;
 	service_unlink(ln, svc);
-	if (!ln->n_services)
-		l4lb_hooks_unregister(ln);
+	l4lb_hooks_sync(ln);
 	return 0;
 }
 

@@ -15,10 +15,11 @@ extern atomic_t l4lb_objects;
 
 /**
  * struct l4lb_svc_key - what tells services apart: hashed and compared whole
- * @addr: the virtual address; an IPv4 address fills @addr.ip, the rest is 0
+ * @addr: the virtual address; an IPv4 address fills @addr.ip, the rest is
+ *	0; an IPv6 one @addr.in6
  * @port: the virtual port, network order
  * @proto: IPPROTO_TCP or IPPROTO_UDP
- * @family: AF_INET (AF_INET6 to come); keeps v4 and v6 keys apart
+ * @family: AF_INET or AF_INET6; keeps v4 and v6 keys apart
  */
 struct l4lb_svc_key {
 	union nf_inet_addr addr;
@@ -84,5 +85,7 @@ void l4lb_service_flush(struct l4lb_net *ln);
 void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg);
 void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,
 			__be16 port);
+void l4lb_svc_key_init6(struct l4lb_svc_key *key, u8 proto,
+			const struct in6_addr *addr, __be16 port);
 
 #endif /* _L4LB_SERVICE_H */

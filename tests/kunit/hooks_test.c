@@ -292,12 +292,13 @@ static void hooks_adopt(struct kunit *test)
 	struct l4lb_service *svc = f->mh_svc;
 	struct l4lb_stats_sum sum;
 	struct l4lb_conn *conn;
+	union nf_inet_addr caddr = { .ip = htonl(c.saddr) };
 	struct sk_buff *skb;
 	__be32 want;
 
 	rcu_read_lock();
 	want = l4lb_sched_pick(svc, rcu_dereference(svc->pool),
-			       f->ln->hash_seed, htonl(c.saddr),
+			       f->ln->hash_seed, &caddr,
 			       htons(c.sport))->key.addr.ip;
 	rcu_read_unlock();
 

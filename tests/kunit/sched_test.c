@@ -68,9 +68,10 @@ static struct l4lb_pool *pool_of(struct l4lb_service *svc)
 static int pick_seed(struct l4lb_service *svc, u32 seed, __be32 saddr,
 		     __be16 sport)
 {
+	union nf_inet_addr addr = { .ip = saddr };
 	struct l4lb_backend *be;
 
-	be = l4lb_sched_pick(svc, pool_of(svc), seed, saddr, sport);
+	be = l4lb_sched_pick(svc, pool_of(svc), seed, &addr, sport);
 	return be ? ntohl(be->key.addr.ip) - 0x0a00020b : -1;
 }
 

@@ -183,6 +183,9 @@ def policy_says(text):
     m = re.search(r"NLA_POLICY_EXACT_LEN\(sizeof\(__be32\)\)", text)
     if m:
         return "binary", {"exact-len": 4}
+    m = re.search(r"NLA_POLICY_EXACT_LEN\(sizeof\(struct in6_addr\)\)", text)
+    if m:
+        return "binary", {"exact-len": 16}
     m = re.search(r"\.type = NLA_NUL_STRING, \.len = (\w+) - 1", text)
     if m:
         return "string", {"max-len": value_of(defines.get(m.group(1))) - 1}
@@ -222,7 +225,11 @@ for op in ops["list"]:
     for kind in ("do", "dump"):
         for a in op.get(kind, {}).get("reply", {}).get("attributes", []):
             t = sets["l4lb"][a]["type"]
-            if tool.get(c_name(a)) != mnl[t]:
+            want = mnl[t]
+            if t == "binary" and \
+                    sets["l4lb"][a].get("checks", {}).get("exact-len") == 16:
+                want = "BINARY"
+            if tool.get(c_name(a)) != want:
                 error("l4lbadm reads %s as %s, the spec says %s" %
                       (a, tool.get(c_name(a)), t))
 

@@ -25,7 +25,8 @@
  * enum l4lb_cmd - commands of the l4lb family
  * @L4LB_CMD_INFO_GET: reply with the module version (%L4LB_A_VERSION)
  * @L4LB_CMD_SERVICE_NEW: add a service; needs %L4LB_A_SVC_PROTO,
- *	%L4LB_A_SVC_ADDR4 and %L4LB_A_SVC_PORT; %L4LB_A_SVC_SCHED optional
+ *	%L4LB_A_SVC_ADDR4 or %L4LB_A_SVC_ADDR6, and %L4LB_A_SVC_PORT;
+ *	%L4LB_A_SVC_SCHED optional
  * @L4LB_CMD_SERVICE_DEL: delete the service named by proto, address, port
  * @L4LB_CMD_SERVICE_GET: get one service (doit) or dump all of them
  * @L4LB_CMD_BACKEND_NEW: add a backend (%L4LB_A_BE_ADDR4, %L4LB_A_BE_PORT,
@@ -273,6 +274,11 @@ enum l4lb_flow_state {
  * @L4LB_A_HASH_SEED: u32, the seed of sh's and mh's hash of the client
  *	(default 0): balancers with the same seed and backends choose alike
  * @L4LB_A_PICK_FLOW: flag, the pick came from an existing flow (replies)
+ * @L4LB_A_SVC_ADDR6: 16 bytes, the virtual IPv6 address; a service is
+ *	named by %L4LB_A_SVC_ADDR4 or this, and is of that family
+ * @L4LB_A_BE_ADDR6: 16 bytes, an IPv6 service's backend address (a
+ *	service and its backends share a family)
+ * @L4LB_A_FLOW_CADDR6: 16 bytes, an IPv6 flow's client address
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -305,6 +311,9 @@ enum l4lb_attr {
 	L4LB_A_DOWN_FLOWS,
 	L4LB_A_HASH_SEED,
 	L4LB_A_PICK_FLOW,
+	L4LB_A_SVC_ADDR6,
+	L4LB_A_BE_ADDR6,
+	L4LB_A_FLOW_CADDR6,
 
 	__L4LB_A_MAX
 };

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _L4LB_PKT_H
+#define _L4LB_PKT_H
+
+#include <linux/netfilter.h>
+#include <linux/types.h>
+
+struct l4lb_net;
+struct nf_hook_state;
+struct sk_buff;
+
+/*
+ * What the hooks read of a packet, whatever its family: addresses (an
+ * IPv4 packet fills .ip only), ports and TCP flags. The per-family code
+ * (hooks.c for IPv4, hooks6.c for IPv6) parses into it; the flow logic
+ * (hooks.c) reads nothing else.
+ */
+struct l4lb_pkt {
+	union nf_inet_addr saddr, daddr;
+	unsigned int thoff;	/* transport header, from the network header */
+	__be16 sport, dport;
+	u8 proto;
+	bool v6;
+	bool syn;	/* SYN without ACK: a connection's first packet */
+	bool synack;	/* SYN with ACK: the server's answer to it */
+	bool ack;	/* ACK without SYN */
+	bool fin_rst;
+	bool rst;
+};
+
+/*
+ * Fills @p's ports and flags from the TCP or UDP header at @p->thoff
+ * (which may lie in page fragments); false if it is cut short.
+ */
+bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p);
+
+/* The flow logic, family-blind: what the per-family hooks call. */
+unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
+		     const struct l4lb_pkt *p);
+unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
+			const struct l4lb_pkt *p,
+			const struct nf_hook_state *state);
+/* IPv6's part of l4lb_post_routing() (hooks6.c). */
+unsigned int l4lb_post_routing6(struct l4lb_net *ln, struct sk_buff *skb,
+				const struct nf_hook_state *state);
+/*
+ * ICMP errors quoting a balanced packet @in (its addresses and ports, its
+ * transport header at @in->thoff), whose ICMP header is at @icmpoff.
+ */
+unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
+			  const struct l4lb_pkt *in, unsigned int icmpoff);
+unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
+			   const struct l4lb_pkt *in, unsigned int icmpoff,
+			   const union nf_inet_addr *outer_saddr);
+
+#endif /* _L4LB_PKT_H */
