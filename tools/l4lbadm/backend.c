@@ -25,13 +25,13 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 
 	memset(info, 0, sizeof(*info));
 	parse_attrs(nlh, tb);
-	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] ||
-	    !tb[L4LB_A_SVC_PORT] || !tb[L4LB_A_BE_ADDR4] || !tb[L4LB_A_BE_PORT])
+	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_PORT] ||
+	    !tb[L4LB_A_BE_PORT] ||
+	    !get_addr(tb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, &info->svc.addr) ||
+	    !get_addr(tb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, &info->addr))
 		return false;
 	info->svc.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
-	memcpy(&info->svc.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
 	info->svc.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
-	memcpy(&info->addr, mnl_attr_get_payload(tb[L4LB_A_BE_ADDR4]), 4);
 	info->port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
 	if (tb[L4LB_A_BE_WEIGHT])
 		info->weight = mnl_attr_get_u16(tb[L4LB_A_BE_WEIGHT]);
@@ -64,8 +64,8 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 void print_backend_line(const char *verb, const struct be_info *be)
 {
 	printf("backend %s %s %s %s", verb, proto_name(be->svc.proto),
-	       fmt_addr_port(be->svc.addr, be->svc.port),
-	       fmt_addr_port(be->addr, be->port));
+	       fmt_addr_port(&be->svc.addr, be->svc.port),
+	       fmt_addr_port(&be->addr, be->port));
 	if (strcmp(verb, "del"))
 		printf(" weight %u", be->weight);
 	putchar('\n');
@@ -130,7 +130,12 @@ static struct nlmsghdr *backend_msg(struct nl *nl, void *buf, int argc,
 		fail("%s: name the backend as ADDRESS:PORT after the service",
 		     verb);
 	if (!parse_addr_port(argv[2], &be->addr, &be->port))
-		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432", argv[2]);
+		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432 or [2001:db8::5]:5432",
+		     argv[2]);
+	if (be->addr.family != be->svc.addr.family)
+		fail("%s: backend %s is %s, service %s is %s: a service and its backends share a family",
+		     verb, argv[2], family_name(be->addr.family), argv[1],
+		     family_name(be->svc.addr.family));
 	nlh = nl_msg(nl, buf, cmd, 0);
 	put_be_id(nlh, be);
 	return nlh;
@@ -139,7 +144,7 @@ static struct nlmsghdr *backend_msg(struct nl *nl, void *buf, int argc,
 void put_be_id(struct nlmsghdr *nlh, const struct be_info *be)
 {
 	put_svc_id(nlh, &be->svc);
-	mnl_attr_put(nlh, L4LB_A_BE_ADDR4, sizeof(be->addr), &be->addr);
+	put_addr(nlh, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, &be->addr);
 	mnl_attr_put_u16(nlh, L4LB_A_BE_PORT, be->port);
 }
 
@@ -208,7 +213,7 @@ static long backend_flows(struct nl *nl, const struct be_info *be)
 
 	n = get_backends(nl, &be->svc, &all);
 	for (i = 0; i < n; i++)
-		if (all[i].addr.s_addr == be->addr.s_addr &&
+		if (addr_eq(&all[i].addr, &be->addr) &&
 		    all[i].port == be->port)
 			flows = all[i].active;
 	free(all);
@@ -295,7 +300,7 @@ static int backend_pick(struct nl *nl, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct in_addr caddr;
+	struct addr caddr;
 	struct svc_id id;
 	uint16_t cport;
 	struct pick pk;
@@ -309,14 +314,18 @@ static int backend_pick(struct nl *nl, int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		cport = 0;
 		if (!parse_addr_port(argv[i], &caddr, &cport) &&
-		    inet_pton(AF_INET, argv[i], &caddr) != 1)
+		    !parse_addr(argv[i], &caddr))
 			fail("client '%s' is not ADDRESS or ADDRESS:PORT",
 			     argv[i]);
+		if (caddr.family != id.addr.family)
+			fail("client '%s' is %s, the service %s",
+			     argv[i], family_name(caddr.family),
+			     family_name(id.addr.family));
 		if (dry_run)
 			continue;
 		nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_PICK, 0);
 		put_svc_id(nlh, &id);
-		mnl_attr_put(nlh, L4LB_A_FLOW_CADDR4, sizeof(caddr), &caddr);
+		put_addr(nlh, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6, &caddr);
 		if (cport)
 			mnl_attr_put_u16(nlh, L4LB_A_FLOW_CPORT, cport);
 		memset(&pk, 0, sizeof(pk));
@@ -328,11 +337,11 @@ static int backend_pick(struct nl *nl, int argc, char **argv)
 			printf("%s{\"client\":\"%s\",", i > 2 ? "," : "",
 			       argv[i]);
 			printf("\"backend\":\"%s\",\"by\":\"%s\"}",
-			       fmt_addr_port(pk.be.addr, pk.be.port),
+			       fmt_addr_port(&pk.be.addr, pk.be.port),
 			       pk.from_flow ? "flow" : "hash");
 		} else {
 			printf("%s %s %s\n", argv[i],
-			       fmt_addr_port(pk.be.addr, pk.be.port),
+			       fmt_addr_port(&pk.be.addr, pk.be.port),
 			       pk.from_flow ? "flow" : "hash");
 		}
 	}

@@ -12,7 +12,7 @@
 
 struct flow_info {
 	struct svc_id svc;
-	struct in_addr be_addr, caddr;
+	struct addr be_addr, caddr;
 	uint16_t be_port, cport;
 	uint8_t state;
 	uint32_t expires_ms;
@@ -48,16 +48,15 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 	struct flow_info f = { 0 };
 
 	parse_attrs(nlh, tb);
-	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] ||
-	    !tb[L4LB_A_SVC_PORT] || !tb[L4LB_A_BE_ADDR4] ||
-	    !tb[L4LB_A_BE_PORT] || !tb[L4LB_A_FLOW_CADDR4])
+	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_PORT] ||
+	    !tb[L4LB_A_BE_PORT] ||
+	    !get_addr(tb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, &f.svc.addr) ||
+	    !get_addr(tb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, &f.be_addr) ||
+	    !get_addr(tb, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6, &f.caddr))
 		return MNL_CB_OK;
 	f.svc.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
-	memcpy(&f.svc.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
 	f.svc.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
-	memcpy(&f.be_addr, mnl_attr_get_payload(tb[L4LB_A_BE_ADDR4]), 4);
 	f.be_port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
-	memcpy(&f.caddr, mnl_attr_get_payload(tb[L4LB_A_FLOW_CADDR4]), 4);
 	if (tb[L4LB_A_FLOW_CPORT])
 		f.cport = mnl_attr_get_u16(tb[L4LB_A_FLOW_CPORT]);
 	if (tb[L4LB_A_FLOW_STATE])
@@ -79,8 +78,8 @@ static void flow_list_reset(void *data)
 static void put_filter(struct nlmsghdr *nlh, int argc, char **argv,
 		       const char *verb)
 {
-	struct in_addr addr;
 	struct svc_id svc;
+	struct addr addr;
 	uint16_t port;
 
 	if (!argc)
@@ -92,15 +91,16 @@ static void put_filter(struct nlmsghdr *nlh, int argc, char **argv,
 	if (argc > 3)
 		fail("%s: unexpected '%s'", verb, argv[3]);
 	if (!parse_addr_port(argv[2], &addr, &port))
-		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432", argv[2]);
-	mnl_attr_put(nlh, L4LB_A_BE_ADDR4, sizeof(addr), &addr);
+		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432 or [2001:db8::5]:5432",
+		     argv[2]);
+	put_addr(nlh, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, &addr);
 	mnl_attr_put_u16(nlh, L4LB_A_BE_PORT, port);
 }
 
 static void print_flows(const struct flow_list *list)
 {
-	char client[INET_ADDRSTRLEN + 8], a[INET_ADDRSTRLEN];
 	const struct flow_info *f;
+	const char *client;
 	size_t i;
 
 	if (!json)
@@ -110,27 +110,25 @@ static void print_flows(const struct flow_list *list)
 		putchar('[');
 	for (i = 0; i < list->n; i++) {
 		f = &list->v[i];
-		inet_ntop(AF_INET, &f->caddr, a, sizeof(a));
 		if (json) {
 			printf("%s{\"proto\":\"%s\",\"client\":\"%s\",", i ? "," : "",
-			       proto_name(f->svc.proto), a);
+			       proto_name(f->svc.proto), fmt_addr(&f->caddr));
 			if (f->svc.proto == IPPROTO_TCP)
 				printf("\"client_port\":%u,", f->cport);
 			printf("\"service\":\"%s\",",
-			       fmt_addr_port(f->svc.addr, f->svc.port));
+			       fmt_addr_port(&f->svc.addr, f->svc.port));
 			printf("\"backend\":\"%s\",\"state\":\"%s\",\"expires_ms\":%u}",
-			       fmt_addr_port(f->be_addr, f->be_port),
+			       fmt_addr_port(&f->be_addr, f->be_port),
 			       state_name(f->state), f->expires_ms);
 			continue;
 		}
 		/* A UDP session covers every port of its client. */
-		if (f->svc.proto == IPPROTO_TCP)
-			snprintf(client, sizeof(client), "%s:%u", a, f->cport);
-		else
-			snprintf(client, sizeof(client), "%s", a);
+		client = f->svc.proto == IPPROTO_TCP ?
+			 fmt_addr_port(&f->caddr, f->cport) :
+			 fmt_addr(&f->caddr);
 		printf("%-5s %-21s %-21s ", proto_name(f->svc.proto), client,
-		       fmt_addr_port(f->svc.addr, f->svc.port));
-		printf("%-21s %-11s %us\n", fmt_addr_port(f->be_addr, f->be_port),
+		       fmt_addr_port(&f->svc.addr, f->svc.port));
+		printf("%-21s %-11s %us\n", fmt_addr_port(&f->be_addr, f->be_port),
 		       state_name(f->state), (f->expires_ms + 999) / 1000);
 	}
 	if (json)

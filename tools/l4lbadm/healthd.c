@@ -141,7 +141,7 @@ static const char *parse_check(int argc, char **w, struct check *c)
 	if (!parse_proto(w[1], &c->svc.proto))
 		return "the protocol is tcp or udp";
 	if (!parse_addr_port(w[2], &c->svc.addr, &c->svc.port))
-		return "the service is VIP:PORT, like 10.0.0.1:80";
+		return "the service is VIP:PORT, like 10.0.0.1:80 or [2001:db8::1]:80";
 	i = 3;
 	if (parse_addr_port(w[i], &c->be_addr, &c->be_port)) {
 		c->one_backend = true;
@@ -228,7 +228,7 @@ static bool load(struct healthd *h)
 
 static bool same_be(const struct be_info *a, const struct be_info *b)
 {
-	return svc_id_eq(&a->svc, &b->svc) && a->addr.s_addr == b->addr.s_addr &&
+	return svc_id_eq(&a->svc, &b->svc) && addr_eq(&a->addr, &b->addr) &&
 	       a->port == b->port;
 }
 
@@ -246,7 +246,7 @@ static const struct check *check_for(const struct healthd *h,
 			continue;
 		if (!c->one_backend)
 			svc_line = svc_line ? svc_line : c;
-		else if (c->be_addr.s_addr == be->addr.s_addr &&
+		else if (addr_eq(&c->be_addr, &be->addr) &&
 			 c->be_port == be->port)
 			return c;
 	}
@@ -255,12 +255,12 @@ static const struct check *check_for(const struct healthd *h,
 
 static const char *name(const struct be_info *be)
 {
-	static char buf[80];
+	static char buf[128];
 
 	snprintf(buf, sizeof(buf), "%s %s", proto_name(be->svc.proto),
-		 fmt_addr_port(be->svc.addr, be->svc.port));
+		 fmt_addr_port(&be->svc.addr, be->svc.port));
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s",
-		 fmt_addr_port(be->addr, be->port));
+		 fmt_addr_port(&be->addr, be->port));
 	return buf;
 }
 
@@ -444,7 +444,7 @@ static void run(struct healthd *h)
 			slot[i] = -1;
 			if (!t->probe.running && h->connected &&
 			    !t->missing_since && now >= t->next) {
-				probe_start(&t->probe, &t->check, t->be.addr,
+				probe_start(&t->probe, &t->check, &t->be.addr,
 					    t->be.port, now);
 				t->next = now + t->check.interval_ms;
 			}

@@ -14,7 +14,7 @@ enum check_type { CHECK_CONNECT, CHECK_UDP, CHECK_EXEC };
 struct check {
 	struct svc_id svc;
 	bool one_backend;		/* only be_addr:be_port, not the pool */
-	struct in_addr be_addr;
+	struct addr be_addr;
 	uint16_t be_port;
 	enum check_type type;
 	char arg[512];			/* udp: what to send; exec: command */
@@ -34,7 +34,8 @@ struct probe {
 	char text[L4LB_CHECK_LEN_MAX];
 };
 
-void probe_start(struct probe *p, const struct check *c, struct in_addr addr,
+void probe_start(struct probe *p, const struct check *c,
+		 const struct addr *addr,
 		 uint16_t port, long long now);
 bool probe_pollfd(const struct probe *p, const struct check *c,
 		  struct pollfd *pfd);

@@ -24,7 +24,7 @@ struct import {
 	FILE *mem;
 	int errors;
 	/* The last -A line's service, as l4lbadm writes it, "" if refused. */
-	char svc[64];
+	char svc[80];
 	bool svc_refused;
 	bool have_svc;
 };
@@ -35,11 +35,15 @@ static void refuse(struct import *im, int no, const char *what)
 	im->errors++;
 }
 
-/* "tcp 10.0.0.1:80" of "-t 10.0.0.1:80"; false (and refused) if not one. */
+/*
+ * "tcp 10.0.0.1:80" of "-t 10.0.0.1:80" ("tcp [2001:db8::1]:80" of
+ * "-t [2001:db8::1]:80"), its address in @a; false (and refused) if not
+ * one.
+ */
 static bool service_words(struct import *im, int no, const char *flag,
-			  const char *addr, char *buf, size_t size)
+			  const char *addr, char *buf, size_t size,
+			  struct addr *a)
 {
-	struct in_addr a;
 	uint16_t port;
 
 	if (!strcmp(flag, "-f") || !strcmp(flag, "--fwmark-service")) {
@@ -55,11 +59,7 @@ static bool service_words(struct import *im, int no, const char *flag,
 		refuse(im, no, "a service is -t or -u ADDRESS:PORT");
 		return false;
 	}
-	if (addr && addr[0] == '[') {
-		refuse(im, no, "IPv6 services are not supported by l4lb yet");
-		return false;
-	}
-	if (!addr || !parse_addr_port(addr, &a, &port)) {
+	if (!addr || !parse_addr_port(addr, a, &port)) {
 		refuse(im, no, "the service is not ADDRESS:PORT (use ipvsadm-save -n)");
 		return false;
 	}
@@ -73,13 +73,15 @@ static void add_service(struct import *im, int no, int argc, char **w)
 {
 	const char *sched = "wlc";
 	bool stateless = false, hash_port = false, ok = true;
-	char svc[64], *flags, *f, *save;
+	char svc[80], *flags, *f, *save;
+	struct addr va;
 	uint8_t s;
 	int i;
 
 	im->have_svc = true;
 	im->svc_refused = true;
-	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc)))
+	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc),
+				       &va))
 		return;
 	for (i = 3; i < argc; i++) {
 		if (!strcmp(w[i], "-s") && i + 1 < argc) {
@@ -163,21 +165,24 @@ static const char *backend_options(int argc, char **w, const char **rs,
 static void add_backend(struct import *im, int no, int argc, char **w)
 {
 	const char *weight = "1", *rs = NULL, *why;
-	char svc[64], *end;
-	struct in_addr a;
+	char svc[80], *end;
+	struct addr a, va;
 	unsigned long v;
 	uint16_t port;
 
 	/* Its service was refused: named once, on its own line. */
 	if (im->have_svc && im->svc_refused)
 		return;
-	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc)))
+	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc),
+				       &va))
 		return;
 	why = backend_options(argc, w, &rs, &weight);
 	if (!why && strcmp(svc, im->svc))
 		why = "a real server of a service not defined on the lines before";
-	if (!why && (!rs || rs[0] == '[' || !parse_addr_port(rs, &a, &port)))
-		why = "the real server is not IPv4 ADDRESS:PORT";
+	if (!why && (!rs || !parse_addr_port(rs, &a, &port)))
+		why = "the real server is not ADDRESS:PORT";
+	if (!why && a.family != va.family)
+		why = "a real server of another family than its service (IPVS tunnels only) has no equivalent in l4lb";
 	v = strtoul(weight, &end, 10);
 	if (!why && (*end || end == weight || v > L4LB_WEIGHT_MAX))
 		why = "a weight is 0 to 1000 in l4lb";

@@ -10,10 +10,22 @@
 #include <libmnl/libmnl.h>
 #include <linux/l4lb.h>
 
-/* What names a service: l4lbadm's words "tcp 10.0.0.1:5432". */
+/* An IPv4 or an IPv6 address. */
+struct addr {
+	int family;	/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+/*
+ * What names a service: l4lbadm's words "tcp 10.0.0.1:5432" or
+ * "tcp [2001:db8::1]:443".
+ */
 struct svc_id {
 	uint8_t proto;
-	struct in_addr addr;
+	struct addr addr;
 	uint16_t port;
 };
 
@@ -49,7 +61,7 @@ struct svc_info {
 
 struct be_info {
 	struct svc_id svc;
-	struct in_addr addr;
+	struct addr addr;
 	uint16_t port;
 	uint16_t weight;
 	uint32_t active;
@@ -80,7 +92,12 @@ int nl_listen(struct nl *nl, mnl_cb_t cb, void *data, void (*lost)(void));
 
 /* parse.c: pure functions from words to values; false on bad input. */
 bool parse_proto(const char *s, uint8_t *proto);
-bool parse_addr_port(const char *s, struct in_addr *addr, uint16_t *port);
+bool parse_addr(const char *s, struct addr *addr);
+bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port);
+bool addr_eq(const struct addr *a, const struct addr *b);
+const char *fmt_addr(const struct addr *addr);
+const char *fmt_addr_port(const struct addr *addr, uint16_t port);
+const char *family_name(int family);
 bool parse_sched(const char *s, uint8_t *sched);
 const char *proto_name(uint8_t proto);
 const char *sched_name(uint8_t sched);
@@ -106,7 +123,8 @@ int cmd_list(struct nl *nl, int argc, char **argv);
 void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id);
 void parse_svc_id(int argc, char **argv, struct svc_id *id);
 void parse_stats(const struct nlattr *nest, struct stats *st);
-const char *fmt_addr_port(struct in_addr addr, uint16_t port);
+void put_addr(struct nlmsghdr *nlh, int a4, int a6, const struct addr *addr);
+bool get_addr(const struct nlattr **tb, int a4, int a6, struct addr *addr);
 int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
 bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info);
 size_t get_services(struct nl *nl, struct svc_info **out);

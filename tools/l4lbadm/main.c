@@ -27,7 +27,8 @@ const char *prog = "l4lbadm";
 static const char usage[] =
 "Usage: l4lbadm [-j|--json] [-t|--timestamp] COMMAND ...\n"
 "\n"
-"Services (PROTO is tcp or udp, VIP:PORT like 10.0.0.1:5432):\n"
+"Services (PROTO is tcp or udp, VIP:PORT like 10.0.0.1:5432 or, for IPv6,\n"
+"[2001:db8::1]:443; a service's backends are of its family):\n"
 "  l4lbadm service add PROTO VIP:PORT [sched SCHED] [timeout SECONDS]\n"
 "                                  [stateless] [hash-port]\n"
 "  l4lbadm service del PROTO VIP:PORT\n"

@@ -27,13 +27,13 @@ static void family(const char *name, const char *type, const char *help)
 static void svc_labels(const struct svc_id *id)
 {
 	printf("proto=\"%s\",service=\"%s\"", proto_name(id->proto),
-	       fmt_addr_port(id->addr, id->port));
+	       fmt_addr_port(&id->addr, id->port));
 }
 
 static void be_labels(const struct be_info *be)
 {
 	svc_labels(&be->svc);
-	printf(",backend=\"%s\"", fmt_addr_port(be->addr, be->port));
+	printf(",backend=\"%s\"", fmt_addr_port(&be->addr, be->port));
 }
 
 /* Counter @i of struct stats of every service or backend, labelled. */

@@ -34,11 +34,8 @@ static void stamp(const char *event)
 
 static void print_svc_json(const char *event, const struct svc_info *s)
 {
-	char addr[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
 	printf("{%s\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u", head,
-	       proto_name(s->id.proto), addr, s->id.port);
+	       proto_name(s->id.proto), fmt_addr(&s->id.addr), s->id.port);
 	if (!strcmp(event, "service add")) {
 		printf(",\"sched\":\"%s\",\"stateless\":%s,\"hash_port\":%s",
 		       sched_name(s->sched),
@@ -52,14 +49,11 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 
 static void print_be_json(const struct be_info *be)
 {
-	char vip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &be->svc.addr, vip, sizeof(vip));
-	inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
 	printf("{%s\"proto\":\"%s\",\"address\":\"%s\","
 	       "\"port\":%u,\"backend\":{\"address\":\"%s\",\"port\":%u,"
 	       "\"weight\":%u,\"flows\":%u,", head,
-	       proto_name(be->svc.proto), vip, be->svc.port, addr, be->port,
+	       proto_name(be->svc.proto), fmt_addr(&be->svc.addr),
+	       be->svc.port, fmt_addr(&be->addr), be->port,
 	       be->weight, be->active);
 	print_be_state_json(be);
 	putchar(',');
@@ -82,7 +76,7 @@ static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 		print_service_add(&s);
 	else
 		printf("service del %s %s\n", proto_name(s.id.proto),
-		       fmt_addr_port(s.id.addr, s.id.port));
+		       fmt_addr_port(&s.id.addr, s.id.port));
 }
 
 static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
@@ -102,8 +96,8 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 		/* Weight and health: the operator's, or a checker's. */
 		printf("backend set %s %s %s weight %u health %s",
 		       proto_name(be.svc.proto),
-		       fmt_addr_port(be.svc.addr, be.svc.port),
-		       fmt_addr_port(be.addr, be.port), be.weight,
+		       fmt_addr_port(&be.svc.addr, be.svc.port),
+		       fmt_addr_port(&be.addr, be.port), be.weight,
 		       be.health == L4LB_HEALTH_DOWN ? "down" : "up");
 		if (be.check[0])
 			printf(" check \"%s\"", be.check);

@@ -34,19 +34,52 @@ const char *proto_name(uint8_t proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
 
-/* "10.0.0.1:5432": a dotted quad, a colon, a port from 1 to 65535. */
-bool parse_addr_port(const char *s, struct in_addr *addr, uint16_t *port)
+/* "10.0.0.1" or "2001:db8::1": an address alone, of either family. */
+bool parse_addr(const char *s, struct addr *addr)
 {
-	const char *colon = strrchr(s, ':');
-	char host[INET_ADDRSTRLEN];
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, s, &addr->v4) == 1) {
+		addr->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, &addr->v6) == 1) {
+		addr->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * "10.0.0.1:5432" or "[2001:db8::1]:443", as ip and ipvsadm write them:
+ * an IPv6 address in brackets, a colon, a port from 1 to 65535.
+ */
+bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon, *h = s;
 	unsigned long p;
+	size_t hlen;
 	char *end;
 
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+	if (*s == '[') {
+		colon = strchr(s, ']');
+		if (!colon || colon[1] != ':')
+			return false;
+		h = s + 1;
+		hlen = colon - h;
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		/* An IPv6 address with a port takes brackets. */
+		if (!colon || memchr(s, ':', colon - s))
+			return false;
+		hlen = colon - s;
+	}
+	if (!hlen || hlen >= sizeof(host))
 		return false;
-	memcpy(host, s, colon - s);
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, addr) != 1)
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (!parse_addr(host, addr) || (*s == '[') != (addr->family == AF_INET6))
 		return false;
 	if (colon[1] < '0' || colon[1] > '9')
 		return false;
@@ -55,6 +88,46 @@ bool parse_addr_port(const char *s, struct in_addr *addr, uint16_t *port)
 		return false;
 	*port = p;
 	return true;
+}
+
+bool addr_eq(const struct addr *a, const struct addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET6)
+		return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+	return a->v4.s_addr == b->v4.s_addr;
+}
+
+/* RFC 5952 text (inet_ntop's), in one of four static buffers. */
+const char *fmt_addr(const struct addr *addr)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static int which;
+
+	which = (which + 1) % 4;
+	inet_ntop(addr->family, addr->family == AF_INET6 ?
+		  (const void *)&addr->v6 : (const void *)&addr->v4,
+		  buf[which], sizeof(buf[which]));
+	return buf[which];
+}
+
+/* "10.0.0.1:80", "[2001:db8::1]:80"; four static buffers. */
+const char *fmt_addr_port(const struct addr *addr, uint16_t port)
+{
+	static char buf[4][INET6_ADDRSTRLEN + 8];
+	static int which;
+
+	which = (which + 1) % 4;
+	snprintf(buf[which], sizeof(buf[which]),
+		 addr->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		 fmt_addr(addr), port);
+	return buf[which];
+}
+
+const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
 bool parse_sched(const char *s, uint8_t *sched)
@@ -79,7 +152,7 @@ const char *sched_name(uint8_t sched)
 
 bool svc_id_eq(const struct svc_id *a, const struct svc_id *b)
 {
-	return a->proto == b->proto && a->addr.s_addr == b->addr.s_addr &&
+	return a->proto == b->proto && addr_eq(&a->addr, &b->addr) &&
 	       a->port == b->port;
 }
 

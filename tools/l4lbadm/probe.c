@@ -38,15 +38,17 @@ static void verdict(struct probe *p, bool ok, const char *fmt, ...)
 	p->fd = -1;
 }
 
-/* "%a" and "%p" in @cmd become the backend's address and port. */
+/*
+ * "%a" and "%p" in @cmd become the backend's address (bare, IPv6 too:
+ * no brackets) and port.
+ */
 static void expand(char *out, size_t size, const char *cmd,
-		   struct in_addr addr, uint16_t port)
+		   const struct addr *addr, uint16_t port)
 {
-	char a[INET_ADDRSTRLEN], p[8];
-	const char *word;
+	const char *word, *a = fmt_addr(addr);
 	size_t n = 0, len;
+	char p[8];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
 	snprintf(p, sizeof(p), "%u", port);
 	for (; *cmd; cmd++) {
 		word = NULL;
@@ -69,7 +71,7 @@ static void expand(char *out, size_t size, const char *cmd,
 }
 
 static void start_exec(struct probe *p, const struct check *c,
-		       struct in_addr addr, uint16_t port)
+		       const struct addr *addr, uint16_t port)
 {
 	char cmd[1024], env[64];
 	int null;
@@ -85,8 +87,7 @@ static void start_exec(struct probe *p, const struct check *c,
 		dup2(null, 0);
 		dup2(null, 1);
 		setpgid(0, 0);
-		inet_ntop(AF_INET, &addr, env, sizeof(env));
-		setenv("L4LB_ADDR", env, 1);
+		setenv("L4LB_ADDR", fmt_addr(addr), 1);
 		snprintf(env, sizeof(env), "%u", port);
 		setenv("L4LB_PORT", env, 1);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -97,11 +98,16 @@ static void start_exec(struct probe *p, const struct check *c,
 }
 
 /* Starts the probe of @c on addr:port; it may finish at once. */
-void probe_start(struct probe *p, const struct check *c, struct in_addr addr,
-		 uint16_t port, long long now)
+void probe_start(struct probe *p, const struct check *c,
+		 const struct addr *addr, uint16_t port, long long now)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = addr };
 	int type = c->type == CHECK_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	uint16_t to = htons(c->port ? c->port : port);
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = to };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = to };
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	socklen_t salen = sizeof(sin);
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
@@ -111,13 +117,19 @@ void probe_start(struct probe *p, const struct check *c, struct in_addr addr,
 		start_exec(p, c, addr, port);
 		return;
 	}
-	sin.sin_port = htons(c->port ? c->port : port);
-	p->fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (addr->family == AF_INET6) {
+		sin6.sin6_addr = addr->v6;
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
+	} else {
+		sin.sin_addr = addr->v4;
+	}
+	p->fd = socket(addr->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		verdict(p, false, "socket: %s", strerror(errno));
 		return;
 	}
-	if (connect(p->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+	if (connect(p->fd, sa, salen) < 0 &&
 	    errno != EINPROGRESS) {
 		verdict(p, false, "connect: %s", strerror(errno));
 		return;

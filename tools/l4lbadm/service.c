@@ -47,6 +47,9 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_DOWN_FLOWS] = MNL_TYPE_U32,
 	[L4LB_A_HASH_SEED] = MNL_TYPE_U32,
 	[L4LB_A_PICK_FLOW] = MNL_TYPE_FLAG,
+	[L4LB_A_SVC_ADDR6] = MNL_TYPE_BINARY,
+	[L4LB_A_BE_ADDR6] = MNL_TYPE_BINARY,
+	[L4LB_A_FLOW_CADDR6] = MNL_TYPE_BINARY,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -57,7 +60,11 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	/* Newer modules may send more: skip what this tool does not know. */
 	if (type <= 0 || type > L4LB_A_MAX || !attr_types[type])
 		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, attr_types[type]) < 0)
+	/* The only binary attributes are IPv6 addresses: 16 bytes. */
+	if (attr_types[type] == MNL_TYPE_BINARY ?
+	    mnl_attr_validate2(attr, MNL_TYPE_BINARY,
+			       sizeof(struct in6_addr)) < 0 :
+	    mnl_attr_validate(attr, attr_types[type]) < 0)
 		return MNL_CB_OK;
 	tb[type] = attr;
 	return MNL_CB_OK;
@@ -125,22 +132,37 @@ void parse_stats(const struct nlattr *nest, struct stats *st)
 	}
 }
 
-const char *fmt_addr_port(struct in_addr addr, uint16_t port)
+/* The address attribute of @addr's family: @a4 or @a6. */
+void put_addr(struct nlmsghdr *nlh, int a4, int a6, const struct addr *addr)
 {
-	static char buf[2][INET_ADDRSTRLEN + 8];
-	static int which;
-	char a[INET_ADDRSTRLEN];
+	if (addr->family == AF_INET6)
+		mnl_attr_put(nlh, a6, sizeof(addr->v6), &addr->v6);
+	else
+		mnl_attr_put(nlh, a4, sizeof(addr->v4), &addr->v4);
+}
 
-	which ^= 1;
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(buf[which], sizeof(buf[which]), "%s:%u", a, port);
-	return buf[which];
+/* An address from @a4 or @a6 of @tb; false if it has neither. */
+bool get_addr(const struct nlattr **tb, int a4, int a6, struct addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (tb[a6]) {
+		addr->family = AF_INET6;
+		memcpy(&addr->v6, mnl_attr_get_payload(tb[a6]),
+		       sizeof(addr->v6));
+	} else if (tb[a4]) {
+		addr->family = AF_INET;
+		memcpy(&addr->v4, mnl_attr_get_payload(tb[a4]),
+		       sizeof(addr->v4));
+	} else {
+		return false;
+	}
+	return true;
 }
 
 void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id)
 {
 	mnl_attr_put_u8(nlh, L4LB_A_SVC_PROTO, id->proto);
-	mnl_attr_put(nlh, L4LB_A_SVC_ADDR4, sizeof(id->addr), &id->addr);
+	put_addr(nlh, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, &id->addr);
 	mnl_attr_put_u16(nlh, L4LB_A_SVC_PORT, id->port);
 }
 
@@ -148,11 +170,12 @@ void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id)
 void parse_svc_id(int argc, char **argv, struct svc_id *id)
 {
 	if (argc < 2)
-		fail("a service is named by PROTO VIP:PORT, like tcp 10.0.0.1:5432");
+		fail("a service is named by PROTO VIP:PORT, like tcp 10.0.0.1:5432 or tcp [2001:db8::1]:443");
 	if (!parse_proto(argv[0], &id->proto))
 		fail("'%s' is not a protocol: use tcp or udp", argv[0]);
 	if (!parse_addr_port(argv[1], &id->addr, &id->port))
-		fail("'%s' is not VIP:PORT, like 10.0.0.1:5432", argv[1]);
+		fail("'%s' is not VIP:PORT, like 10.0.0.1:5432 or [2001:db8::1]:443",
+		     argv[1]);
 }
 
 /* A service from a message of the family; false if it names none. */
@@ -162,10 +185,10 @@ bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info)
 
 	memset(info, 0, sizeof(*info));
 	parse_attrs(nlh, tb);
-	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_ADDR4] || !tb[L4LB_A_SVC_PORT])
+	if (!tb[L4LB_A_SVC_PROTO] || !tb[L4LB_A_SVC_PORT] ||
+	    !get_addr(tb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, &info->id.addr))
 		return false;
 	info->id.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
-	memcpy(&info->id.addr, mnl_attr_get_payload(tb[L4LB_A_SVC_ADDR4]), 4);
 	info->id.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
 	if (tb[L4LB_A_SVC_SCHED])
 		info->sched = mnl_attr_get_u8(tb[L4LB_A_SVC_SCHED]);
@@ -258,13 +281,11 @@ void print_be_state_json(const struct be_info *be)
 static void print_service_json(const struct svc_info *s,
 			       const struct be_info *be, size_t nbe)
 {
-	char addr[INET_ADDRSTRLEN];
 	size_t i;
 
-	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
 	printf("{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,"
 	       "\"sched\":\"%s\",\"stateless\":%s,\"hash_port\":%s,",
-	       proto_name(s->id.proto), addr, s->id.port,
+	       proto_name(s->id.proto), fmt_addr(&s->id.addr), s->id.port,
 	       sched_name(s->sched),
 	       s->flags & L4LB_SVC_F_STATELESS ? "true" : "false",
 	       s->flags & L4LB_SVC_F_HASH_PORT ? "true" : "false");
@@ -274,9 +295,9 @@ static void print_service_json(const struct svc_info *s,
 	print_stats_json(&s->stats);
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
-		inet_ntop(AF_INET, &be[i].addr, addr, sizeof(addr));
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
-		       "\"flows\":%u,", i ? "," : "", addr, be[i].port,
+		       "\"flows\":%u,", i ? "," : "", fmt_addr(&be[i].addr),
+		       be[i].port,
 		       be[i].weight, be[i].active);
 		print_be_state_json(&be[i]);
 		putchar(',');
@@ -299,11 +320,11 @@ static void print_service_text(const struct svc_info *s,
 	if (s->flags & L4LB_SVC_F_HASH_PORT)
 		strncat(opts, " hash-port", sizeof(opts) - strlen(opts) - 1);
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
-	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched),
+	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
 	for (i = 0; i < nbe; i++) {
 		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %-9llu %s",
-		       fmt_addr_port(be[i].addr, be[i].port), be[i].weight,
+		       fmt_addr_port(&be[i].addr, be[i].port), be[i].weight,
 		       be[i].active, (unsigned long long)be[i].stats.conns,
 		       (unsigned long long)be[i].stats.pkts_in,
 		       (unsigned long long)be[i].stats.pkts_out,
@@ -463,7 +484,7 @@ int cmd_list(struct nl *nl, int argc, char **argv)
 void print_service_add(const struct svc_info *s)
 {
 	printf("service add %s %s sched %s", proto_name(s->id.proto),
-	       fmt_addr_port(s->id.addr, s->id.port), sched_name(s->sched));
+	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched));
 	if (s->id.proto == IPPROTO_UDP)
 		printf(" timeout %u", s->udp_timeout);
 	if (s->flags & L4LB_SVC_F_STATELESS)

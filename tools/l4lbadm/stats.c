@@ -33,18 +33,15 @@ static void print_row(const char *lead, const char *name,
 static void print_json(const struct svc_info *s, const struct be_info *be,
 		       size_t nbe)
 {
-	char addr[INET_ADDRSTRLEN];
 	size_t i;
 
-	inet_ntop(AF_INET, &s->id.addr, addr, sizeof(addr));
 	printf("{\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,",
-	       proto_name(s->id.proto), addr, s->id.port);
+	       proto_name(s->id.proto), fmt_addr(&s->id.addr), s->id.port);
 	print_stats_json(&s->stats);
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
-		inet_ntop(AF_INET, &be[i].addr, addr, sizeof(addr));
 		printf("%s{\"address\":\"%s\",\"port\":%u,", i ? "," : "",
-		       addr, be[i].port);
+		       fmt_addr(&be[i].addr), be[i].port);
 		print_stats_json(&be[i].stats);
 		putchar('}');
 	}
@@ -107,10 +104,10 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 			print_json(&svc[i], be, nbe);
 		} else {
 			print_row(proto_name(svc[i].id.proto),
-				  fmt_addr_port(svc[i].id.addr,
+				  fmt_addr_port(&svc[i].id.addr,
 						svc[i].id.port), &svc[i].stats);
 			for (j = 0; j < nbe; j++)
-				print_row("  ->", fmt_addr_port(be[j].addr,
+				print_row("  ->", fmt_addr_port(&be[j].addr,
 								be[j].port),
 					  &be[j].stats);
 		}
