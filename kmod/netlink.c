@@ -142,7 +142,9 @@ static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 			  &addr);
 	if (family < 0)
 		return family;
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PROTO) || !family ||
+	/* Neither address: the IPv4 one is named missing. */
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PROTO) ||
+	    (!family && NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_ADDR4)) ||
 	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_SVC_PORT)) {
 		NL_SET_ERR_MSG(extack, "a service is named by protocol, address and port");
 		return -EINVAL;
@@ -193,7 +195,8 @@ static int parse_be_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 	family = get_addr(tb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, extack, addr);
 	if (family < 0)
 		return family;
-	if (!family || NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_PORT)) {
+	if ((!family && NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_ADDR4)) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, L4LB_A_BE_PORT)) {
 		NL_SET_ERR_MSG(extack, "a backend is named by address and port");
 		return -EINVAL;
 	}
@@ -1059,6 +1062,7 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 		return family;
 	if (!family) {
 		NL_SET_ERR_MSG(info->extack, "a client is named by its address and port");
+		NL_REQ_ATTR_CHECK(info->extack, NULL, tb, L4LB_A_FLOW_CADDR4);
 		return -EINVAL;
 	}
 	if (tb[L4LB_A_FLOW_CPORT])
