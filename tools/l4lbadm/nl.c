@@ -86,6 +86,29 @@ static int msg_cb(const struct nlmsghdr *nlh, void *arg)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
+/*
+ * The rest of a dump whose messages libmnl stopped reading at one marked
+ * NLM_F_DUMP_INTR (@n bytes of it in rx_buf): read up to its end, so the
+ * next request starts on a clean socket.
+ */
+static int drain(struct nl *nl, ssize_t n)
+{
+	const struct nlmsghdr *nlh;
+	int len;
+
+	for (;;) {
+		nlh = (const struct nlmsghdr *)rx_buf;
+		for (len = n; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR)
+				return 0;
+		n = mnl_socket_recvfrom(nl->sock, rx_buf, sizeof(rx_buf));
+		if (n < 0)
+			return -1;
+	}
+}
+
 /* Sends @nlh and runs the callback on each reply until ack, DONE or error. */
 static int talk(struct nl *nl, struct nlmsghdr *nlh, struct talk_ctx *ctx)
 {
@@ -102,6 +125,11 @@ static int talk(struct nl *nl, struct nlmsghdr *nlh, struct talk_ctx *ctx)
 			return -1;
 		ret = mnl_cb_run2(rx_buf, n, nl->seq, nl->portid, msg_cb, ctx,
 				  ctl_cbs, NLMSG_MIN_TYPE);
+		/* libmnl fails a dump the kernel marked interrupted. */
+		if (ret < 0 && errno == EINTR) {
+			ctx->interrupted = true;
+			return drain(nl, n);
+		}
 	} while (ret > MNL_CB_STOP);
 	return ret < 0 ? -1 : 0;
 }
