@@ -10,10 +10,11 @@ or not, so the kernel's policies are what is tested, not l4lbadm's checks.
 
 CMD and NAME are the uapi header's names without L4LB_CMD_ / L4LB_A_
 (SERVICE_NEW, SVC_PORT) or a number; KIND is u8, u16, u32, u64, ip (an
-IPv4 address), str or hex (raw bytes, "" for none). Prints "ok" (a dump:
-"ok N", N messages), or the error as "ENAME[ attr=NAME][ missing=NAME][:
-text]", from the extack the kernel sent. --join joins the events group
-instead of sending CMD. Exit status 0 either way: the output is the result.
+IPv4 address), ip6 (an IPv6 one), str or hex (raw bytes, "" for none).
+Prints "ok" (a dump: "ok N", N messages), or the error as "ENAME[
+attr=NAME][ missing=NAME][: text]", from the extack the kernel sent.
+--join joins the events group instead of sending CMD. Exit status 0
+either way: the output is the result.
 
 --matrix reads lines "DESC | WANT | [--dump] CMD ARGS..." and prints, TAP
 style, "ok - DESC" when the request's answer is WANT and the namespace's
@@ -170,6 +171,8 @@ def value(spec):
                             "u64": "=Q"}[kind], int(v, 0))
     if kind == "ip":
         return socket.inet_aton(v)
+    if kind == "ip6":
+        return socket.inet_pton(socket.AF_INET6, v)
     if kind == "str":
         return v.encode() + b"\0"
     if kind == "hex":

@@ -16,6 +16,10 @@
  *                                  prints "NAME FROM" for each reply (FROM:
  *                                  the reply's source address:port)
  *
+ * ADDR is IPv4 or IPv6; the server answers both (one IPv6 socket each for
+ * TCP and UDP, IPv4 clients as mapped addresses), and a UDP client prints
+ * an IPv6 FROM as [ADDR]:PORT.
+ *
  * Exits non-zero on any error, a short echo or a corrupted byte. Every
  * wait is bounded: 5 s for a client (L4LB_ECHO_TIMEOUT seconds if set:
  * time for TCP's retransmissions under a flood), 600 s for the server's
@@ -42,16 +46,27 @@ static void die(const char *what)
 	exit(1);
 }
 
-static struct sockaddr_in addr_of(const char *a, const char *p)
+/* An IPv4 or IPv6 socket address; its length in *@len. */
+static struct sockaddr_in6 addr_of(const char *a, const char *p,
+				   socklen_t *len)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in *sa = (struct sockaddr_in *)&sa6;
 
-	sa.sin_port = htons(atoi(p));
-	if (inet_pton(AF_INET, a, &sa.sin_addr) != 1) {
+	if (inet_pton(AF_INET6, a, &sa6.sin6_addr) == 1) {
+		sa6.sin6_port = htons(atoi(p));
+		*len = sizeof(sa6);
+		return sa6;
+	}
+	memset(&sa6, 0, sizeof(sa6));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(atoi(p));
+	if (inet_pton(AF_INET, a, &sa->sin_addr) != 1) {
 		fprintf(stderr, "l4lb-echo: bad address %s\n", a);
 		exit(2);
 	}
-	return sa;
+	*len = sizeof(*sa);
+	return sa6;
 }
 
 /* A client's bound on each wait. */
@@ -90,20 +105,24 @@ static void serve_tcp_conn(int c, const char *name)
 
 static void __attribute__((noreturn)) serve(const char *name, const char *port)
 {
-	struct sockaddr_in sa = addr_of("0.0.0.0", port), from;
-	socklen_t flen;
+	struct sockaddr_in6 sa, from;
+	socklen_t flen, salen;
 	char buf[2048];
 	struct pollfd p[2];
-	int t, u, c, one = 1;
+	int t, u, c, one = 1, zero = 0;
 	ssize_t n;
 
+	sa = addr_of("::", port, &salen);
 	signal(SIGCHLD, SIG_IGN);
-	t = socket(AF_INET, SOCK_STREAM, 0);
-	u = socket(AF_INET, SOCK_DGRAM, 0);
+	t = socket(AF_INET6, SOCK_STREAM, 0);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
 	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(t, (void *)&sa, sizeof(sa)) || listen(t, 128))
+	/* Both families on each socket. */
+	setsockopt(t, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(t, (void *)&sa, salen) || listen(t, 128))
 		die("tcp bind");
-	if (bind(u, (void *)&sa, sizeof(sa)))
+	if (bind(u, (void *)&sa, salen))
 		die("udp bind");
 	p[0] = (struct pollfd){ .fd = t, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = u, .events = POLLIN };
@@ -167,15 +186,17 @@ static int echo_round(int fd, long bytes, unsigned int *seed)
 static int tcp_client(const char *a, const char *p, long bytes,
 		      const char *hold)
 {
-	struct sockaddr_in sa = addr_of(a, p);
 	unsigned int seed = 12345;
+	struct sockaddr_in6 sa;
+	socklen_t salen;
 	char name[256];
 	long i;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa = addr_of(a, p, &salen);
+	fd = socket(sa.sin6_family, SOCK_STREAM, 0);
 	set_timeout(fd, client_timeout());
-	if (connect(fd, (void *)&sa, sizeof(sa)))
+	if (connect(fd, (void *)&sa, salen))
 		die("connect");
 	for (i = 0; i < (long)sizeof(name) - 1; i++) {
 		if (read(fd, name + i, 1) != 1)
@@ -205,25 +226,33 @@ static int tcp_client(const char *a, const char *p, long bytes,
 
 static int udp_client(const char *a, const char *p, int count)
 {
-	struct sockaddr_in sa = addr_of(a, p), from;
-	char buf[2048], fa[INET_ADDRSTRLEN];
-	socklen_t flen;
+	char buf[2048], fa[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 sa, from;
+	socklen_t flen, salen;
 	ssize_t n;
 	int fd, i;
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	sa = addr_of(a, p, &salen);
+	fd = socket(sa.sin6_family, SOCK_DGRAM, 0);
 	set_timeout(fd, client_timeout());
 	for (i = 0; i < count; i++) {
 		n = snprintf(buf, sizeof(buf), "datagram %d", i);
-		if (sendto(fd, buf, n, 0, (void *)&sa, sizeof(sa)) != n)
+		if (sendto(fd, buf, n, 0, (void *)&sa, salen) != n)
 			die("sendto");
 		flen = sizeof(from);
 		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (void *)&from, &flen);
 		if (n < 0)
 			die("recvfrom");
 		buf[n] = '\0';
-		inet_ntop(AF_INET, &from.sin_addr, fa, sizeof(fa));
-		printf("%s %s:%u\n", buf, fa, ntohs(from.sin_port));
+		if (from.sin6_family == AF_INET6) {
+			inet_ntop(AF_INET6, &from.sin6_addr, fa, sizeof(fa));
+			printf("%s [%s]:%u\n", buf, fa, ntohs(from.sin6_port));
+		} else {
+			struct sockaddr_in *f4 = (struct sockaddr_in *)&from;
+
+			inet_ntop(AF_INET, &f4->sin_addr, fa, sizeof(fa));
+			printf("%s %s:%u\n", buf, fa, ntohs(f4->sin_port));
+		}
 	}
 	return 0;
 }
