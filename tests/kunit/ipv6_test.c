@@ -57,71 +57,6 @@ static struct in6_addr client6(u16 n)
 	return a;
 }
 
-/* What an IPv6 packet the suite builds carries; ports in host order. */
-struct kpkt6 {
-	u8 proto;
-	struct in6_addr saddr, daddr;
-	u16 sport, dport;
-	u8 flags;
-	bool hbh;	/* a hop-by-hop options header first */
-	unsigned int payload;
-};
-
-/* Returns the transport offset; *@len the packet's length. */
-static unsigned int build6(u8 *buf, const struct kpkt6 *p, unsigned int *len)
-{
-	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
-	unsigned int thoff = sizeof(*ip6h) + (p->hbh ? 8 : 0), l4len, i;
-	u8 *data;
-
-	l4len = (p->proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-					   sizeof(struct udphdr)) + p->payload;
-	memset(ip6h, 0, sizeof(*ip6h));
-	ip6h->version = 6;
-	ip6h->payload_len = htons(thoff - sizeof(*ip6h) + l4len);
-	ip6h->nexthdr = p->hbh ? NEXTHDR_HOP : p->proto;
-	ip6h->hop_limit = 64;
-	ip6h->saddr = p->saddr;
-	ip6h->daddr = p->daddr;
-	if (p->hbh) {
-		/* Next header, length 0 (8 bytes), then a PadN of 4. */
-		u8 hbh[8] = { p->proto, 0, 1, 4, 0, 0, 0, 0 };
-
-		memcpy(buf + sizeof(*ip6h), hbh, sizeof(hbh));
-	}
-	data = buf + thoff + l4len - p->payload;
-	for (i = 0; i < p->payload; i++)
-		data[i] = i * 13 + 5;
-	if (p->proto == IPPROTO_TCP) {
-		struct tcphdr *th = (struct tcphdr *)(buf + thoff);
-
-		memset(th, 0, sizeof(*th));
-		th->source = htons(p->sport);
-		th->dest = htons(p->dport);
-		th->seq = htonl(77);
-		th->doff = 5;
-		((u8 *)th)[13] = p->flags;
-		th->window = htons(1024);
-		th->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
-					    IPPROTO_TCP,
-					    csum_partial(th, l4len, 0));
-	} else {
-		struct udphdr *uh = (struct udphdr *)(buf + thoff);
-
-		uh->source = htons(p->sport);
-		uh->dest = htons(p->dport);
-		uh->len = htons(l4len);
-		uh->check = 0;
-		uh->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
-					    IPPROTO_UDP,
-					    csum_partial(uh, l4len, 0));
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-	}
-	*len = thoff + l4len;
-	return thoff;
-}
-
 /* An ICMPv6 error from @s to @d quoting @qlen bytes of @quote. */
 static unsigned int build_icmp6(u8 *buf, const struct in6_addr *s,
 				const struct in6_addr *d, u8 type,
@@ -146,16 +81,6 @@ static unsigned int build_icmp6(u8 *buf, const struct in6_addr *s,
 	ih->icmp6_cksum = csum_ipv6_magic(s, d, len, IPPROTO_ICMPV6,
 					  csum_partial(ih, len, 0));
 	return sizeof(*ip6h) + len;
-}
-
-static struct sk_buff *skb6(const u8 *buf, unsigned int len,
-			    unsigned int linear, unsigned int split)
-{
-	struct sk_buff *skb = kpkt_skb(buf, len, linear, split);
-
-	if (skb)
-		skb->protocol = htons(ETH_P_IPV6);
-	return skb;
 }
 
 /* The checksum of the TCP or UDP header at @thoff, recomputed, holds. */
@@ -199,31 +124,6 @@ static u16 sport_at(struct sk_buff *skb, unsigned int thoff)
 }
 
 #define EXPECT_ADDR(test, a, b) KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(a, b))
-
-/* As packet.c's kpkt_hook(), for IPv6. */
-static unsigned int hook6(struct sk_buff *skb, bool in)
-{
-	struct nf_hook_state state = {
-		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
-		.pf = NFPROTO_IPV6,
-		.in = in ? init_net.loopback_dev : NULL,
-		.net = &init_net,
-	};
-	unsigned int verdict;
-
-	if (in && !skb->dev)
-		skb->dev = init_net.loopback_dev;
-	rcu_read_lock();
-	if (in) {
-		local_bh_disable();
-		verdict = l4lb_pre_routing6(NULL, skb, &state);
-		local_bh_enable();
-	} else {
-		verdict = l4lb_post_routing(NULL, skb, &state);
-	}
-	rcu_read_unlock();
-	return verdict;
-}
 
 /*
  * TCP [2001:db8::1]:80 (rr), UDP [2001:db8::1]:7777 (sh), both with
@@ -337,9 +237,9 @@ static void ipv6_nat_layouts(struct kunit *test)
 	for (pi = 0; pi < 4; pi++) {
 		p.proto = pi & 1 ? IPPROTO_UDP : IPPROTO_TCP;
 		p.hbh = pi & 2;
-		thoff = build6(f->buf, &p, &len);
+		thoff = kpkt6_build(f->buf, &p, &len);
 		for (l = 0; l < ARRAY_SIZE(layouts); l++) {
-			skb = skb6(f->buf, len, layouts[l][0], layouts[l][1]);
+			skb = kpkt6_skb(f->buf, len, layouts[l][0], layouts[l][1]);
 			KUNIT_ASSERT_NOT_NULL(test, skb);
 			KUNIT_ASSERT_EQ(test, l4lb_nat6(skb, thoff, p.proto,
 							false, &be6[1],
@@ -376,9 +276,9 @@ static void ipv6_nat_partial(struct kunit *test)
 
 	for (u = 0; u < 2; u++) {
 		p.proto = u ? IPPROTO_UDP : IPPROTO_TCP;
-		thoff = build6(f->buf, &p, &len);
+		thoff = kpkt6_build(f->buf, &p, &len);
 		l4len = len - thoff;
-		skb = skb6(f->buf, len, thoff + 20, 0);
+		skb = kpkt6_skb(f->buf, len, thoff + 20, 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
 		th = (struct tcphdr *)(skb->data + thoff);
 		/* What the stack leaves for the device: ~pseudo-header. */
@@ -427,10 +327,10 @@ static void ipv6_tcp_flow(struct kunit *test)
 		p.sport = 4000;
 		p.dport = 80;
 		p.flags = KPKT_SYN;
-		thoff = build6(f->buf, &p, &len);
-		skb = skb6(f->buf, len, i & 1 ? 40 : KPKT_MAX, 0);
+		thoff = kpkt6_build(f->buf, &p, &len);
+		skb = kpkt6_skb(f->buf, len, i & 1 ? 40 : KPKT_MAX, 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_ASSERT_EQ(test, hook6(skb, true), NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
 		KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, IPPROTO_TCP));
 		hits[ipv6_addr_equal(&ipv6_hdr(skb)->daddr, &be6[1])]++;
 		KUNIT_EXPECT_EQ(test, dport_at(skb, thoff), 8080);
@@ -455,10 +355,10 @@ static void ipv6_tcp_flow(struct kunit *test)
 		p.sport = 8080;
 		p.dport = 4000;
 		p.flags = KPKT_SYN | KPKT_ACK;
-		thoff = build6(f->buf, &p, &len);
-		skb = skb6(f->buf, len, 44, 0);
+		thoff = kpkt6_build(f->buf, &p, &len);
+		skb = kpkt6_skb(f->buf, len, 44, 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_ASSERT_EQ(test, hook6(skb, false), NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
 		EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &vip6);
 		KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, IPPROTO_TCP));
 		KUNIT_EXPECT_EQ(test, sport_at(skb, thoff), 80);
@@ -494,10 +394,10 @@ static void ipv6_udp_session(struct kunit *test)
 
 	for (i = 0; i < 5; i++) {
 		p.sport = 1000 + i;
-		thoff = build6(f->buf, &p, &len);
-		skb = skb6(f->buf, len, 40 + (i & 1) * 8, i & 2 ? 5 : 0);
+		thoff = kpkt6_build(f->buf, &p, &len);
+		skb = kpkt6_skb(f->buf, len, 40 + (i & 1) * 8, i & 2 ? 5 : 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_ASSERT_EQ(test, hook6(skb, true), NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
 		KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, IPPROTO_UDP));
 		if (!i)
 			first = ipv6_hdr(skb)->daddr;
@@ -511,10 +411,10 @@ static void ipv6_udp_session(struct kunit *test)
 	p.daddr = client6(300);
 	p.sport = 7000;
 	p.dport = 1003;
-	thoff = build6(f->buf, &p, &len);
-	skb = skb6(f->buf, len, 40, 0);
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, 40, 0);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	KUNIT_ASSERT_EQ(test, hook6(skb, false), NF_ACCEPT);
+	KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
 	EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &vip6);
 	KUNIT_EXPECT_EQ(test, sport_at(skb, thoff), 7777);
 	KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, IPPROTO_UDP));
@@ -542,10 +442,10 @@ static void ipv6_icmp(struct kunit *test)
 
 	quote = kunit_kzalloc(test, 256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, quote);
-	thoff = build6(f->buf, &p, &len);
-	skb = skb6(f->buf, len, KPKT_MAX, 0);
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, KPKT_MAX, 0);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	KUNIT_ASSERT_EQ(test, hook6(skb, true), NF_ACCEPT);
+	KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
 	backend = ipv6_hdr(skb)->daddr;
 	kfree_skb(skb);
 
@@ -556,11 +456,11 @@ static void ipv6_icmp(struct kunit *test)
 		p.sport = 7777;
 		p.dport = 5353;
 		qlen = 0;
-		build6(quote, &p, &qlen);
+		kpkt6_build(quote, &p, &qlen);
 		len = build_icmp6(f->buf, &router6, &vip6, type, quote, qlen);
-		skb = skb6(f->buf, len, type & 1 ? 48 : KPKT_MAX, 0);
+		skb = kpkt6_skb(f->buf, len, type & 1 ? 48 : KPKT_MAX, 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_ASSERT_EQ(test, hook6(skb, true), NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
 		EXPECT_ADDR(test, &ipv6_hdr(skb)->daddr, &backend);
 		KUNIT_EXPECT_TRUE(test, icmp6_csum_ok(skb));
 		skb_copy_bits(skb, 48, quote, qlen);
@@ -574,12 +474,12 @@ static void ipv6_icmp(struct kunit *test)
 		p.daddr = backend;
 		p.sport = 5353;
 		p.dport = 7000;
-		build6(quote, &p, &qlen);
+		kpkt6_build(quote, &p, &qlen);
 		len = build_icmp6(f->buf, &router6, &p.saddr, type, quote,
 				  qlen);
-		skb = skb6(f->buf, len, type & 1 ? KPKT_MAX : 52, 0);
+		skb = kpkt6_skb(f->buf, len, type & 1 ? KPKT_MAX : 52, 0);
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_ASSERT_EQ(test, hook6(skb, false), NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
 		EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &router6);
 		KUNIT_EXPECT_TRUE(test, icmp6_csum_ok(skb));
 		skb_copy_bits(skb, 48, quote, qlen);
@@ -654,7 +554,7 @@ static void ipv6_hostile(struct kunit *test)
 		p.saddr = client6(1000 + (i & 255));
 		p.sport = 2000 + (r >> 16) % 2000;
 		p.payload = (r >> 8) % 64;
-		build6(f->buf, &p, &len);
+		kpkt6_build(f->buf, &p, &len);
 		if (r & 4) {
 			/* An ICMPv6 error quoting it, or junk. */
 			memcpy(quote, f->buf, len);
@@ -686,10 +586,10 @@ static void ipv6_hostile(struct kunit *test)
 		}
 		cut = (r >> 20) & 1 ? get_random_u32_below(len + 1) : len;
 		linear = get_random_u32_below(cut + 1);
-		skb = skb6(f->buf, cut, linear, get_random_u32_below(16));
+		skb = kpkt6_skb(f->buf, cut, linear, get_random_u32_below(16));
 		KUNIT_ASSERT_NOT_NULL(test, skb);
 		if (pskb_may_pull(skb, sizeof(struct ipv6hdr)))
-			hook6(skb, (r >> 24) & 1);
+			kpkt6_hook(skb, (r >> 24) & 1);
 		kfree_skb(skb);
 	}
 }

@@ -4,11 +4,14 @@
  * of any layout (all linear, or the first bytes linear and the rest in
  * one or two page fragments, as napi_gro_frags and jumbo AF_PACKET frames
  * make them), checked the way ip_rcv() checks them, and fed to l4lb's
- * hook functions as netfilter would.
+ * hook functions as netfilter would; IPv6 packets too (kpkt6_*).
  */
 
 #include <linux/icmp.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -232,4 +235,98 @@ bool kpkt_l4_csum_ok(struct sk_buff *skb)
 	sum = skb_checksum(skb, thoff, l4len, 0);
 	return !csum_tcpudp_magic(iph->saddr, iph->daddr, l4len,
 				  iph->protocol, sum);
+}
+
+/*
+ * An IPv6 TCP or UDP packet with a valid checksum, behind a hop-by-hop
+ * header if asked: returns the transport offset, *@len the length.
+ */
+unsigned int kpkt6_build(u8 *buf, const struct kpkt6 *p, unsigned int *len)
+{
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	unsigned int thoff = sizeof(*ip6h) + (p->hbh ? 8 : 0), l4len, i;
+	u8 *data;
+
+	l4len = (p->proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
+					   sizeof(struct udphdr)) + p->payload;
+	memset(ip6h, 0, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->payload_len = htons(thoff - sizeof(*ip6h) + l4len);
+	ip6h->nexthdr = p->hbh ? NEXTHDR_HOP : p->proto;
+	ip6h->hop_limit = 64;
+	ip6h->saddr = p->saddr;
+	ip6h->daddr = p->daddr;
+	if (p->hbh) {
+		/* Next header, length 0 (8 bytes), then a PadN of 4. */
+		u8 hbh[8] = { p->proto, 0, 1, 4, 0, 0, 0, 0 };
+
+		memcpy(buf + sizeof(*ip6h), hbh, sizeof(hbh));
+	}
+	data = buf + thoff + l4len - p->payload;
+	for (i = 0; i < p->payload; i++)
+		data[i] = i * 13 + 5;
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)(buf + thoff);
+
+		memset(th, 0, sizeof(*th));
+		th->source = htons(p->sport);
+		th->dest = htons(p->dport);
+		th->seq = htonl(77);
+		th->doff = 5;
+		((u8 *)th)[13] = p->flags;
+		th->window = htons(1024);
+		th->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
+					    IPPROTO_TCP,
+					    csum_partial(th, l4len, 0));
+	} else {
+		struct udphdr *uh = (struct udphdr *)(buf + thoff);
+
+		uh->source = htons(p->sport);
+		uh->dest = htons(p->dport);
+		uh->len = htons(l4len);
+		uh->check = 0;
+		uh->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
+					    IPPROTO_UDP,
+					    csum_partial(uh, l4len, 0));
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+	*len = thoff + l4len;
+	return thoff;
+}
+
+/* kpkt_skb() of an IPv6 packet. */
+struct sk_buff *kpkt6_skb(const u8 *buf, unsigned int len,
+			  unsigned int linear, unsigned int split)
+{
+	struct sk_buff *skb = kpkt_skb(buf, len, linear, split);
+
+	if (skb)
+		skb->protocol = htons(ETH_P_IPV6);
+	return skb;
+}
+
+/* kpkt_hook() for IPv6 (l4lb_pre_routing6, l4lb_post_routing). */
+unsigned int kpkt6_hook(struct sk_buff *skb, bool in)
+{
+	struct nf_hook_state state = {
+		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
+		.pf = NFPROTO_IPV6,
+		.in = in ? init_net.loopback_dev : NULL,
+		.net = &init_net,
+	};
+	unsigned int verdict;
+
+	if (in && !skb->dev)
+		skb->dev = init_net.loopback_dev;
+	rcu_read_lock();
+	if (in) {
+		local_bh_disable();
+		verdict = l4lb_pre_routing6(NULL, skb, &state);
+		local_bh_enable();
+	} else {
+		verdict = l4lb_post_routing(NULL, skb, &state);
+	}
+	rcu_read_unlock();
+	return verdict;
 }

@@ -2,6 +2,7 @@
 #ifndef _L4LB_KUNIT_PACKET_H
 #define _L4LB_KUNIT_PACKET_H
 
+#include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
@@ -37,5 +38,23 @@ struct sk_buff *kpkt_skb(const u8 *buf, unsigned int len, unsigned int linear,
 bool kpkt_ip_rcv(struct sk_buff *skb);
 unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out);
 bool kpkt_l4_csum_ok(struct sk_buff *skb);
+
+/**
+ * struct kpkt6 - an IPv6 packet, as &struct kpkt; @hbh: a hop-by-hop
+ * options header (8 bytes, a PadN) before the transport header
+ */
+struct kpkt6 {
+	u8 proto;
+	struct in6_addr saddr, daddr;
+	u16 sport, dport;
+	u8 flags;
+	bool hbh;
+	unsigned int payload;
+};
+
+unsigned int kpkt6_build(u8 *buf, const struct kpkt6 *p, unsigned int *len);
+struct sk_buff *kpkt6_skb(const u8 *buf, unsigned int len,
+			  unsigned int linear, unsigned int split);
+unsigned int kpkt6_hook(struct sk_buff *skb, bool in);
 
 #endif /* _L4LB_KUNIT_PACKET_H */

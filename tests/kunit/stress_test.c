@@ -7,7 +7,8 @@
  * the table (evictions) and moves the clock (expiry). At the end every
  * flow, backend and service is freed and every count is zero; KASAN,
  * lockdep and DEBUG_OBJECTS_RCU_HEAD catch a use after free, a lock
- * misused or an rcu_head queued twice.
+ * misused or an rcu_head queued twice. Both families at once: IPv4 and
+ * IPv6 services, flows of both in one table.
  */
 
 #include <kunit/test.h>
@@ -29,6 +30,17 @@
 #define VIP	0x0a080808	/* 10.8.8.8 */
 #define BE	0x0a080900	/* 10.8.9.0/24 */
 #define NR_BE	4
+/* Services 0-2 IPv4, 3-5 the same over IPv6. */
+#define NR_SVC	6
+
+/* 2001:db8:8::8 the IPv6 VIP, 2001:db8:9::N backends, 2001:db8:7::N clients. */
+static struct in6_addr addr6(u8 net, u8 host)
+{
+	struct in6_addr a = { { { 0x20, 0x01, 0x0d, 0xb8, 0, net } } };
+
+	a.s6_addr[15] = host;
+	return a;
+}
 
 struct stress {
 	struct l4lb_net *ln;
@@ -38,27 +50,44 @@ struct stress {
 
 static void svc_key(struct l4lb_svc_key *key, unsigned int i)
 {
-	l4lb_svc_key_init4(key, i ? IPPROTO_UDP : IPPROTO_TCP, htonl(VIP),
-			   htons(i == 2 ? 53 : 80));
+	struct in6_addr vip6 = addr6(8, 8);
+	u8 proto = i % 3 ? IPPROTO_UDP : IPPROTO_TCP;
+	__be16 port = htons(i % 3 == 2 ? 53 : 80);
+
+	if (i < 3)
+		l4lb_svc_key_init4(key, proto, htonl(VIP), port);
+	else
+		l4lb_svc_key_init6(key, proto, &vip6, port);
+}
+
+/* Backend @b of service @i's family. */
+static void be_addr(union nf_inet_addr *a, unsigned int i, unsigned int b)
+{
+	memset(a, 0, sizeof(*a));
+	if (i < 3)
+		a->ip = htonl(BE + b);
+	else
+		a->in6 = addr6(9, b);
 }
 
 /*
  * Service @i (0 TCP rr or mh, as it falls: mh adopts flows from either
- * side; 1 UDP sh, 2 stateless UDP rr) with NR_BE backends.
+ * side; 1 UDP sh, 2 stateless UDP rr; 3-5 the same over IPv6) with NR_BE
+ * backends.
  */
 static void svc_add(struct l4lb_net *ln, unsigned int i)
 {
 	struct l4lb_svc_config cfg;
 	struct l4lb_service *svc;
-	union nf_inet_addr a = {};
+	union nf_inet_addr a;
 	struct l4lb_svc_key key;
 	unsigned int b;
 
 	svc_key(&key, i);
 	l4lb_service_default_config(key.proto, &cfg);
-	cfg.flags = i == 2 ? L4LB_SVC_F_STATELESS : 0;
-	cfg.sched = i == 1 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
-	if (!i && get_random_u32_below(2)) {
+	cfg.flags = i % 3 == 2 ? L4LB_SVC_F_STATELESS : 0;
+	cfg.sched = i % 3 == 1 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	if (!(i % 3) && get_random_u32_below(2)) {
 		cfg.sched = L4LB_SCHED_MH;
 		cfg.flags = L4LB_SVC_F_HASH_PORT;
 	}
@@ -68,7 +97,7 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 		svc = l4lb_service_lookup(ln, &key);
 		rcu_read_unlock();
 		for (b = 0; b < NR_BE; b++) {
-			a.ip = htonl(BE + b);
+			be_addr(&a, i, b);
 			l4lb_backend_add(ln, svc, &a, key.port, 1);
 		}
 	}
@@ -83,6 +112,24 @@ static void svc_del(struct l4lb_net *ln, unsigned int i)
 	mutex_lock(&ln->lock);
 	l4lb_service_remove(ln, &key);
 	mutex_unlock(&ln->lock);
+}
+
+/* An IPv6 packet of the same kind as packets_fn()'s IPv4 one. */
+static void packet6(u8 *buf, const struct kpkt *p, u32 r, bool in)
+{
+	struct kpkt6 p6 = { .proto = p->proto, .sport = p->sport,
+			    .dport = p->dport, .flags = p->flags,
+			    .payload = p->payload, .hbh = r & 1 };
+	struct sk_buff *skb;
+	unsigned int len;
+
+	p6.saddr = in ? addr6(7, p->saddr & 31) : addr6(9, p->saddr % NR_BE);
+	p6.daddr = in ? addr6(8, 8) : addr6(7, p->daddr & 31);
+	kpkt6_build(buf, &p6, &len);
+	skb = kpkt6_skb(buf, len, (r >> 1) & 1 ? len : 40, 0);
+	if (skb && kpkt6_hook(skb, in) == NF_STOLEN)
+		skb = NULL;
+	kfree_skb(skb);
 }
 
 /* Clients and backends talking: SYN, SYN-ACK, ACK, data, FIN, RST, UDP. */
@@ -119,6 +166,13 @@ static int packets_fn(void *arg)
 			p.daddr = 0x0a070000 + ((r >> 19) & 31);
 			p.dport = 1000 + ((r >> 24) & 3);
 		}
+		if ((r >> 27) & 1) {
+			/* The same over IPv6, both families in one table. */
+			packet6(buf, &p, r >> 28, in);
+			atomic_inc(&s->packets);
+			cond_resched();
+			continue;
+		}
 		len = kpkt_build(buf, &p);
 		skb = kpkt_skb(buf, len, (r >> 26) & 1 ? len : 20, 0);
 		if (skb && kpkt_ip_rcv(skb) &&
@@ -138,15 +192,15 @@ static int control_fn(void *arg)
 	struct stress *s = arg;
 	struct l4lb_service *svc;
 	struct l4lb_backend *be;
-	union nf_inet_addr a = {};
+	union nf_inet_addr a;
 	struct l4lb_svc_key key;
 
 	while (!kthread_should_stop()) {
 		u32 r = get_random_u32();
-		unsigned int i = r % 3;
+		unsigned int i = r % NR_SVC;
 
 		svc_key(&key, i);
-		a.ip = htonl(BE + ((r >> 2) % NR_BE));
+		be_addr(&a, i, (r >> 3) % NR_BE);
 		mutex_lock(&s->ln->lock);
 		rcu_read_lock();
 		svc = l4lb_service_lookup(s->ln, &key);
@@ -237,7 +291,7 @@ static void stress_lifetimes(struct kunit *test)
 		base = atomic_read(&l4lb_objects);
 		rcu_barrier();
 	} while (atomic_read(&l4lb_objects) != base && ++i < 10);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_SVC; i++)
 		svc_add(s->ln, i);
 	l4lb_expiry_stop(s->ln);
 
@@ -254,7 +308,7 @@ static void stress_lifetimes(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_read(&s->packets), 1000);
 	KUNIT_EXPECT_GT(test, atomic_read(&s->changes), 100);
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_SVC; i++)
 		svc_del(s->ln, i);
 	conn_fixture_flush(s->ln);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->ln->nr_conns), 0);
