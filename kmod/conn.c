@@ -92,7 +92,10 @@ static u32 key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct l4lb_orig_key *k = data;
 
-	return jhash2(data, k->v6 ? L4LB_KEY6_WORDS : L4LB_KEY4_WORDS, seed);
+	/* Constant lengths: each hash unrolled. */
+	if (unlikely(k->v6))
+		return jhash2(data, L4LB_KEY6_WORDS, seed);
+	return jhash2(data, L4LB_KEY4_WORDS, seed);
 }
 
 static u32 orig_obj_hash(const void *data, u32 len, u32 seed)

@@ -36,47 +36,13 @@
 #include "service.h"
 #include "stats.h"
 
-bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
-{
-	const struct udphdr *uh;
-	const struct tcphdr *th;
-	struct udphdr _uh;
-	struct tcphdr _th;
-	unsigned int off = skb_network_offset(skb) + p->thoff;
-
-	if (p->proto == IPPROTO_TCP) {
-		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
-		if (!th)
-			return false;
-		p->sport = th->source;
-		p->dport = th->dest;
-		p->syn = th->syn && !th->ack;
-		p->synack = th->syn && th->ack;
-		p->ack = th->ack && !th->syn;
-		p->fin_rst = th->fin || th->rst;
-		p->rst = th->rst;
-		return true;
-	}
-	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
-	p->sport = uh->source;
-	p->dport = uh->dest;
-	p->syn = false;
-	p->synack = false;
-	p->ack = false;
-	p->fin_rst = false;
-	p->rst = false;
-	return true;
-}
-
 /*
  * False for what l4lb never touches: other protocols, fragments, and
  * transport headers too short to hold ports (the stack drops those).
  * Nothing here assumes the transport header is in the linear part: each
  * read copies into a buffer of the size it asks for.
  */
-static bool pkt_parse(struct sk_buff *skb, struct l4lb_pkt *p)
+static __always_inline bool pkt_parse(struct sk_buff *skb, struct l4lb_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -312,8 +278,9 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 }
 
 /* A client's packet, sent to backend @be of its service, and counted. */
-static unsigned int in_rewrite(struct l4lb_backend *be, struct sk_buff *skb,
-			       const struct l4lb_pkt *p)
+static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
+					       struct sk_buff *skb,
+					       const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = be->svc;
 
@@ -432,8 +399,9 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
  * it holds (the flow knows its service); only a packet with no usable flow
  * looks its service up, to make one.
  */
-unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
-		     const struct l4lb_pkt *p)
+static __always_inline unsigned int flow_in(struct l4lb_net *ln,
+					    struct sk_buff *skb,
+					    const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc;
 	struct l4lb_orig_key key;
@@ -466,6 +434,17 @@ unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 	if (!svc)
 		return NF_ACCEPT;
 	return in_new(ln, svc, skb, p, &key, backend_down);
+}
+
+/*
+ * For hooks6.c. IPv4's hook has flow_in() inlined, where its packet is
+ * known to be IPv4: every family branch folds away, and IPv4 pays nothing
+ * for IPv6.
+ */
+unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
+		     const struct l4lb_pkt *p)
+{
+	return flow_in(ln, skb, p);
 }
 
 /*
@@ -513,7 +492,7 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	if (!pkt_parse(skb, &p) ||
 	    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
 		return NF_ACCEPT;
-	return l4lb_in(ln, skb, &p);
+	return flow_in(ln, skb, &p);
 }
 
 /*
@@ -535,8 +514,9 @@ static void backend_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /* A backend's packet to a client, sent as the service's VIP:port. */
-static unsigned int out_rewrite(struct l4lb_backend *be, struct sk_buff *skb,
-				const struct l4lb_pkt *p)
+static __always_inline unsigned int out_rewrite(struct l4lb_backend *be,
+						struct sk_buff *skb,
+						const struct l4lb_pkt *p)
 {
 	struct l4lb_service *svc = be->svc;
 
@@ -653,9 +633,9 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 }
 
 /* Backend to client, family-blind: @p is a packet from a backend's port. */
-unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
-			const struct l4lb_pkt *p,
-			const struct nf_hook_state *state)
+static __always_inline unsigned int
+flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
+	   const struct nf_hook_state *state)
 {
 	struct l4lb_reply_key rkey;
 	struct l4lb_be_key bkey;
@@ -671,15 +651,25 @@ unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
 	return be ? out_no_flow(ln, be, skb, p, state) : NF_ACCEPT;
 }
 
+/* For hooks6.c, as l4lb_in(). */
+unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
+			const struct l4lb_pkt *p,
+			const struct nf_hook_state *state)
+{
+	return flow_reply(ln, skb, p, state);
+}
+
 static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	union nf_inet_addr outer_saddr;
 	struct l4lb_pkt p;
 
 	if (state->pf == NFPROTO_IPV6)
 		return l4lb_post_routing6(ln, skb, state);
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP) {
+		/* Compared whole with a backend's address: no stale words. */
+		union nf_inet_addr outer_saddr = {};
+
 		if (!icmp_parse(skb, &p))
 			return NF_ACCEPT;
 		outer_saddr.ip = ip_hdr(skb)->saddr;
@@ -689,7 +679,7 @@ static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 	if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) || !pkt_parse(skb, &p) ||
 	    !l4lb_be_seen(ln, p.saddr.ip, p.sport, p.proto))
 		return NF_ACCEPT;
-	return l4lb_reply(ln, skb, &p, state);
+	return flow_reply(ln, skb, &p, state);
 }
 
 /*

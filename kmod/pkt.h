@@ -3,11 +3,13 @@
 #define _L4LB_PKT_H
 
 #include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/types.h>
 
 struct l4lb_net;
 struct nf_hook_state;
-struct sk_buff;
 
 /*
  * What the hooks read of a packet, whatever its family: addresses (an
@@ -30,9 +32,42 @@ struct l4lb_pkt {
 
 /*
  * Fills @p's ports and flags from the TCP or UDP header at @p->thoff
- * (which may lie in page fragments); false if it is cut short.
+ * (which may lie in page fragments); false if it is cut short. Inline:
+ * every packet to a VIP or from a backend asks it.
  */
-bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p);
+static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
+{
+	const struct udphdr *uh;
+	const struct tcphdr *th;
+	struct udphdr _uh;
+	struct tcphdr _th;
+	unsigned int off = skb_network_offset(skb) + p->thoff;
+
+	if (p->proto == IPPROTO_TCP) {
+		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
+		if (!th)
+			return false;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->syn = th->syn && !th->ack;
+		p->synack = th->syn && th->ack;
+		p->ack = th->ack && !th->syn;
+		p->fin_rst = th->fin || th->rst;
+		p->rst = th->rst;
+		return true;
+	}
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	p->sport = uh->source;
+	p->dport = uh->dest;
+	p->syn = false;
+	p->synack = false;
+	p->ack = false;
+	p->fin_rst = false;
+	p->rst = false;
+	return true;
+}
 
 /* The flow logic, family-blind: what the per-family hooks call. */
 unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
