@@ -6,8 +6,9 @@
 #
 #   1. 20,000 hostile frames by AF_PACKET on jumbo links, from the client
 #      side and from a backend's side (bigger than a page: the transport
-#      header arrives in a page fragment); then the balancer still
-#      balances, bytes intact, and stray backend packets were counted.
+#      header arrives in a page fragment), and 8,000 IPv6 ones behind
+#      extension headers; then the balancer still balances both families,
+#      bytes intact, and stray backend packets were counted.
 #   2. A spoofed SYN flood (answered by a live backend) and a spoofed UDP
 #      flood into a 2,000-flow table while real clients connect: at least
 #      99% of them get through, an established transfer arrives intact.
@@ -57,16 +58,21 @@ backend add udp $VIP:80 10.0.2.11:80
 backend add udp $VIP:80 10.0.2.12:80
 service add udp $VIP:53 sched rr stateless
 backend add udp $VIP:53 10.0.2.11:53
+service add tcp [$VIP6]:80
+backend add tcp [$VIP6]:80 [2001:db8:2::11]:80
+backend add tcp [$VIP6]:80 [2001:db8:2::12]:80
+service add udp [$VIP6]:53 sched rr stateless
+backend add udp [$VIP6]:53 [2001:db8:2::11]:53
 EOF
 configure() { lb restore /tmp/hostile.conf; }
 phase() { echo "# $SECONDS s: $*"; }
 
-# balances N: N connections of 64 KiB each, echoed intact, over both
+# balances N [VIP]: N connections of 64 KiB each, echoed intact, over both
 # backends.
 balances() {
 	local got
 
-	got=$(for i in $(seq "$1"); do cl "$ECHO" tcp $VIP 80 65536 || echo fail; done |
+	got=$(for i in $(seq "$1"); do cl "$ECHO" tcp "${2:-$VIP}" 80 65536 || echo fail; done |
 		sort | uniq -c | awk '{ print $2 ":" $1 }' | tr '\n' ' ')
 	[ "$got" = "b1:$(($1 / 2)) b2:$(($1 / 2)) " ] || { echo "  got: $got"; return 1; }
 }
@@ -79,6 +85,7 @@ drops_of() {
 balancer() {
 	stop_all
 	topo 2
+	topo6 2
 	jumbo
 	for i in 1 2; do
 		serve "b$i" "b$i" 80
@@ -100,7 +107,13 @@ phase_frames() {
 	check "12,000 hostile frames from the client side" [ "${sent:-0}" -ge 11000 ]
 	sent=$(ip netns exec b1 python3 "$HOSTILE" frames veth0 "$brmac" 10.0.2.11:80 10.0.1.2 8000 2)
 	check "8,000 hostile frames from a backend's side" [ "${sent:-0}" -ge 7000 ]
+	check "balanced over IPv6 before" balances 4 $VIP6
+	sent=$(cl python3 "$HOSTILE" frames6 veth0 "$lbmac" 2001:db8:1::2 $VIP6 5000 3)
+	check "5,000 hostile IPv6 frames from the client side" [ "${sent:-0}" -ge 4500 ]
+	sent=$(ip netns exec b1 python3 "$HOSTILE" frames6 veth0 "$brmac" "[2001:db8:2::11]:80" 2001:db8:1::2 3000 4)
+	check "3,000 hostile IPv6 frames from a backend's side" [ "${sent:-0}" -ge 2700 ]
 	check "still balanced after them, every byte intact" balances 6
+	check "IPv6 still balanced, every byte intact" balances 6 $VIP6
 	check "a backend's packets of no flow were dropped and counted" \
 		[ "$(drops_of stray)" -gt 0 ]
 	check_eq "UDP still answered from the VIP" \

@@ -16,22 +16,11 @@
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
-VIP6=2001:db8::1
 V6="[$VIP6]"
 
 load_l4lb
 topo 2
-# nodad: the addresses are usable at once.
-ip -n cl addr add 2001:db8:1::2/64 dev veth0 nodad
-ip -n cl route add default via 2001:db8:1::1
-ip -n lb addr add 2001:db8:1::1/64 dev cl0 nodad
-ip -n lb addr add $VIP6/128 dev lo
-ip -n lb addr add 2001:db8:2::1/64 dev br0 nodad
-ip netns exec lb sysctl -qw net.ipv6.conf.all.forwarding=1
-for i in 1 2; do
-	ip -n "b$i" addr add "2001:db8:2::1$i/64" dev veth0 nodad
-	ip -n "b$i" route add default via 2001:db8:2::1
-done
+topo6 2
 ns_add far
 ip link add veth0 netns far type veth peer name fa0 netns cl
 ip -n far addr add 2001:db8:3::2/64 dev veth0 nodad
@@ -213,9 +202,56 @@ check_eq "new connections go to b1 only" \
 serve b2 b2 80
 wait_for "b2 comes back up" 20 be_is 80 2001:db8:2::12 health up
 
+# The other verbs over IPv6: monitor, pick, set, leave, stats, flush.
+ip netns exec lb "$L4LBADM" monitor > /tmp/monitor6 2>&1 &
+T_PIDS+=($!)
+wait_for "monitor listens" 10 sh -c \
+	"ip netns exec lb $L4LBADM set timeout-closing 10; [ -s /tmp/monitor6 ]"
+check "mh service" lb service add tcp $V6:443 sched mh
+for i in 1 2; do
+	check "mh backend b$i" lb backend add tcp $V6:443 "[2001:db8:2::1$i]:443"
+done
+pick=$(lb backend pick tcp $V6:443 2001:db8:1::2 "[2001:db8:1::2]:5000")
+check_eq "backend pick takes and prints IPv6 clients" \
+	"$(awk '{print $1, $3}' <<< "$pick" | tr '\n' ' ')" \
+	"2001:db8:1::2 hash [2001:db8:1::2]:5000 hash "
+check "pick names an IPv6 backend" \
+	sh -c "echo '$pick' | awk '{print \$2}' | grep -qx '\[2001:db8:2::1[12]\]:443'"
+check "weight 0 (drain)" lb backend set tcp $V6:443 "[2001:db8:2::12]:443" weight 0
+check "health down" lb backend set tcp $V6:443 "[2001:db8:2::12]:443" health down check manual
+check "leave (no flows: at once)" lb backend leave tcp $V6:443 "[2001:db8:2::11]:443" timeout 5
+check_eq "what is left" "$(lb save | grep ':443')" \
+"service add tcp $V6:443 sched mh
+backend add tcp $V6:443 [2001:db8:2::12]:443 weight 0"
+wait_for "monitor printed every change, IPv6 addresses bracketed" 10 sh -c \
+	"grep -qF 'backend del tcp $V6:443 [2001:db8:2::11]:443' /tmp/monitor6"
+check_eq "monitor's lines" "$(grep -F ':443' /tmp/monitor6 | cut -d' ' -f1-5)" \
+"service add tcp $V6:443 sched
+backend add tcp $V6:443 [2001:db8:2::11]:443
+backend add tcp $V6:443 [2001:db8:2::12]:443
+backend set tcp $V6:443 [2001:db8:2::12]:443
+backend set tcp $V6:443 [2001:db8:2::12]:443
+backend set tcp $V6:443 [2001:db8:2::11]:443
+backend del tcp $V6:443 [2001:db8:2::11]:443"
+check "stats name the IPv6 service and backends" sh -c \
+	"ip netns exec lb $L4LBADM stats tcp $V6:80 | grep -q '^  -> *\\[2001:db8:2::11\\]:80 '"
+check "prometheus labels" sh -c \
+	"ip netns exec lb $L4LBADM stats -o prometheus | grep -qF 'proto=\"tcp\",service=\"[2001:db8::1]:80\",backend=\"[2001:db8:2::12]:80\"'"
+mkfifo /tmp/hold6b
+cl "$ECHO" tcp $VIP6 80 100 - < /tmp/hold6b > /dev/null 2>&1 &
+exec 7> /tmp/hold6b
+wait_for "a held IPv6 flow" 10 sh -c \
+	"ip netns exec lb $L4LBADM flows tcp $V6:80 | grep -q established"
+heldbe=$(lb flows tcp $V6:80 | awk '/established/ {print $4}' | head -1)
+check "flush of one backend's IPv6 flows" lb flush tcp $V6:80 "$heldbe"
+check_eq "gone" "$(lb flows tcp $V6:80 | grep -c established)" 0
+exec 7>&-
+rm -f /tmp/hold6b
+
 # save and restore: an exact round trip.
 saved=$(lb save)
-for svc in "tcp $V6:80" "tcp $VIP:80" "udp $V6:7777" "udp $V6:53" "tcp $V6:8080"; do
+for svc in "tcp $V6:80" "tcp $VIP:80" "udp $V6:7777" "udp $V6:53" "tcp $V6:8080" \
+	"tcp $V6:443"; do
 	lb service del $svc
 done
 check_eq "every service deleted" "$(lb_json 'len(s)')" 0

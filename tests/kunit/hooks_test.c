@@ -900,6 +900,44 @@ static void hooks_icmp_short_quote(struct kunit *test)
 }
 
 /*
+ * A backend's own port unreachable about a client's datagram: the client
+ * gets it from the VIP, quoting what it sent (to the VIP's port), never
+ * the backend's address.
+ */
+static void hooks_icmp_from_backend(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_UDP, .saddr = CLIENT + 6,
+			  .daddr = VIP, .sport = 4100, .dport = 7777,
+			  .payload = 8 };
+	struct sk_buff *skb;
+	const struct iphdr *inner;
+	unsigned int qlen, len;
+	u8 quote[64];
+	__be32 be;
+
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, &skb), NF_ACCEPT);
+	be = ip_hdr(skb)->daddr;
+	qlen = min_t(unsigned int, skb->len, sizeof(quote));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, quote, qlen), 0);
+	kfree_skb(skb);
+	len = kpkt_build_icmp(f->buf, ntohl(be), CLIENT + 6, ICMP_DEST_UNREACH,
+			      ICMP_PORT_UNREACH, quote, 28);
+	skb = kpkt_skb(f->buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, false, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(ip_hdr(skb), 5), 0);
+	inner = (const struct iphdr *)(skb->data + 28);
+	KUNIT_EXPECT_EQ(test, inner->daddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(skb->data + 28 + 22), 7777);
+	KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, 20, skb->len - 20,
+						     0)), 0);
+	kfree_skb(skb);
+}
+
+/*
  * Defect 3: a backend address and port serve one service of a protocol,
  * so a reply names its service; another protocol is another backend.
  */
@@ -1091,6 +1129,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_flood_evicts_unassured),
 	KUNIT_CASE(hooks_flood_spares_fresh_handshake),
 	KUNIT_CASE(hooks_icmp_short_quote),
+	KUNIT_CASE(hooks_icmp_from_backend),
 	KUNIT_CASE(hooks_shared_backend_refused),
 	KUNIT_CASE(hooks_unpriv_limits),
 	KUNIT_CASE(hooks_fuzz),

@@ -492,6 +492,17 @@ static void ipv6_icmp(struct kunit *test)
 						      &inner->daddr, qlen - 40,
 						      IPPROTO_UDP, sum), 0);
 		kfree_skb(skb);
+
+		/* The backend's own error: it comes from the VIP too. */
+		kpkt6_build(quote, &p, &qlen);
+		len = build_icmp6(f->buf, &backend, &p.saddr, type, quote,
+				  qlen);
+		skb = kpkt6_skb(f->buf, len, 48, 0);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
+		EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &vip6);
+		KUNIT_EXPECT_TRUE(test, icmp6_csum_ok(skb));
+		kfree_skb(skb);
 	}
 }
 

@@ -137,6 +137,27 @@ topo() {
 	done
 }
 
+# topo6 N: topo's namespaces and links (topo N first) get IPv6 too:
+#
+#   cl 2001:db8:1::2 --- 2001:db8:1::1 lb 2001:db8:2::1 --- b1 2001:db8:2::11
+#                        VIP6 2001:db8::1 (lo)          +-- b2 2001:db8:2::12 ...
+# (nodad: the addresses are usable at once)
+VIP6=2001:db8::1
+topo6() {
+	local i
+
+	ip -n cl addr add 2001:db8:1::2/64 dev veth0 nodad
+	ip -n cl route add default via 2001:db8:1::1
+	ip -n lb addr add 2001:db8:1::1/64 dev cl0 nodad
+	ip -n lb addr add $VIP6/128 dev lo
+	ip -n lb addr add 2001:db8:2::1/64 dev br0 nodad
+	ip netns exec lb sysctl -qw net.ipv6.conf.all.forwarding=1
+	for i in $(seq 1 "$1"); do
+		ip -n "b$i" addr add "2001:db8:2::1$i/64" dev veth0 nodad
+		ip -n "b$i" route add default via 2001:db8:2::1
+	done
+}
+
 # serve NS NAME PORT: an l4lb-echo server, stopped by finish.
 serve() {
 	local i

@@ -10,6 +10,12 @@
       page fragment), mutated: bits flipped, lengths lying, IP options,
       fragment bits, truncated, header checksums mostly made right again
       so the packets reach the hooks.
+  hostile.py frames6 IFACE DSTMAC SRC DST COUNT SEED
+      the same over IPv6 (SRC [a:b::c]:port to pin the port): TCP, UDP
+      and ICMPv6 errors, behind extension headers (hop-by-hop, destination
+      options, fragment headers with any offset) or none, mutated: bits
+      flipped, payload lengths lying, header chains running off the end,
+      truncated.
   hostile.py flood tcp|udp NET DST PORT SECONDS
       spoofed SYNs or datagrams from random addresses of NET (a.b.0.0/16)
       to DST:PORT, as fast as it can, for SECONDS; prints the count.
@@ -128,6 +134,108 @@ def frames(iface, dstmac, src, dst, count, seed):
     print(sent)
 
 
+def l4_6(src, dst, proto, sport, dport, flags, payload):
+    """A TCP or UDP segment with its checksum over the IPv6 pseudo-header."""
+    if proto == 6:
+        h = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags,
+                        1024, 0, 0)
+    else:
+        h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    seg = h + payload
+    pseudo = socket.inet_pton(socket.AF_INET6, src) + \
+        socket.inet_pton(socket.AF_INET6, dst) + \
+        struct.pack("!I3xB", len(seg), proto)
+    c = csum(pseudo + seg) or 0xffff
+    off = 16 if proto == 6 else 6
+    return seg[:off] + struct.pack("!H", c) + seg[off + 2:]
+
+
+def ext_headers(rnd, proto):
+    """Extension headers before @proto (first next-header, bytes)."""
+    chain, nxt = b"", proto
+    for _ in range(rnd.choice((0, 0, 1, 2))):
+        kind = rnd.choice((0, 60, 44))      # hop-by-hop, dest opts, fragment
+        if kind == 44:
+            off = rnd.choice((0, 0, rnd.getrandbits(13)))
+            chain = struct.pack("!BBHI", nxt, 0, off << 3 | rnd.getrandbits(1),
+                                rnd.getrandbits(32)) + chain
+        else:
+            chain = bytes((nxt, 0, 1, 4, 0, 0, 0, 0)) + chain
+        nxt = kind
+    return nxt, chain
+
+
+def packet6(rnd, src, dst, sport, dport, proto, flags, size):
+    payload = bytes(rnd.getrandbits(8) for _ in range(16)) * (size // 16)
+    seg = l4_6(src, dst, proto, sport, dport, flags, payload)
+    nxt, chain = ext_headers(rnd, proto)
+    body = chain + seg
+    return struct.pack("!IHBB16s16s", 6 << 28, len(body), nxt, 64,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst)) + body
+
+
+def icmp6_error(rnd, src, dst, quoted):
+    body = struct.pack("!BBHI", rnd.choice((1, 2, 3, 4)), 0, 0, 1280) + quoted
+    pseudo = socket.inet_pton(socket.AF_INET6, src) + \
+        socket.inet_pton(socket.AF_INET6, dst) + \
+        struct.pack("!I3xB", len(body), 58)
+    body = body[:2] + struct.pack("!H", csum(pseudo + body)) + body[4:]
+    return struct.pack("!IHBB16s16s", 6 << 28, len(body), 58, 64,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst)) + body
+
+
+def mutate6(rnd, pkt):
+    b = bytearray(pkt)
+    for _ in range(rnd.randrange(4)):
+        i = rnd.randrange(min(len(b), 96))
+        b[i] ^= 1 << rnd.randrange(8)
+    r = rnd.random()
+    if r < 0.2:
+        b[4:6] = struct.pack("!H", rnd.getrandbits(16))     # length lies
+    elif r < 0.3 and len(b) > 41:
+        b[6] = rnd.choice((0, 60, 43))                      # chain to nowhere
+        b[40] = rnd.choice((0, 60, 43, 6, 17))
+        b[41] = rnd.getrandbits(8)
+    if rnd.random() < 0.25:
+        b = b[:rnd.randrange(40, len(b) + 1)]               # truncated
+    return bytes(b)
+
+
+def frames6(iface, dstmac, src, dst, count, seed):
+    rnd = random.Random(seed)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    mac = bytes.fromhex(dstmac.replace(":", ""))
+    eth = mac + s.getsockname()[4] + b"\x86\xdd"
+    pinned = None
+    if src.startswith("["):
+        src, pinned = src[1:].split("]:")[0], int(src.split("]:")[1])
+    sent = 0
+    for i in range(count):
+        to = dst if rnd.random() < 0.8 else dst[:-1] + "%x" % rnd.randrange(16)
+        sport = pinned or rnd.randrange(1000, 1016)
+        dport = rnd.choice((80, 53, 81)) if not pinned else \
+            rnd.randrange(1000, 1016)
+        proto = rnd.choice((6, 17))
+        size = rnd.choice((0, 64, 1400, 5000, 8000))
+        pkt = packet6(rnd, src, to, sport, dport, proto,
+                      rnd.choice((0x02, 0x12, 0x10, 0x11, 0x04, 0x18)), size)
+        if rnd.random() < 0.1:
+            quoted = packet6(rnd, to, src, dport, sport, proto, 0x12, 0)
+            pkt = icmp6_error(rnd, src, to,
+                              quoted[:rnd.randrange(40, len(quoted) + 1)])
+        if i % 8:
+            pkt = mutate6(rnd, pkt)
+        try:
+            s.send(eth + pkt)
+            sent += 1
+        except OSError:
+            pass
+    print(sent)
+
+
 def flood(kind, net, dst, port, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     base = net.split("/")[0].split(".")
@@ -152,6 +260,9 @@ def flood(kind, net, dst, port, seconds):
 if sys.argv[1] == "frames":
     frames(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
            int(sys.argv[6]), int(sys.argv[7]))
+elif sys.argv[1] == "frames6":
+    frames6(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
+            int(sys.argv[6]), int(sys.argv[7]))
 else:
     flood(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
           float(sys.argv[6]))
