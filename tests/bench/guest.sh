@@ -11,6 +11,9 @@
 #   l4lb:  VIP 10.0.0.1:8002 (l4lb.ko, NAT)      -> 10.0.2.11:8002
 #   ipvs:  VIP 10.0.0.2:8003 (IPVS, NAT)         -> 10.0.2.11:8003
 #   nft:   VIP 10.0.0.3:8004 (nftables DNAT)     -> 10.0.2.11:8004
+#   plain6, l4lb6, ipvs6, nft6: the same over IPv6 (tests/lib/e2e.sh's
+#   topo6): 2001:db8:2::11:8005, VIPs 2001:db8::1:8006, 2001:db8::2:8007
+#   (IPVS with IPv6 NAT), 2001:db8::3:8008 (nftables ip6 DNAT)
 #
 # Every configuration has its own server port (and iperf3 port), and every
 # measurement its own client ports (and, for new UDP sessions, its own
@@ -45,7 +48,7 @@ for a in "$@"; do
 done
 ROUNDS=${ROUNDS:-3}
 SIZES=${SIZES:-1k 1m}
-CONFIGS=${CONFIGS:-plain l4lb ipvs nft}
+CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
@@ -71,6 +74,18 @@ vip() {
 	l4lb) echo 10.0.0.1 ;;
 	ipvs) echo 10.0.0.2 ;;
 	nft) echo 10.0.0.3 ;;
+	plain6) echo 2001:db8:2::11 ;;
+	l4lb6) echo 2001:db8::1 ;;
+	ipvs6) echo 2001:db8::2 ;;
+	nft6) echo 2001:db8::3 ;;
+	esac
+}
+
+# An address with a port: IPv6 in brackets.
+vip_port() {
+	case $(vip "$1") in
+	*:*) echo "[$(vip "$1")]:$2" ;;
+	*) echo "$(vip "$1"):$2" ;;
 	esac
 }
 
@@ -78,7 +93,7 @@ vip() {
 port_of() {
 	local i=0 c
 
-	for c in plain l4lb ipvs nft; do
+	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6; do
 		i=$((i + 1))
 		[ "$c" != "$1" ] || break
 	done
@@ -92,8 +107,9 @@ port_of() {
 cache_of() {
 	case $1 in
 	l4lb) echo l4lb_conn ;;
-	ipvs) echo ip_vs_conn ;;
-	nft) echo nf_conntrack ;;
+	l4lb6) echo l4lb_conn6 ;;
+	ipvs | ipvs6) echo ip_vs_conn ;;
+	nft | nft6) echo nf_conntrack ;;
 	esac
 }
 
@@ -116,8 +132,9 @@ take_ports() {
 		{ echo "guest.sh: out of client ports: fewer ROUNDS or SCALE" >&2; exit 1; }
 }
 next_src=1
-take_srcs() {
+take_srcs() {	# N [6]
 	src="17.0.$((next_src >> 8)).$((next_src & 255))"
+	[ -z "${2:-}" ] || src="2001:db8:17::$(printf %x "$next_src")"
 	next_src=$((next_src + $1))
 }
 
@@ -125,8 +142,15 @@ bench_up() {
 	local c ports=()
 
 	topo 1
+	topo6 1
 	ip -n lb addr add 10.0.0.2/32 dev lo
 	ip -n lb addr add 10.0.0.3/32 dev lo
+	ip -n lb addr add 2001:db8::2/128 dev lo
+	ip -n lb addr add 2001:db8::3/128 dev lo
+	# IPv6 fillers' sources (2001:db8:16::/64), new sessions' clients
+	# (2001:db8:17::/64).
+	ip -n lb route add 2001:db8:16::/64 via 2001:db8:1::2
+	ip -n lb route add 2001:db8:17::/64 via 2001:db8:1::2
 	# pktgen's sources (16/8) and the new sessions' clients (17/8).
 	ip -n lb route add 16.0.0.0/8 via 10.0.1.2
 	ip -n lb route add 17.0.0.0/8 via 10.0.1.2
@@ -152,6 +176,7 @@ bench_up() {
 	# The addresses new UDP sessions come from: all of 17.0/16 is the
 	# client's (a local route, as AnyIP).
 	ip -n cl route add local 17.0.0.0/16 dev lo
+	ip -n cl route add local 2001:db8:17::/64 dev lo
 	lb_mac=$(ip -n lb -o link show cl0 |
 		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 	wait_for "servers listen" 30 sh -c \
@@ -178,46 +203,44 @@ bench_down() {
 	echo "# bench: flow entries still not freed after 300 s" >&2
 }
 
-# The services of one configuration: TCP and UDP on its txn port, TCP on
+# The services of configuration $1: TCP and UDP on its txn port, TCP on
 # its bulk port, UDP on its filler port.
-l4lb_services() {
-	printf '%s\n' "tcp $(port_of l4lb txn)" "udp $(port_of l4lb txn)" \
-		"tcp $(port_of l4lb bulk)" "udp $(port_of l4lb fill)"
+services_of() {
+	printf '%s\n' "tcp $(port_of "$1" txn)" "udp $(port_of "$1" txn)" \
+		"tcp $(port_of "$1" bulk)" "udp $(port_of "$1" fill)"
 }
 
 setup() {
-	local t b f
+	local be=plain proto port ip=ip
 
-	t=$(port_of "$1" txn)
-	b=$(port_of "$1" bulk)
-	f=$(port_of "$1" fill)
+	case $1 in *6) be=plain6 ip=ip6 ;; esac
 	case $1 in
-	l4lb)
+	l4lb | l4lb6)
 		lb set max-flows 4194304
 		while read -r proto port; do
 			if [ "$proto" = udp ]; then
-				lb service add udp "10.0.0.1:$port" timeout 600
+				lb service add udp "$(vip_port "$1" "$port")" timeout 600
 			else
-				lb service add tcp "10.0.0.1:$port"
+				lb service add tcp "$(vip_port "$1" "$port")"
 			fi
-			lb backend add "$proto" "10.0.0.1:$port" "10.0.2.11:$port"
-		done <<< "$(l4lb_services)"
+			lb backend add "$proto" "$(vip_port "$1" "$port")" \
+				"$(vip_port $be "$port")"
+		done <<< "$(services_of "$1")"
 		;;
-	ipvs)
-		for s in "-t 10.0.0.2:$t" "-u 10.0.0.2:$t" "-t 10.0.0.2:$b" \
-			"-u 10.0.0.2:$f"; do
-			# shellcheck disable=SC2086
-			ip netns exec lb ipvsadm -A $s -s rr
-			# shellcheck disable=SC2086
-			ip netns exec lb ipvsadm -a $s -r "10.0.2.11:${s##*:}" -m
-		done
+	ipvs | ipvs6)
+		while read -r proto port; do
+			ip netns exec lb ipvsadm -A "-${proto:0:1}" \
+				"$(vip_port "$1" "$port")" -s rr
+			ip netns exec lb ipvsadm -a "-${proto:0:1}" \
+				"$(vip_port "$1" "$port")" -r "$(vip_port $be "$port")" -m
+		done <<< "$(services_of "$1")"
 		;;
-	nft)
+	nft | nft6)
 		ip netns exec lb nft -f - <<-EOF
-		table ip bench {
+		table $ip bench {
 			chain pre {
 				type nat hook prerouting priority dstnat;
-				ip daddr 10.0.0.3 dnat to 10.0.2.11
+				$ip daddr $(vip "$1") dnat to $(vip $be)
 			}
 		}
 		EOF
@@ -228,14 +251,17 @@ setup() {
 # A configuration's services gone, and with the last its hooks; its
 # flows and entries stay (IPVS's and conntrack's until they time out).
 teardown() {
+	local proto port
+
 	case $1 in
-	l4lb)
+	l4lb | l4lb6)
 		while read -r proto port; do
-			lb service del "$proto" "10.0.0.1:$port"
-		done <<< "$(l4lb_services)"
+			lb service del "$proto" "$(vip_port "$1" "$port")"
+		done <<< "$(services_of "$1")"
 		;;
-	ipvs) ip netns exec lb ipvsadm -C ;;
+	ipvs | ipvs6) ip netns exec lb ipvsadm -C ;;
 	nft) ip netns exec lb nft delete table ip bench ;;
+	nft6) ip netns exec lb nft delete table ip6 bench ;;
 	esac
 }
 
@@ -244,6 +270,12 @@ pg() { ip netns exec cl sh -c "echo '$2' > /proc/net/pktgen/$1"; }
 # fill CONFIG FLOWS: a datagram from each of FLOWS sources (16.0.0.1 on)
 # to CONFIG's filler port: that many flows in its table.
 fill() {
+	case $1 in
+	*6)
+		cl "$TXN" fill6 veth0 "$lb_mac" 2001:db8:16:: "$(vip "$1")" \
+			"$(port_of "$1" fill)" "$2"
+		return ;;
+	esac
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_0 "add_device veth0"
 	pg veth0 "count $2"
@@ -289,7 +321,7 @@ measure() {
 		value=$(cl "$TXN" udp-rr "$addr" "$port" "$n" "$cport") ;;
 	udp_new)
 		take_ports 1
-		take_srcs "$n"
+		take_srcs "$n" "$(case $1 in *6) echo 6 ;; esac)"
 		value=$(cl "$TXN" udp-new "$addr" "$port" "$n" "$cport" "$src") ;;
 	bulk)
 		# Ephemeral ports (40000 on): its own server port keeps them
@@ -355,7 +387,7 @@ for size in $SIZES; do
 		for round in $(seq 1 "$ROUNDS"); do
 			for cfg in $(order "$round"); do
 				setup "$cfg"
-				[ "$cfg" = plain ] || fill "$cfg" 1000
+				case $cfg in plain*) ;; *) fill "$cfg" 1000 ;; esac
 				measure_all 1k "$round" "$cfg"
 				[ "$PROFILE$round$cfg" != 11l4lb ] || profile
 				teardown "$cfg"
