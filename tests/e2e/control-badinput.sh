@@ -125,13 +125,7 @@ pick for a client of 5 bytes | ERANGE attr=FLOW_CADDR4: binary attribute size ou
 pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CADDR4=ip:192.0.2.1
 pick by rr for a client with no flow | ENOENT: no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
-while read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) not_ok "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done < /tmp/matrix
+tap /tmp/matrix
 check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 56
 
 BASE=$(state)

@@ -75,13 +75,7 @@ an IPv6 address of 4 bytes | ERANGE attr=SVC_ADDR6: binary attribute size out of
 an IPv4 client picked for an IPv6 service | EINVAL: the client's address is not of the service's family | BACKEND_PICK $T6 FLOW_CADDR4=ip:10.0.1.2
 flows of an IPv6 backend of an IPv4 service (a dump: no offset) | EINVAL: an IPv4 service's backends have IPv4 addresses (be-addr4), not be-addr6 | --dump FLOW_GET $T4 BE_ADDR6=ip6:2001:db8:2::12 BE_PORT=u16:80
 EOF
-while read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) not_ok "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done < /tmp/matrix6
+tap /tmp/matrix6
 check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix6)" 7
 
 # TCP: round robin over IPv6 clients, the bytes intact.

@@ -183,18 +183,19 @@ bool kpkt_ip_rcv(struct sk_buff *skb)
 }
 
 /*
- * Runs l4lb's PRE_ROUTING (@in) or POST_ROUTING hook on @skb in init_net,
- * as nf_hook() does: under RCU; PRE_ROUTING with bottom halves off, as in
- * softirq, POST_ROUTING with them on, as for a packet of a local socket
- * (the hook turns them off itself; forwarding, in softirq, is the guest
- * tests'). @out is the device a POST_ROUTING packet leaves by (NULL: none
- * in particular).
+ * Runs l4lb's PRE_ROUTING (@in) or POST_ROUTING hook of family @pf on @skb
+ * in init_net, as nf_hook() does: under RCU; PRE_ROUTING with bottom
+ * halves off, as in softirq, POST_ROUTING with them on, as for a packet
+ * of a local socket (the hook turns them off itself; forwarding, in
+ * softirq, is the guest tests'). @out is the device a POST_ROUTING packet
+ * leaves by (NULL: none in particular).
  */
-unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
+static unsigned int hook(struct sk_buff *skb, u8 pf, bool in,
+			 struct net_device *out)
 {
 	struct nf_hook_state state = {
 		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
-		.pf = NFPROTO_IPV4,
+		.pf = pf,
 		.in = in ? init_net.loopback_dev : NULL,
 		.out = in ? NULL : out,
 		.net = &init_net,
@@ -207,13 +208,20 @@ unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
 	rcu_read_lock();
 	if (in) {
 		local_bh_disable();
-		verdict = l4lb_pre_routing(NULL, skb, &state);
+		verdict = pf == NFPROTO_IPV6 ?
+			  l4lb_pre_routing6(NULL, skb, &state) :
+			  l4lb_pre_routing(NULL, skb, &state);
 		local_bh_enable();
 	} else {
 		verdict = l4lb_post_routing(NULL, skb, &state);
 	}
 	rcu_read_unlock();
 	return verdict;
+}
+
+unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out)
+{
+	return hook(skb, NFPROTO_IPV4, in, out);
 }
 
 /* The TCP or UDP checksum, recomputed over the whole packet, holds. */
@@ -306,27 +314,8 @@ struct sk_buff *kpkt6_skb(const u8 *buf, unsigned int len,
 	return skb;
 }
 
-/* kpkt_hook() for IPv6 (l4lb_pre_routing6, l4lb_post_routing). */
+/* kpkt_hook() for IPv6. */
 unsigned int kpkt6_hook(struct sk_buff *skb, bool in)
 {
-	struct nf_hook_state state = {
-		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
-		.pf = NFPROTO_IPV6,
-		.in = in ? init_net.loopback_dev : NULL,
-		.net = &init_net,
-	};
-	unsigned int verdict;
-
-	if (in && !skb->dev)
-		skb->dev = init_net.loopback_dev;
-	rcu_read_lock();
-	if (in) {
-		local_bh_disable();
-		verdict = l4lb_pre_routing6(NULL, skb, &state);
-		local_bh_enable();
-	} else {
-		verdict = l4lb_post_routing(NULL, skb, &state);
-	}
-	rcu_read_unlock();
-	return verdict;
+	return hook(skb, NFPROTO_IPV6, in, NULL);
 }

@@ -190,6 +190,20 @@ wait_for() {
 	ok "$desc"
 }
 
+# tap FILE: FILE's "ok - X" and "not ok - X" lines counted as checks,
+# other lines shown (genl.py --matrix output).
+tap() {
+	local line
+
+	while read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) not_ok "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done < "$1"
+}
+
 # lb_json PY-EXPR: evaluates PY-EXPR over `l4lbadm -j list` as `s`.
 lb_json() {
 	lb_json_of list "$1"

@@ -39,15 +39,24 @@ def ip_header(src, dst, proto, length, opts=b""):
 
 
 def l4(src, dst, proto, sport, dport, flags, payload):
+    """A TCP or UDP segment, its checksum over the IPv4 or IPv6 (a ':' in
+    the addresses) pseudo-header."""
     if proto == 6:
         h = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags,
                         1024, 0, 0)
     else:
         h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
     seg = h + payload
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, proto, len(seg))
+    if ":" in src:
+        pseudo = socket.inet_pton(socket.AF_INET6, src) + \
+            socket.inet_pton(socket.AF_INET6, dst) + \
+            struct.pack("!I3xB", len(seg), proto)
+    else:
+        pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+            struct.pack("!BBH", 0, proto, len(seg))
     c = csum(pseudo + seg)
+    if ":" in src:
+        c = c or 0xffff
     off = 16 if proto == 6 else 6
     return seg[:off] + struct.pack("!H", c) + seg[off + 2:]
 
@@ -134,22 +143,6 @@ def frames(iface, dstmac, src, dst, count, seed):
     print(sent)
 
 
-def l4_6(src, dst, proto, sport, dport, flags, payload):
-    """A TCP or UDP segment with its checksum over the IPv6 pseudo-header."""
-    if proto == 6:
-        h = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags,
-                        1024, 0, 0)
-    else:
-        h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
-    seg = h + payload
-    pseudo = socket.inet_pton(socket.AF_INET6, src) + \
-        socket.inet_pton(socket.AF_INET6, dst) + \
-        struct.pack("!I3xB", len(seg), proto)
-    c = csum(pseudo + seg) or 0xffff
-    off = 16 if proto == 6 else 6
-    return seg[:off] + struct.pack("!H", c) + seg[off + 2:]
-
-
 def ext_headers(rnd, proto):
     """Extension headers before @proto (first next-header, bytes)."""
     chain, nxt = b"", proto
@@ -167,7 +160,7 @@ def ext_headers(rnd, proto):
 
 def packet6(rnd, src, dst, sport, dport, proto, flags, size):
     payload = bytes(rnd.getrandbits(8) for _ in range(16)) * (size // 16)
-    seg = l4_6(src, dst, proto, sport, dport, flags, payload)
+    seg = l4(src, dst, proto, sport, dport, flags, payload)
     nxt, chain = ext_headers(rnd, proto)
     body = chain + seg
     return struct.pack("!IHBB16s16s", 6 << 28, len(body), nxt, 64,
