@@ -507,6 +507,65 @@ static void ipv6_icmp(struct kunit *test)
 }
 
 /*
+ * down-flows reset over IPv6: a client's packet of an established flow
+ * whose backend is down gets a RST from the VIP (nf_send_reset6) and is
+ * dropped, counted as backend_down; the flow is gone. A SYN after it is
+ * scheduled afresh, to the backend that is up.
+ */
+static void ipv6_down_reset(struct kunit *test)
+{
+	struct v6_fixture *f = test->priv;
+	struct kpkt6 p = { .proto = IPPROTO_TCP, .saddr = client6(40),
+			   .daddr = vip6, .sport = 4040, .dport = 80,
+			   .flags = KPKT_SYN };
+	struct l4lb_backend *be = NULL, *b;
+	struct l4lb_stats_sum sum;
+	struct in6_addr first;
+	unsigned int len;
+	struct sk_buff *skb;
+
+	kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, KPKT_MAX, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
+	first = ipv6_hdr(skb)->daddr;
+	kfree_skb(skb);
+	mutex_lock(&f->ln->lock);
+	list_for_each_entry(b, &f->tcp_svc->backends, list)
+		if (ipv6_addr_equal(&b->key.addr.in6, &first))
+			be = b;
+	KUNIT_ASSERT_NOT_NULL(test, be);
+	WARN_ON(l4lb_backend_set(f->ln, be, be->weight, true));
+	mutex_unlock(&f->ln->lock);
+	WRITE_ONCE(f->ln->down_flows, L4LB_DOWN_FLOWS_RESET);
+
+	p.flags = KPKT_ACK;
+	p.payload = 10;
+	kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, 40, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, true), NF_DROP);
+	kfree_skb(skb);
+	l4lb_stats_sum(f->tcp_svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_BACKEND_DOWN], 1ULL);
+
+	p.flags = KPKT_SYN;
+	p.payload = 0;
+	kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, KPKT_MAX, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, ipv6_addr_equal(&ipv6_hdr(skb)->daddr,
+						 &first));
+	kfree_skb(skb);
+
+	WRITE_ONCE(f->ln->down_flows, L4LB_DOWN_FLOWS_KEEP);
+	mutex_lock(&f->ln->lock);
+	WARN_ON(l4lb_backend_set(f->ln, be, be->weight, false));
+	mutex_unlock(&f->ln->lock);
+}
+
+/*
  * Keys: an IPv4 flow and an IPv6 flow whose first words are alike never
  * find each other; the entries keep their sizes.
  */
@@ -611,6 +670,7 @@ static struct kunit_case l4lb_ipv6_cases[] = {
 	KUNIT_CASE(ipv6_tcp_flow),
 	KUNIT_CASE(ipv6_udp_session),
 	KUNIT_CASE(ipv6_icmp),
+	KUNIT_CASE(ipv6_down_reset),
 	KUNIT_CASE(ipv6_keys),
 	KUNIT_CASE(ipv6_hostile),
 	{}
