@@ -258,7 +258,9 @@ TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "BE_ADDR4": "ip", "BE_PORT": "u16", "BE_WEIGHT": "u16",
          "BE_HEALTH": "u8", "BE_CHECK": "str", "MAX_FLOWS": "u32",
          "TIMEOUT_SYN": "u32", "TIMEOUT_ESTABLISHED": "u32",
-         "TIMEOUT_CLOSING": "u32", "DOWN_FLOWS": "u32"}
+         "TIMEOUT_CLOSING": "u32", "DOWN_FLOWS": "u32",
+         "SVC_ADDR6": "ip6", "BE_ADDR6": "ip6", "FLOW_CADDR4": "ip",
+         "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16"}
 
 
 def fuzz_typed(rnd):
@@ -266,14 +268,19 @@ def fuzz_typed(rnd):
     Most name a service (and often a backend) whole, to reach the handlers."""
     names = set(rnd.sample(sorted(TYPED), rnd.randrange(1, 6)))
     if rnd.random() < 0.7:
-        names |= {"SVC_PROTO", "SVC_ADDR4", "SVC_PORT"}
+        # A third IPv6; a backend of the service's family, mostly.
+        v6 = rnd.random() < 0.33
+        names |= {"SVC_PROTO", "SVC_ADDR6" if v6 else "SVC_ADDR4", "SVC_PORT"}
         if rnd.random() < 0.5:
-            names |= {"BE_ADDR4", "BE_PORT"}
+            names |= {"BE_ADDR6" if v6 ^ (rnd.random() < 0.1) else "BE_ADDR4",
+                      "BE_PORT"}
     out = b""
     for name in sorted(names):
         kind = TYPED[name]
         if kind == "ip":
             v = "10.99.%d.%d" % (rnd.randrange(2), rnd.randrange(4))
+        elif kind == "ip6":
+            v = "2001:db8:99:%d::%d" % (rnd.randrange(2), rnd.randrange(4))
         elif kind == "str":
             v = "x" * rnd.randrange(70)
         elif name == "SVC_PROTO":
