@@ -145,10 +145,12 @@ icmp6() { ip netns exec "$2" nstat -az "$1" | awk -v c="$1" '$1 == c {print $2}'
 check "a backend learnt the path MTU from the translated error" \
 	sh -c "ip -n b1 -6 route get 2001:db8:3::2 | grep -q 'mtu 1400' ||
 	       ip -n b2 -6 route get 2001:db8:3::2 | grep -q 'mtu 1400'"
-check_eq "the router sent Packet Too Big, to the VIP" \
-	"$(icmp6 Icmp6OutPktTooBigs cl)" 1
-check_eq "a backend got it" \
-	"$(($(icmp6 Icmp6InPktTooBigs b1) + $(icmp6 Icmp6InPktTooBigs b2)))" 1
+# (One or more: a backend may send another segment before the first
+# error reaches it.)
+ptb=$(icmp6 Icmp6OutPktTooBigs cl)
+check "the router sent Packet Too Big, to the VIP" [ "${ptb:-0}" -ge 1 ]
+check_eq "every one reached a backend" \
+	"$(($(icmp6 Icmp6InPktTooBigs b1) + $(icmp6 Icmp6InPktTooBigs b2)))" "$ptb"
 check_eq "the balancer neither kept it nor made its own" \
 	"$(icmp6 Icmp6InPktTooBigs lb) $(icmp6 Icmp6OutPktTooBigs lb)" "0 0"
 
