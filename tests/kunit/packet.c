@@ -51,47 +51,61 @@ void kpkt_fix_ip(u8 *buf, unsigned int len)
 		iph->check = ip_fast_csum(buf, iph->ihl);
 }
 
+/*
+ * The TCP or UDP header (checksum 0) and payload at @l4, @l4len bytes in
+ * all; returns where the checksum goes, for the family's builder.
+ */
+static __sum16 *l4_build(u8 *l4, unsigned int l4len, u8 proto, u16 sport,
+			 u16 dport, u8 flags, unsigned int payload)
+{
+	u8 *data = l4 + l4len - payload;
+	struct udphdr *uh;
+	unsigned int i;
+
+	for (i = 0; i < payload; i++)
+		data[i] = i * 7 + 1;
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)l4;
+
+		memset(th, 0, sizeof(*th));
+		th->source = htons(sport);
+		th->dest = htons(dport);
+		th->seq = htonl(1000);
+		th->doff = 5;
+		l4[13] = flags;
+		th->window = htons(1024);
+		return &th->check;
+	}
+	uh = (struct udphdr *)l4;
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons(l4len);
+	uh->check = 0;
+	return &uh->check;
+}
+
+static unsigned int l4_len(u8 proto, unsigned int payload)
+{
+	return (proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
+				       sizeof(struct udphdr)) + payload;
+}
+
 /* A TCP or UDP packet with valid checksums; returns its length. */
 unsigned int kpkt_build(u8 *buf, const struct kpkt *p)
 {
-	unsigned int thoff = 20 + p->opt_words * 4, l4len, i;
-	__be32 saddr = htonl(p->saddr), daddr = htonl(p->daddr);
-	u8 *data;
-	__wsum sum;
+	unsigned int thoff = 20 + p->opt_words * 4;
+	unsigned int l4len = l4_len(p->proto, p->payload);
+	__sum16 *check;
 
-	l4len = (p->proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-					   sizeof(struct udphdr)) + p->payload;
 	ip_header(buf, p->proto, p->saddr, p->daddr, p->opt_words,
 		  thoff + l4len);
-	data = buf + thoff + l4len - p->payload;
-	for (i = 0; i < p->payload; i++)
-		data[i] = i * 7 + 1;
-	if (p->proto == IPPROTO_TCP) {
-		struct tcphdr *th = (struct tcphdr *)(buf + thoff);
-
-		memset(th, 0, sizeof(*th));
-		th->source = htons(p->sport);
-		th->dest = htons(p->dport);
-		th->seq = htonl(1000);
-		th->doff = 5;
-		((u8 *)th)[13] = p->flags;
-		th->window = htons(1024);
-		sum = csum_partial(th, l4len, 0);
-		th->check = csum_tcpudp_magic(saddr, daddr, l4len,
-					      IPPROTO_TCP, sum);
-	} else {
-		struct udphdr *uh = (struct udphdr *)(buf + thoff);
-
-		uh->source = htons(p->sport);
-		uh->dest = htons(p->dport);
-		uh->len = htons(l4len);
-		uh->check = 0;
-		sum = csum_partial(uh, l4len, 0);
-		uh->check = csum_tcpudp_magic(saddr, daddr, l4len,
-					      IPPROTO_UDP, sum);
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-	}
+	check = l4_build(buf + thoff, l4len, p->proto, p->sport, p->dport,
+			 p->flags, p->payload);
+	*check = csum_tcpudp_magic(htonl(p->saddr), htonl(p->daddr), l4len,
+				   p->proto, csum_partial(buf + thoff, l4len, 0));
+	/* Computed as 0, a UDP checksum is sent as all ones. */
+	if (p->proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
 	return thoff + l4len;
 }
 
@@ -252,11 +266,10 @@ bool kpkt_l4_csum_ok(struct sk_buff *skb)
 unsigned int kpkt6_build(u8 *buf, const struct kpkt6 *p, unsigned int *len)
 {
 	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
-	unsigned int thoff = sizeof(*ip6h) + (p->hbh ? 8 : 0), l4len, i;
-	u8 *data;
+	unsigned int thoff = sizeof(*ip6h) + (p->hbh ? 8 : 0);
+	unsigned int l4len = l4_len(p->proto, p->payload);
+	__sum16 *check;
 
-	l4len = (p->proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-					   sizeof(struct udphdr)) + p->payload;
 	memset(ip6h, 0, sizeof(*ip6h));
 	ip6h->version = 6;
 	ip6h->payload_len = htons(thoff - sizeof(*ip6h) + l4len);
@@ -270,35 +283,12 @@ unsigned int kpkt6_build(u8 *buf, const struct kpkt6 *p, unsigned int *len)
 
 		memcpy(buf + sizeof(*ip6h), hbh, sizeof(hbh));
 	}
-	data = buf + thoff + l4len - p->payload;
-	for (i = 0; i < p->payload; i++)
-		data[i] = i * 13 + 5;
-	if (p->proto == IPPROTO_TCP) {
-		struct tcphdr *th = (struct tcphdr *)(buf + thoff);
-
-		memset(th, 0, sizeof(*th));
-		th->source = htons(p->sport);
-		th->dest = htons(p->dport);
-		th->seq = htonl(77);
-		th->doff = 5;
-		((u8 *)th)[13] = p->flags;
-		th->window = htons(1024);
-		th->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
-					    IPPROTO_TCP,
-					    csum_partial(th, l4len, 0));
-	} else {
-		struct udphdr *uh = (struct udphdr *)(buf + thoff);
-
-		uh->source = htons(p->sport);
-		uh->dest = htons(p->dport);
-		uh->len = htons(l4len);
-		uh->check = 0;
-		uh->check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len,
-					    IPPROTO_UDP,
-					    csum_partial(uh, l4len, 0));
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-	}
+	check = l4_build(buf + thoff, l4len, p->proto, p->sport, p->dport,
+			 p->flags, p->payload);
+	*check = csum_ipv6_magic(&p->saddr, &p->daddr, l4len, p->proto,
+				 csum_partial(buf + thoff, l4len, 0));
+	if (p->proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
 	*len = thoff + l4len;
 	return thoff;
 }

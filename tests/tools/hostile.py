@@ -110,31 +110,44 @@ def mutate(rnd, pkt):
 
 
 def frames(iface, dstmac, src, dst, count, seed):
+    """IPv4 frames, or IPv6 ones when DST is IPv6 (SRC then [a:b::c]:port
+    to pin the port)."""
+    v6 = ":" in dst
     rnd = random.Random(seed)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
     mac = bytes.fromhex(dstmac.replace(":", ""))
-    eth = mac + s.getsockname()[4] + b"\x08\x00"
+    eth = mac + s.getsockname()[4] + (b"\x86\xdd" if v6 else b"\x08\x00")
     pinned = None
-    if ":" in src:
-        src, pinned = src.split(":")[0], int(src.split(":")[1])
-    net = dst.rsplit(".", 1)[0]
+    if src.startswith("[") or (not v6 and ":" in src):
+        src, pinned = src.strip("[").rsplit(":", 1)
+        src, pinned = src.rstrip("]"), int(pinned)
     sent = 0
     for i in range(count):
-        to = dst if rnd.random() < 0.8 else "%s.%d" % (net, rnd.randrange(256))
+        to = dst
+        if rnd.random() >= 0.8:
+            to = dst[:-1] + "%x" % rnd.randrange(16) if v6 else \
+                "%s.%d" % (dst.rsplit(".", 1)[0], rnd.randrange(256))
         sport = pinned or rnd.randrange(1000, 1016)
         dport = rnd.choice((80, 53, 81)) if not pinned else \
             rnd.randrange(1000, 1016)
         proto = rnd.choice((6, 17))
         size = rnd.choice((0, 64, 1400, 5000, 8000))
-        pkt = packet(rnd, src, to, sport, dport, proto,
-                     rnd.choice((0x02, 0x12, 0x10, 0x11, 0x04, 0x18)), size,
-                     rnd.choice((0, 0, 0, 1, 10)))
+        flags = rnd.choice((0x02, 0x12, 0x10, 0x11, 0x04, 0x18))
+        if v6:
+            pkt = packet6(rnd, src, to, sport, dport, proto, flags, size)
+        else:
+            pkt = packet(rnd, src, to, sport, dport, proto, flags, size,
+                         rnd.choice((0, 0, 0, 1, 10)))
         if rnd.random() < 0.1:
-            quoted = packet(rnd, to, src, dport, sport, proto, 0x12, 0)
-            pkt = icmp_error(src, to, quoted[:rnd.randrange(20, len(quoted) + 1)])
+            build = packet6 if v6 else packet
+            quoted = build(rnd, to, src, dport, sport, proto, 0x12, 0)
+            quoted = quoted[:rnd.randrange(40 if v6 else 20,
+                                           len(quoted) + 1)]
+            pkt = icmp6_error(rnd, src, to, quoted) if v6 else \
+                icmp_error(src, to, quoted)
         if i % 8:
-            pkt = mutate(rnd, pkt)
+            pkt = mutate6(rnd, pkt) if v6 else mutate(rnd, pkt)
         try:
             s.send(eth + pkt)
             sent += 1
@@ -196,39 +209,6 @@ def mutate6(rnd, pkt):
     return bytes(b)
 
 
-def frames6(iface, dstmac, src, dst, count, seed):
-    rnd = random.Random(seed)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((iface, 0))
-    mac = bytes.fromhex(dstmac.replace(":", ""))
-    eth = mac + s.getsockname()[4] + b"\x86\xdd"
-    pinned = None
-    if src.startswith("["):
-        src, pinned = src[1:].split("]:")[0], int(src.split("]:")[1])
-    sent = 0
-    for i in range(count):
-        to = dst if rnd.random() < 0.8 else dst[:-1] + "%x" % rnd.randrange(16)
-        sport = pinned or rnd.randrange(1000, 1016)
-        dport = rnd.choice((80, 53, 81)) if not pinned else \
-            rnd.randrange(1000, 1016)
-        proto = rnd.choice((6, 17))
-        size = rnd.choice((0, 64, 1400, 5000, 8000))
-        pkt = packet6(rnd, src, to, sport, dport, proto,
-                      rnd.choice((0x02, 0x12, 0x10, 0x11, 0x04, 0x18)), size)
-        if rnd.random() < 0.1:
-            quoted = packet6(rnd, to, src, dport, sport, proto, 0x12, 0)
-            pkt = icmp6_error(rnd, src, to,
-                              quoted[:rnd.randrange(40, len(quoted) + 1)])
-        if i % 8:
-            pkt = mutate6(rnd, pkt)
-        try:
-            s.send(eth + pkt)
-            sent += 1
-        except OSError:
-            pass
-    print(sent)
-
-
 def flood(kind, net, dst, port, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     base = net.split("/")[0].split(".")
@@ -250,12 +230,9 @@ def flood(kind, net, dst, port, seconds):
     print(n)
 
 
-if sys.argv[1] == "frames":
+if sys.argv[1] in ("frames", "frames6"):
     frames(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
            int(sys.argv[6]), int(sys.argv[7]))
-elif sys.argv[1] == "frames6":
-    frames6(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
-            int(sys.argv[6]), int(sys.argv[7]))
 else:
     flood(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
           float(sys.argv[6]))
