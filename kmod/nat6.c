@@ -60,13 +60,31 @@ int l4lb_nat6(struct sk_buff *skb, unsigned int thoff, u8 proto, bool src,
 }
 
 /*
+ * A checksum among a packet's bytes, not the skb's (the quoted UDP one in
+ * an ICMPv6 error): 16 bytes of it change from @from to @to.
+ */
+static void csum_replace_addr6(__sum16 *sum, const struct in6_addr *from,
+			       const struct in6_addr *to)
+{
+	__be32 diff[] = {
+		~from->s6_addr32[0], ~from->s6_addr32[1],
+		~from->s6_addr32[2], ~from->s6_addr32[3],
+		to->s6_addr32[0], to->s6_addr32[1],
+		to->s6_addr32[2], to->s6_addr32[3],
+	};
+
+	*sum = csum_fold(csum_partial(diff, sizeof(diff), ~csum_unfold(*sum)));
+}
+
+/*
  * An ICMPv6 error (at @icmpoff from the network header) quoting a
  * balanced TCP or UDP (@proto) packet whose transport header is at
- * @inthoff: the quoted
- * source (@inner_src) or destination address and port become @addr and
- * @port, the quoted UDP checksum follows. The ICMPv6 checksum, which
- * covers the outer addresses too, is computed again by
- * icmp6_checksum() once those are final.
+ * @inthoff: the quoted source (@inner_src) or destination address and
+ * port become @addr and @port, and the quoted UDP checksum follows when
+ * the quote holds it (an error may quote as little as the ports, which
+ * icmp6_parse() asks). The ICMPv6 checksum, which covers the outer
+ * addresses too, is computed again by icmp6_checksum() once those are
+ * final.
  */
 static int icmp6_rewrite_inner(struct sk_buff *skb, unsigned int icmpoff,
 			       unsigned int inthoff, u8 proto, bool inner_src,
@@ -75,28 +93,27 @@ static int icmp6_rewrite_inner(struct sk_buff *skb, unsigned int icmpoff,
 	unsigned int inoff = skb_network_offset(skb) + icmpoff +
 			     sizeof(struct icmp6hdr);
 	unsigned int toff = skb_network_offset(skb) + inthoff;
+	bool csum = proto == IPPROTO_UDP &&
+		    skb->len >= toff + sizeof(struct udphdr);
 	struct in6_addr *paddr;
 	struct ipv6hdr *inner;
 	__be16 *pport;
 
-	/* The quote's first 8 transport bytes: ports and UDP checksum. */
-	if (skb_ensure_writable(skb, toff + 8))
+	/* The ports, and the UDP checksum (bytes 6 and 7) if quoted. */
+	if (skb_ensure_writable(skb, toff + (csum ? sizeof(struct udphdr) :
+						    2 * sizeof(__be16))))
 		return -ENOMEM;
 	inner = (struct ipv6hdr *)(skb->data + inoff);
 	pport = (__be16 *)(skb->data + toff);
 	paddr = inner_src ? &inner->saddr : &inner->daddr;
 	if (!inner_src)
 		pport++;
-	/* The checksum is in the quote only for UDP (its bytes 6 and 7). */
-	if (proto == IPPROTO_UDP) {
+	if (csum) {
 		struct udphdr *uh = (struct udphdr *)(skb->data + toff);
 
 		if (uh->check) {
-			inet_proto_csum_replace16(&uh->check, skb,
-						  paddr->s6_addr32,
-						  addr->s6_addr32, true);
-			inet_proto_csum_replace2(&uh->check, skb, *pport,
-						 port, false);
+			csum_replace_addr6(&uh->check, paddr, addr);
+			csum_replace2(&uh->check, *pport, port);
 			if (!uh->check)
 				uh->check = CSUM_MANGLED_0;
 		}

@@ -507,6 +507,59 @@ static void ipv6_icmp(struct kunit *test)
 }
 
 /*
+ * Issue 27, item 4: an ICMPv6 error may quote as little as the ports
+ * (4 to 7 transport bytes: no UDP checksum). It was accepted, then its
+ * rewrite asked for 8 writable bytes and dropped it as no_memory. Now
+ * the quoted ports are rewritten, the error reaches the client, and
+ * nothing is counted as a drop.
+ */
+static void ipv6_icmp_short_quote(struct kunit *test)
+{
+	struct v6_fixture *f = test->priv;
+	struct kpkt6 p = { .proto = IPPROTO_UDP, .saddr = client6(11),
+			   .daddr = vip6, .sport = 5354, .dport = 7777,
+			   .payload = 16 };
+	unsigned int len, qlen, cut;
+	struct in6_addr backend;
+	struct l4lb_stats_sum sum;
+	struct ipv6hdr *inner;
+	struct sk_buff *skb;
+	u8 *quote;
+
+	quote = kunit_kzalloc(test, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, quote);
+	kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, KPKT_MAX, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
+	backend = ipv6_hdr(skb)->daddr;
+	kfree_skb(skb);
+
+	/* The client's datagram to the backend, quoted by a router. */
+	p.daddr = backend;
+	p.dport = 7000;
+	for (cut = 4; cut < 8; cut++) {
+		qlen = 0;
+		kpkt6_build(quote, &p, &qlen);
+		len = build_icmp6(f->buf, &router6, &p.saddr,
+				  ICMPV6_DEST_UNREACH, quote, 40 + cut);
+		skb = kpkt6_skb(f->buf, len, cut & 1 ? KPKT_MAX : 48, 0);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ_MSG(test, kpkt6_hook(skb, false), NF_ACCEPT,
+				    "%u quoted bytes", cut);
+		KUNIT_EXPECT_TRUE(test, icmp6_csum_ok(skb));
+		KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 48, quote, 40 + cut),
+				0);
+		inner = (struct ipv6hdr *)quote;
+		EXPECT_ADDR(test, &inner->daddr, &vip6);
+		KUNIT_EXPECT_EQ(test, get_unaligned_be16(quote + 42), 7777);
+		kfree_skb(skb);
+	}
+	l4lb_stats_sum(f->udp_svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_NO_MEMORY], 0ULL);
+}
+
+/*
  * down-flows reset over IPv6: a client's packet of an established flow
  * whose backend is down gets a RST from the VIP (nf_send_reset6) and is
  * dropped, counted as backend_down; the flow is gone. A SYN after it is
@@ -609,7 +662,8 @@ static void ipv6_hostile(struct kunit *test)
 {
 	struct v6_fixture *f = test->priv;
 	struct kpkt6 p = { .daddr = vip6, .dport = 80, .flags = KPKT_SYN };
-	unsigned int i, len, cut, linear;
+	unsigned int i, len, cut, linear, thoff, verdict, whole = 0;
+	bool in, intact;
 	struct sk_buff *skb;
 	u8 *quote;
 	u32 r;
@@ -624,7 +678,9 @@ static void ipv6_hostile(struct kunit *test)
 		p.saddr = client6(1000 + (i & 255));
 		p.sport = 2000 + (r >> 16) % 2000;
 		p.payload = (r >> 8) % 64;
-		kpkt6_build(f->buf, &p, &len);
+		thoff = kpkt6_build(f->buf, &p, &len);
+		intact = !(r & 4) && ((r >> 12) & 7) > 3 && !((r >> 20) & 1);
+		in = (r >> 24) & 1;
 		if (r & 4) {
 			/* An ICMPv6 error quoting it, or junk. */
 			memcpy(quote, f->buf, len);
@@ -658,10 +714,29 @@ static void ipv6_hostile(struct kunit *test)
 		linear = get_random_u32_below(cut + 1);
 		skb = kpkt6_skb(f->buf, cut, linear, get_random_u32_below(16));
 		KUNIT_ASSERT_NOT_NULL(test, skb);
-		if (pskb_may_pull(skb, sizeof(struct ipv6hdr)))
-			kpkt6_hook(skb, (r >> 24) & 1);
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr))) {
+			kfree_skb(skb);
+			continue;
+		}
+		verdict = kpkt6_hook(skb, in);
+		KUNIT_EXPECT_TRUE_MSG(test, verdict == NF_ACCEPT ||
+				      verdict == NF_DROP, "verdict %u", verdict);
+		/*
+		 * A whole, unmutated packet to the VIP: balanced, to a
+		 * backend, its checksum right in whatever layout it came.
+		 * One from a client at POST_ROUTING: passed untouched.
+		 */
+		if (intact && verdict == NF_ACCEPT) {
+			whole++;
+			KUNIT_EXPECT_EQ(test, !ipv6_addr_equal(&ipv6_hdr(skb)->daddr,
+							       &vip6), in);
+			KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, p.proto));
+		}
+		KUNIT_EXPECT_TRUE(test, !intact || verdict == NF_ACCEPT);
 		kfree_skb(skb);
 	}
+	/* An eighth of them were whole (some 750): each was judged above. */
+	KUNIT_EXPECT_GT(test, whole, 500U);
 }
 
 static struct kunit_case l4lb_ipv6_cases[] = {
@@ -670,6 +745,7 @@ static struct kunit_case l4lb_ipv6_cases[] = {
 	KUNIT_CASE(ipv6_tcp_flow),
 	KUNIT_CASE(ipv6_udp_session),
 	KUNIT_CASE(ipv6_icmp),
+	KUNIT_CASE(ipv6_icmp_short_quote),
 	KUNIT_CASE(ipv6_down_reset),
 	KUNIT_CASE(ipv6_keys),
 	KUNIT_CASE(ipv6_hostile),
