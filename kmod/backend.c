@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "backend.h"
+#include "departed.h"
 #include "netns.h"
 #include "service.h"
 
@@ -45,6 +46,9 @@ static void backend_free_rcu(struct rcu_head *head)
 {
 	struct l4lb_backend *be = container_of(head, struct l4lb_backend, rcu);
 
+	/* Its last flow went: its late packets may come for a while yet. */
+	if (be->departed)
+		l4lb_departed_release(be->departed);
 	l4lb_service_put(be->svc);
 	free_percpu(be->stats);
 	kfree(be);
@@ -187,6 +191,13 @@ void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
 	ln->n_backends--;
 	ln->genid++;
 	rhashtable_remove_fast(&ln->backends, &be->node, backend_params);
+	/*
+	 * Its late packets must not show a client its address. Not when
+	 * the namespace goes (its hooks were unregistered first): no packet
+	 * will pass here again.
+	 */
+	if (ln->hooks_on)
+		l4lb_departed_add(ln, be);
 	if (!svc->dead && l4lb_service_update_pool(ln, svc))
 		pr_warn("no memory to rebuild a pool: a removed backend may still get flows\n");
 	l4lb_backend_put(be);

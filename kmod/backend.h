@@ -13,6 +13,7 @@
 
 #include "stats.h"
 
+struct l4lb_departed;
 struct l4lb_net;
 struct l4lb_service;
 
@@ -51,6 +52,8 @@ struct l4lb_be_key {
  * @active: flows now pointing here (least-connection schedulers)
  * @ref: see l4lb_backend_put()
  * @stats: per-CPU counters
+ * @departed: once removed, its key's entry in &l4lb_net.departed (or
+ *	NULL), which it holds until it is freed; set once, under the lock
  * @rcu: frees the backend once no packet can still see it
  */
 struct l4lb_backend {
@@ -64,6 +67,7 @@ struct l4lb_backend {
 	atomic_t active;
 	refcount_t ref;
 	struct l4lb_stats __percpu *stats;
+	struct l4lb_departed *departed;
 	unsigned long health_since;
 	char check[L4LB_CHECK_LEN_MAX];
 	struct rcu_head rcu;

@@ -211,9 +211,11 @@ int l4lb_conn_table_init(struct l4lb_net *ln)
 
 	atomic_set(&ln->nr_conns, 0);
 	ln->max_conns = L4LB_DEFAULT_MAX_CONNS;
-	ln->timeout[L4LB_CONN_SYN_SEEN] = 30 * HZ;
-	ln->timeout[L4LB_CONN_ESTABLISHED] = 900 * HZ;
-	ln->timeout[L4LB_CONN_CLOSING] = 10 * HZ;
+	ln->timeout[L4LB_TIMEOUT_SYN] = 30 * HZ;
+	ln->timeout[L4LB_TIMEOUT_ESTABLISHED] = 900 * HZ;
+	/* IPVS's FIN_WAIT and conntrack's: a half-closed answer has time. */
+	ln->timeout[L4LB_TIMEOUT_FIN_WAIT] = 120 * HZ;
+	ln->timeout[L4LB_TIMEOUT_CLOSING] = 10 * HZ;
 
 	ret = rhashtable_init(&ln->conn_orig, &orig_params);
 	if (ret)
@@ -250,10 +252,8 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 	switch (READ_ONCE(conn->state)) {
 	case L4LB_CONN_UDP:
 	case L4LB_CONN_UDP_UNREPLIED:
+	case L4LB_CONN_UDP_REPLIED:
 		return READ_ONCE(conn->be->svc->udp_timeout);
-	case L4LB_CONN_SYN_RECV:
-		/* Half-open as much as SYN_SEEN: the same, short, timeout. */
-		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
 	case L4LB_CONN_ADOPTED:
 	case L4LB_CONN_ADOPTED_REPLY:
 		/*
@@ -261,11 +261,15 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 		 * good: established's timeout, but evictable (unassured).
 		 */
 	case L4LB_CONN_ESTABLISHED:
-		return READ_ONCE(ln->timeout[L4LB_CONN_ESTABLISHED]);
+		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_ESTABLISHED]);
+	case L4LB_CONN_FIN_WAIT:
+	case L4LB_CONN_CLOSE_WAIT:
+		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_FIN_WAIT]);
 	case L4LB_CONN_CLOSING:
-		return READ_ONCE(ln->timeout[L4LB_CONN_CLOSING]);
+		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_CLOSING]);
 	default:
-		return READ_ONCE(ln->timeout[L4LB_CONN_SYN_SEEN]);
+		/* SYN_SEEN, and SYN_RECV: half-open as much, as short. */
+		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_SYN]);
 	}
 }
 
@@ -283,7 +287,7 @@ struct l4lb_conn *l4lb_conn_lookup_reply(struct l4lb_net *ln,
 	return rhashtable_lookup(&ln->conn_reply, key, reply_params);
 }
 
-void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
+static void conn_set_deadline(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
 	u32 deadline = l4lb_now() + l4lb_conn_timeout(ln, conn);
 
@@ -293,16 +297,52 @@ void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /*
+ * A replied UDP session's packet: the session is assured (UDP) if it comes
+ * L4LB_UDP_ASSURE_DELAY or more after the answer, whose time the deadline
+ * still tells; else nothing moves. A timeout below twice the delay
+ * assures at half the timeout, before the session can expire.
+ */
+static void udp_replied_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	u32 timeout = READ_ONCE(conn->be->svc->udp_timeout);
+	u32 answered = READ_ONCE(conn->deadline) - timeout;
+
+	if ((s32)(l4lb_now() - answered) < (s32)min_t(u32, L4LB_UDP_ASSURE_DELAY,
+						      timeout / 2))
+		return;
+	l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_REPLIED, L4LB_CONN_UDP);
+}
+
+/*
+ * A packet of the flow: its deadline moves to now plus its state's
+ * timeout. Not a closing flow's (set once, when it began to close), nor a
+ * replied UDP session's until it is assured: what a forged packet can
+ * keep alive is evictable anyway, and has only its first timeout.
+ */
+void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	switch (READ_ONCE(conn->state)) {
+	case L4LB_CONN_CLOSING:
+		return;
+	case L4LB_CONN_UDP_REPLIED:
+		udp_replied_packet(ln, conn);
+		return;
+	default:
+		conn_set_deadline(ln, conn);
+	}
+}
+
+/*
  * State changes are lock-free: the client's and the backend's packets may
  * race on two CPUs. A flow counts in &l4lb_backend.active (what the least
  * connection schedulers weigh) until it is closing: the one CPU that moves
- * it to CLOSING, in l4lb_conn_closing() or l4lb_conn_unlink(), takes it off.
+ * it to CLOSING, in conn_close_from() or l4lb_conn_unlink(), takes it off.
  *
  * One step forward (SYN_SEEN -> SYN_RECV -> ESTABLISHED, UDP_UNREPLIED ->
- * UDP, and conn.h's adoptions), taken only from @from: a flow that
- * meanwhile moved on (closing, say) stays where it is. Returns whether
- * this call moved it; refreshes the deadline under the new state's
- * timeout either way.
+ * UDP_REPLIED -> UDP, and conn.h's adoptions), taken only from @from: a
+ * flow that meanwhile moved on (closing, say) stays where it is. Returns
+ * whether this call moved it; refreshes the deadline under the state it
+ * is in then either way (l4lb_conn_refresh()'s rules).
  */
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to)
@@ -311,21 +351,81 @@ bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 	bool moved = READ_ONCE(conn->state) == from &&
 		     cmpxchg(&conn->state, from, to) == from;
 
-	l4lb_conn_refresh(ln, conn);
+	if (moved)
+		conn_set_deadline(ln, conn);
+	else
+		l4lb_conn_refresh(ln, conn);
 	return moved;
 }
 
-void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn)
+/*
+ * Moves the flow from @old (as read) on to CLOSING, or to what @next
+ * says for the state it is found in. The CPU whose cmpxchg moves it to
+ * CLOSING takes it off the backend's count and sets the one deadline
+ * CLOSING has. A flow already closing is left as it is.
+ */
+static void conn_close_from(struct l4lb_net *ln, struct l4lb_conn *conn,
+			    u8 (*next)(u8 state, bool from_client),
+			    bool from_client)
 {
-	u8 old = READ_ONCE(conn->state);
+	u8 old = READ_ONCE(conn->state), to;
 
 	do {
 		if (old == L4LB_CONN_CLOSING)
-			goto refresh;
-	} while (!try_cmpxchg(&conn->state, &old, L4LB_CONN_CLOSING));
-	atomic_dec(&conn->be->active);
-refresh:
-	l4lb_conn_refresh(ln, conn);
+			return;
+		to = next(old, from_client);
+		if (to == old) {
+			conn_set_deadline(ln, conn);
+			return;
+		}
+	} while (!try_cmpxchg(&conn->state, &old, to));
+	if (to == L4LB_CONN_CLOSING)
+		atomic_dec(&conn->be->active);
+	conn_set_deadline(ln, conn);
+}
+
+static u8 next_rst(u8 state, bool from_client)
+{
+	return L4LB_CONN_CLOSING;
+}
+
+/* A RST from either side: the connection is over. */
+void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	conn_close_from(ln, conn, next_rst, false);
+}
+
+/*
+ * A FIN closes its sender's direction: established, the flow waits for
+ * the other side's FIN (FIN_WAIT or CLOSE_WAIT, fin-wait's timeout); that
+ * FIN closes it. A retransmitted FIN stays where it is. A flow never
+ * established closes at once: nothing assured should outlive a FIN there.
+ */
+static u8 next_fin(u8 state, bool from_client)
+{
+	switch (state) {
+	case L4LB_CONN_ESTABLISHED:
+		return from_client ? L4LB_CONN_FIN_WAIT : L4LB_CONN_CLOSE_WAIT;
+	case L4LB_CONN_FIN_WAIT:
+		return from_client ? state : L4LB_CONN_CLOSING;
+	case L4LB_CONN_CLOSE_WAIT:
+		return from_client ? L4LB_CONN_CLOSING : state;
+	default:
+		return L4LB_CONN_CLOSING;
+	}
+}
+
+void l4lb_conn_fin(struct l4lb_net *ln, struct l4lb_conn *conn,
+		   bool from_client)
+{
+	conn_close_from(ln, conn, next_fin, from_client);
+}
+
+/* A backend's UDP datagram: the answer makes a session replied. */
+void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_UNREPLIED,
+			  L4LB_CONN_UDP_REPLIED);
 }
 
 static void conn_free_rcu(struct rcu_head *head)
@@ -431,6 +531,13 @@ u32 l4lb_conn_table_gen(struct l4lb_net *ln)
 	return gen;
 }
 
+/*
+ * The walker yields before @fn sees the flow it stands on, never after:
+ * @fn may unlink that flow, and rhashtable_walk_start() (6.1) finds its
+ * place again only by the flow it stopped on, still in the table. Having
+ * yielded, it asks rhashtable_walk_peek() for that flow again: it, or if
+ * the flow went meanwhile, the one now in its place.
+ */
 int l4lb_conn_walk(struct l4lb_net *ln,
 		   int (*fn)(struct l4lb_conn *conn, void *arg), void *arg)
 {
@@ -442,19 +549,22 @@ int l4lb_conn_walk(struct l4lb_net *ln,
 	rhashtable_walk_enter(&ln->conn_orig, &iter);
 	/* Between start and stop the walker holds RCU: flows stay valid. */
 	rhashtable_walk_start(&iter);
-	while (!ret && (conn = rhashtable_walk_next(&iter))) {
+	conn = rhashtable_walk_next(&iter);
+	while (!ret && conn) {
 		/* A resize or rehash: the walker starts over (-EAGAIN). */
 		if (IS_ERR(conn)) {
-			if (PTR_ERR(conn) == -EAGAIN)
-				continue;
-			break;
-		}
-		ret = fn(conn, arg);
-		if (++n % L4LB_SWEEP_BUDGET == 0) {
+			if (PTR_ERR(conn) != -EAGAIN)
+				break;
+		} else if (++n % L4LB_SWEEP_BUDGET == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
+			conn = rhashtable_walk_peek(&iter);
+			continue;
+		} else {
+			ret = fn(conn, arg);
 		}
+		conn = rhashtable_walk_next(&iter);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -463,13 +573,14 @@ int l4lb_conn_walk(struct l4lb_net *ln,
 
 /*
  * The table is full: make room by unlinking an unassured flow (SYN seen or
- * SYN-ACK seen but never acknowledged, a UDP session never answered: what
- * a spoofed flood leaves) or one already expired, as conntrack's
- * early_drop does. Of the candidates among L4LB_EVICT_SCAN entries from a
+ * SYN-ACK seen but never acknowledged, adopted and never answered, a UDP
+ * session answered once at most, a closing flow: what a spoofed flood
+ * leaves or keeps) or one already expired, as conntrack's early_drop
+ * does. Of the candidates among L4LB_EVICT_SCAN entries from a
  * random bucket, the one idle longest goes: a new client's flow, fresh in
  * its handshake, is the last a flood pushes out, whatever the timeouts of
- * the states around it. Returns false when none was found: the new flow
- * is refused. Called under RCU.
+ * the states around it. Returns it (valid until the RCU section ends), or
+ * NULL when none was found: the new flow is refused. Called under RCU.
  */
 
 /*
@@ -491,7 +602,7 @@ static u32 evict_idle(struct l4lb_net *ln, const struct l4lb_conn *conn,
 	return clamp_t(s64, idle, 0, U32_MAX - 1) + 1;
 }
 
-static bool evict_unassured(struct l4lb_net *ln, u32 now)
+static struct l4lb_conn *evict_candidate(struct l4lb_net *ln, u32 now)
 {
 	struct l4lb_conn *conn, *victim = NULL;
 	unsigned int i, n, start, seen = 0;
@@ -517,26 +628,23 @@ static bool evict_unassured(struct l4lb_net *ln, u32 now)
 			}
 		}
 	}
-	if (!victim)
-		return false;
-	l4lb_conn_unlink(ln, victim);
-	return true;
+	return victim;
 }
 
 /* Flows of a namespace its owner's memory cgroup pays for (netns.c). */
 static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
 {
-	struct mem_cgroup *old;
+	struct mem_cgroup *old, *memcg = READ_ONCE(ln->memcg);
 	struct l4lb_conn *conn;
 
-	if (!ln->memcg)
+	if (!memcg)
 		return kmem_cache_alloc(cache_of(v6),
 					GFP_ATOMIC | __GFP_NOWARN);
 	/*
 	 * Charged to @memcg, never beyond its limit: no __GFP_HIGH, so at
 	 * the limit the charge fails and the flow is refused.
 	 */
-	old = set_active_memcg(ln->memcg);
+	old = set_active_memcg(memcg);
 	conn = kmem_cache_alloc(cache_of(v6),
 				GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
 	set_active_memcg(old);
@@ -552,23 +660,28 @@ static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
  * caller drops the packet then. Called under RCU, with bottom halves off.
  *
  * The new flow is inserted dead (@dead 1), so nobody else can tear it
- * down while it is in one table only; it goes live once in both.
+ * down while it is in one table only; it goes live once in both. A full
+ * table picks the flow to evict first, but unlinks it only once the new
+ * one is in both tables: an existing flow, a clash or a memory refusal
+ * evicts nothing.
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_orig_key *key,
 				   struct l4lb_backend *be, u8 state,
 				   bool *created, int *why)
 {
-	struct l4lb_conn *conn, *old = NULL;
+	struct l4lb_conn *conn, *old = NULL, *victim = NULL;
 	struct l4lb_reply_key rkey;
 	u32 now = l4lb_now();
 	int ret;
 
 	*created = false;
 	*why = L4LB_DROP_TABLE_FULL;
-	if (atomic_inc_return(&ln->nr_conns) > READ_ONCE(ln->max_conns) &&
-	    !evict_unassured(ln, now))
-		goto err_count;
+	if (atomic_inc_return(&ln->nr_conns) > READ_ONCE(ln->max_conns)) {
+		victim = evict_candidate(ln, now);
+		if (!victim)
+			goto err_count;
+	}
 	*why = L4LB_DROP_NO_BACKEND;
 	if (!l4lb_backend_get(be))
 		goto err_count;
@@ -600,6 +713,9 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 			*why = L4LB_DROP_CLASH;
 		goto err_orig;
 	}
+	/* Room for it: the victim may have gone meanwhile, all the same. */
+	if (victim)
+		l4lb_conn_unlink(ln, victim);
 	atomic_inc(&be->active);
 	/* In both tables: from now on whoever unlinks it owns it. */
 	smp_store_release(&conn->dead, 0);

@@ -25,8 +25,18 @@ struct l4lb_net;
  *   SYN (no ACK) from the client    -> SYN_SEEN     timeout syn (30 s)
  *   SYN-ACK from the backend        -> SYN_RECV     timeout syn
  *   ACK (no SYN) from the client    -> ESTABLISHED  timeout established (900 s)
- *   FIN or RST, either direction    -> CLOSING      timeout closing (10 s)
- *   SYN (no ACK) on a CLOSING flow: the flow is replaced, scheduled anew.
+ *   the client's FIN, established   -> FIN_WAIT     timeout fin-wait (120 s)
+ *   the backend's FIN, established  -> CLOSE_WAIT   timeout fin-wait
+ *   the other side's FIN, a RST, or
+ *   a FIN before ESTABLISHED        -> CLOSING      timeout closing (10 s)
+ *   SYN (no ACK) on a flow past ESTABLISHED: the flow is replaced,
+ *   scheduled anew.
+ *
+ * A FIN closes one direction only: the other side of a half-closed
+ * connection may send for as long as it likes (a request, then FIN, then a
+ * long answer), so FIN_WAIT and CLOSE_WAIT live fin-wait, refreshed by
+ * every packet, as conntrack's and IPVS's FIN_WAIT do. CLOSING's deadline
+ * is set once, when the flow enters it: no packet extends it.
  *
  * Adopted (sh and mh only, whose choice any balancer can repeat): a
  * client's packet without SYN and with no flow (a connection another
@@ -39,12 +49,15 @@ struct l4lb_net;
  * both live the established timeout, but unassured: evictable.
  *
  * UDP: a session is UDP_UNREPLIED from its first datagram until its
- * backend answers, then UDP; both live the service's timeout.
+ * backend answers, UDP_REPLIED from then until a packet either way comes
+ * L4LB_UDP_ASSURE_DELAY or more after that answer (as conntrack assures a
+ * UDP stream), then UDP. All live the service's timeout; a replied
+ * session's deadline stays where the answer put it until then.
  *
- * A flow is assured once both ends have spoken (ESTABLISHED, CLOSING that
- * came from it, UDP): a full table evicts unassured flows (SYN_SEEN,
- * SYN_RECV, UDP_UNREPLIED, ADOPTED, ADOPTED_REPLY: what a spoofed flood
- * leaves) to make room.
+ * A flow is assured once both ends have spoken, and the UDP stream lasted
+ * (ESTABLISHED, FIN_WAIT, CLOSE_WAIT, UDP). A full table evicts any other
+ * (SYN_SEEN, SYN_RECV, ADOPTED, ADOPTED_REPLY, CLOSING, UDP_UNREPLIED,
+ * UDP_REPLIED: all that forged packets can make or keep) to make room.
  */
 enum l4lb_conn_state {
 	L4LB_CONN_SYN_SEEN = L4LB_FLOW_SYN_SEEN,
@@ -55,14 +68,28 @@ enum l4lb_conn_state {
 	L4LB_CONN_UDP_UNREPLIED = L4LB_FLOW_UDP_UNREPLIED,
 	L4LB_CONN_ADOPTED = L4LB_FLOW_ADOPTED,
 	L4LB_CONN_ADOPTED_REPLY = L4LB_FLOW_ADOPTED_REPLY,
+	L4LB_CONN_FIN_WAIT = L4LB_FLOW_FIN_WAIT,
+	L4LB_CONN_CLOSE_WAIT = L4LB_FLOW_CLOSE_WAIT,
+	L4LB_CONN_UDP_REPLIED = L4LB_FLOW_UDP_REPLIED,
 };
+
+/* The TCP timeouts of a namespace (&l4lb_net.timeout), in jiffies. */
+enum l4lb_conn_timeout {
+	L4LB_TIMEOUT_SYN,
+	L4LB_TIMEOUT_ESTABLISHED,
+	L4LB_TIMEOUT_FIN_WAIT,
+	L4LB_TIMEOUT_CLOSING,
+	L4LB_TIMEOUT_COUNT,
+};
+
+/* How long after its backend's answer a UDP session's packet assures it. */
+#define L4LB_UDP_ASSURE_DELAY	(2 * HZ)
 
 /* May a full table evict it to make room for a new flow? */
 static inline bool l4lb_conn_state_unassured(u8 state)
 {
-	return state == L4LB_CONN_SYN_SEEN || state == L4LB_CONN_SYN_RECV ||
-	       state == L4LB_CONN_UDP_UNREPLIED || state == L4LB_CONN_ADOPTED ||
-	       state == L4LB_CONN_ADOPTED_REPLY;
+	return state != L4LB_CONN_ESTABLISHED && state != L4LB_CONN_FIN_WAIT &&
+	       state != L4LB_CONN_CLOSE_WAIT && state != L4LB_CONN_UDP;
 }
 
 /**
@@ -283,6 +310,9 @@ static inline bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now)
 bool l4lb_conn_advance(struct l4lb_net *ln, struct l4lb_conn *conn,
 		       u8 from, u8 to);
 void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
+void l4lb_conn_fin(struct l4lb_net *ln, struct l4lb_conn *conn,
+		   bool from_client);
+void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn);
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn);
 

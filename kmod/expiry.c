@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 
 #include "conn.h"
+#include "departed.h"
 #include "expiry.h"
 #include "netns.h"
 
@@ -94,6 +95,8 @@ static void sweep_work(struct work_struct *work)
 	bool done;
 
 	gone = l4lb_expiry_step(ln, L4LB_SWEEP_BUDGET, &done);
+	if (done)
+		l4lb_departed_reap(ln);
 	cost = atomic_read(&ln->nr_conns);
 	/* Idle namespaces cost nothing: the hooks restart the sweep. */
 	if (done && !READ_ONCE(ln->hooks_on) && !cost)

@@ -4,7 +4,7 @@
  * namespace only while that namespace has a service, so a namespace
  * without one pays nothing per packet. Everything here runs under the RCU
  * read lock that nf_hook() holds, with bottom halves off (softirq, or
- * l4lb_post_routing() turns them off).
+ * l4lb_hook_bh_off() turns them off).
  *
  * The flow logic here is family-blind: it reads a &struct l4lb_pkt, and
  * what differs by family (parsing, rewriting, resets) is in small
@@ -27,6 +27,7 @@
 
 #include "backend.h"
 #include "conn.h"
+#include "departed.h"
 #include "expiry.h"
 #include "hooks.h"
 #include "nat.h"
@@ -190,6 +191,8 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 		l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
+	/* Routed anew, to the backend: see in_rewrite(). */
+	skb_dst_drop(skb);
 	return NF_ACCEPT;
 }
 
@@ -277,7 +280,12 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	return conn;
 }
 
-/* A client's packet, sent to backend @be of its service, and counted. */
+/*
+ * A client's packet, sent to backend @be of its service, and counted. A
+ * route it came with (a packet looped back, IPsec transport mode) was the
+ * VIP's, a local delivery: dropped, so the stack routes it to the
+ * backend, as nf_nat does when it changes a destination.
+ */
 static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
 					       struct sk_buff *skb,
 					       const struct l4lb_pkt *p)
@@ -288,6 +296,7 @@ static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
+	skb_dst_drop(skb);
 	l4lb_stats_packet(svc->stats, true, skb->len);
 	l4lb_stats_packet(be->stats, true, skb->len);
 	return NF_ACCEPT;
@@ -335,9 +344,9 @@ static void client_ack(struct l4lb_net *ln, struct l4lb_service *svc,
  * A client's flow that makes way for a new one: expired; a UDP session
  * whose backend is down or deleted (it moves: UDP has no connection to
  * break); a TCP flow whose backend is down, with down-flows drop or reset;
- * and for a SYN, a new connection on the ports of one that is closing or
- * whose backend is down, deleted or drained: scheduled afresh, never sent
- * to the old backend nor dropped.
+ * and for a SYN, a new connection on the ports of one that is closing (a
+ * FIN seen either way) or whose backend is down, deleted or drained:
+ * scheduled afresh, never sent to the old backend nor dropped.
  */
 static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 		       const struct l4lb_pkt *p, u32 now)
@@ -347,8 +356,16 @@ static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 	if (!l4lb_conn_alive(conn, now) || l4lb_conn_backend_down(ln, conn) ||
 	    l4lb_backend_down_drops(ln, be))
 		return true;
-	return p->syn && (READ_ONCE(conn->state) == L4LB_CONN_CLOSING ||
-			  l4lb_backend_gone(be) || !READ_ONCE(be->weight));
+	if (!p->syn)
+		return false;
+	switch (READ_ONCE(conn->state)) {
+	case L4LB_CONN_FIN_WAIT:
+	case L4LB_CONN_CLOSE_WAIT:
+	case L4LB_CONN_CLOSING:
+		return true;
+	default:
+		return l4lb_backend_gone(be) || !READ_ONCE(be->weight);
+	}
 }
 
 /*
@@ -359,6 +376,8 @@ static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
 			     struct sk_buff *skb, const struct l4lb_pkt *p)
 {
+	/* nf_reject_fill_skb_dst() sets a route on it: none may be held. */
+	skb_dst_drop(skb);
 	if (p->v6)
 		nf_send_reset6(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
 	else
@@ -412,8 +431,10 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 	pkt_orig_key(&key, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
-		if (p->fin_rst)
+		if (p->rst)
 			l4lb_conn_closing(ln, conn);
+		else if (p->fin)
+			l4lb_conn_fin(ln, conn, true);
 		else if (p->ack)
 			client_ack(ln, conn->be->svc, conn);
 		else
@@ -458,21 +479,16 @@ unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
  */
 static bool in_defrag(struct net *net, struct sk_buff *skb)
 {
-	int err;
-
-	/* The fragment queues are shared with softirq. */
-	local_bh_disable();
-	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
-	local_bh_enable();
-	if (err)
+	/* Bottom halves off (l4lb_pre_routing()): as ip_defrag() wants. */
+	if (ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN))
 		return false;
 	/* Forwarded whole: fragmented again on the way out if it must be. */
 	skb->ignore_df = 1;
 	return true;
 }
 
-unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
-			      const struct nf_hook_state *state)
+static unsigned int pre_routing(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_net(state->net);
 	const struct iphdr *iph = ip_hdr(skb);
@@ -493,6 +509,12 @@ unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
 	    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
 		return NF_ACCEPT;
 	return flow_in(ln, skb, &p);
+}
+
+unsigned int l4lb_pre_routing(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	return l4lb_hook_bh_off(pre_routing, priv, skb, state);
 }
 
 /*
@@ -549,15 +571,15 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 		l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
 		return NF_DROP;
 	}
-	if (p->fin_rst)
+	if (p->rst)
 		l4lb_conn_closing(ln, conn);
+	else if (p->fin)
+		l4lb_conn_fin(ln, conn, false);
 	else if (p->synack)
 		l4lb_conn_advance(ln, conn, L4LB_CONN_SYN_SEEN,
 				  L4LB_CONN_SYN_RECV);
 	else if (p->proto == IPPROTO_UDP)
-		/* The backend answered: the session is assured. */
-		l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_UNREPLIED,
-				  L4LB_CONN_UDP);
+		l4lb_conn_udp_answer(ln, conn);
 	else
 		backend_packet(ln, conn);
 	return out_rewrite(conn->be, skb, p);
@@ -632,6 +654,27 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 	return NF_DROP;
 }
 
+/*
+ * A packet from a removed backend's address and port with no flow (a
+ * retransmission of a flow flushed or expired, an answer of a session
+ * that moved): dropped and counted, unless it stays on this machine, as
+ * out_no_flow() does for a backend still there. Others pass.
+ */
+static unsigned int out_departed(struct l4lb_net *ln,
+				 const struct l4lb_be_key *key,
+				 const struct nf_hook_state *state)
+{
+	struct l4lb_departed *d;
+
+	if (state->out && (state->out->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
+	d = l4lb_departed_lookup(ln, key);
+	if (!d)
+		return NF_ACCEPT;
+	l4lb_stats_drop(rcu_dereference(d->svc)->stats, L4LB_DROP_STRAY);
+	return NF_DROP;
+}
+
 /* Backend to client, family-blind: @p is a packet from a backend's port. */
 static __always_inline unsigned int
 flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
@@ -648,7 +691,9 @@ flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
 		return l4lb_out(ln, conn, skb, p);
 	pkt_be_key(&bkey, p, &p->saddr, p->sport);
 	be = l4lb_backend_lookup(ln, &bkey);
-	return be ? out_no_flow(ln, be, skb, p, state) : NF_ACCEPT;
+	if (be)
+		return out_no_flow(ln, be, skb, p, state);
+	return out_departed(ln, &bkey, state);
 }
 
 /* For hooks6.c, as l4lb_in(). */
@@ -659,9 +704,10 @@ unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
 	return flow_reply(ln, skb, p, state);
 }
 
-static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
+static unsigned int post_routing(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
+	struct l4lb_net *ln = l4lb_net(state->net);
 	struct l4lb_pkt p;
 
 	if (state->pf == NFPROTO_IPV6)
@@ -683,21 +729,13 @@ static unsigned int post_routing(struct l4lb_net *ln, struct sk_buff *skb,
 }
 
 /*
- * Replies of a backend on this machine arrive here in process context:
- * bottom halves off, as in softirq, for the per-CPU counters and flows.
- * Forwarded packets, in softirq already, pay nothing for it.
+ * Replies of a backend on this machine arrive here in process context;
+ * forwarded packets, in softirq already, pay nothing for bottom halves.
  */
 unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state)
 {
-	unsigned int verdict;
-
-	if (in_softirq())
-		return post_routing(l4lb_net(state->net), skb, state);
-	local_bh_disable();
-	verdict = post_routing(l4lb_net(state->net), skb, state);
-	local_bh_enable();
-	return verdict;
+	return l4lb_hook_bh_off(post_routing, priv, skb, state);
 }
 
 static const struct nf_hook_ops l4lb_nf_ops[] = {

@@ -2,9 +2,11 @@
 #ifndef _L4LB_HOOKS_H
 #define _L4LB_HOOKS_H
 
+#include <linux/bottom_half.h>
+#include <linux/netfilter.h>
+#include <linux/preempt.h>
+
 struct l4lb_net;
-struct nf_hook_state;
-struct sk_buff;
 
 /* Bits of &l4lb_net.hooks_on: whose hooks are registered. */
 #define L4LB_HOOKS_V4	1
@@ -21,5 +23,27 @@ unsigned int l4lb_post_routing(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state);
 unsigned int l4lb_pre_routing6(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state);
+
+/*
+ * Runs hook @fn with bottom halves off, as the packet path assumes (per-CPU
+ * counters, flows made and changed): a packet in softirq has them off
+ * already and pays nothing; one in process context does not (a local
+ * backend's reply at POST_ROUTING, a packet NFQUEUE re-injects:
+ * nf_reinject() runs the hooks after the queue's with them on).
+ */
+static __always_inline unsigned int l4lb_hook_bh_off(nf_hookfn *fn,
+						     void *priv,
+						     struct sk_buff *skb,
+						     const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	if (likely(in_softirq()))
+		return fn(priv, skb, state);
+	local_bh_disable();
+	verdict = fn(priv, skb, state);
+	local_bh_enable();
+	return verdict;
+}
 
 #endif /* _L4LB_HOOKS_H */

@@ -103,8 +103,8 @@ static bool icmp6_parse(struct sk_buff *skb, unsigned int icmpoff,
 	return true;
 }
 
-unsigned int l4lb_pre_routing6(void *priv, struct sk_buff *skb,
-			       const struct nf_hook_state *state)
+static unsigned int pre_routing6(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_net(state->net);
 	struct l4lb_pkt p;
@@ -122,6 +122,12 @@ unsigned int l4lb_pre_routing6(void *priv, struct sk_buff *skb,
 	    !l4lb_vip_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.dport, p.proto))
 		return NF_ACCEPT;
 	return l4lb_in(ln, skb, &p);
+}
+
+unsigned int l4lb_pre_routing6(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	return l4lb_hook_bh_off(pre_routing6, priv, skb, state);
 }
 
 /* Called by l4lb_post_routing(), bottom halves off. */

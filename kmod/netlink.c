@@ -89,20 +89,23 @@ static const struct nla_policy settings_policy[L4LB_A_MAX + 1] = {
 						     &tcp_timeout_range),
 	[L4LB_A_TIMEOUT_ESTABLISHED] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							     &tcp_timeout_range),
+	[L4LB_A_TIMEOUT_FIN_WAIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &tcp_timeout_range),
 	[L4LB_A_TIMEOUT_CLOSING] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &tcp_timeout_range),
 	[L4LB_A_DOWN_FLOWS] = NLA_POLICY_MAX(NLA_U32, L4LB_DOWN_FLOWS_MAX),
 	[L4LB_A_HASH_SEED] = { .type = NLA_U32 },
 };
 
-/* Settings attributes and the TCP states whose timeouts they carry. */
+/* Settings attributes and the TCP timeouts they carry. */
 static const struct {
 	int attr;
-	enum l4lb_conn_state state;
+	enum l4lb_conn_timeout timeout;
 } timeout_attrs[] = {
-	{ L4LB_A_TIMEOUT_SYN, L4LB_CONN_SYN_SEEN },
-	{ L4LB_A_TIMEOUT_ESTABLISHED, L4LB_CONN_ESTABLISHED },
-	{ L4LB_A_TIMEOUT_CLOSING, L4LB_CONN_CLOSING },
+	{ L4LB_A_TIMEOUT_SYN, L4LB_TIMEOUT_SYN },
+	{ L4LB_A_TIMEOUT_ESTABLISHED, L4LB_TIMEOUT_ESTABLISHED },
+	{ L4LB_A_TIMEOUT_FIN_WAIT, L4LB_TIMEOUT_FIN_WAIT },
+	{ L4LB_A_TIMEOUT_CLOSING, L4LB_TIMEOUT_CLOSING },
 };
 
 /*
@@ -323,7 +326,7 @@ static int put_settings(struct sk_buff *skb, const struct l4lb_net *ln)
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (nla_put_u32(skb, timeout_attrs[i].attr,
-				ln->timeout[timeout_attrs[i].state] / HZ))
+				ln->timeout[timeout_attrs[i].timeout] / HZ))
 			return -EMSGSIZE;
 	return 0;
 }
@@ -442,7 +445,7 @@ static int settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(ln->hash_seed, nla_get_u32(tb[L4LB_A_HASH_SEED]));
 	for (i = 0; i < ARRAY_SIZE(timeout_attrs); i++)
 		if (tb[timeout_attrs[i].attr])
-			WRITE_ONCE(ln->timeout[timeout_attrs[i].state],
+			WRITE_ONCE(ln->timeout[timeout_attrs[i].timeout],
 				   nla_get_u32(tb[timeout_attrs[i].attr]) * HZ);
 	ln->genid++;
 	notify(info, L4LB_CMD_SETTINGS_SET, fill_settings, ln);

@@ -12,12 +12,20 @@
 
 #include "backend.h"
 #include "conn.h"
+#include "departed.h"
 #include "expiry.h"
 #include "hooks.h"
 #include "netns.h"
 #include "service.h"
 
 unsigned int l4lb_net_id __read_mostly;
+
+/*
+ * True while the module loads: l4lb_net_init() then runs for every
+ * namespace that exists, in the loading task's context (modprobe, which
+ * the family's autoload lets any user start), not its maker's.
+ */
+static bool l4lb_net_loading;
 
 unsigned int l4lb_unpriv_max_flows __read_mostly = L4LB_UNPRIV_MAX_FLOWS;
 module_param_named(unpriv_max_flows, l4lb_unpriv_max_flows, uint, 0644);
@@ -40,17 +48,27 @@ static int __net_init l4lb_net_init(struct net *net)
 	ret = l4lb_backend_table_init(ln);
 	if (ret)
 		goto err_backends;
+	ret = l4lb_departed_table_init(ln);
+	if (ret)
+		goto err_departed;
 	ret = l4lb_conn_table_init(ln);
 	if (ret)
 		goto err_conns;
 	if (ln->unpriv) {
 		ln->max_conns = min(ln->max_conns, l4lb_net_max_flows(ln));
-		/* Whoever makes the namespace pays for what it holds. */
-		ln->memcg = get_mem_cgroup_from_mm(current->mm);
+		/*
+		 * Whoever makes the namespace pays for what it holds; one
+		 * that was there before the module, whoever configures it
+		 * first (l4lb_net_charge_caller()).
+		 */
+		if (!l4lb_net_loading)
+			ln->memcg = get_mem_cgroup_from_mm(current->mm);
 	}
 	return 0;
 
 err_conns:
+	l4lb_departed_table_uninit(ln);
+err_departed:
 	l4lb_backend_table_uninit(ln);
 err_backends:
 	l4lb_service_table_uninit(ln);
@@ -89,6 +107,7 @@ static void __net_exit l4lb_net_exit_batch(struct list_head *net_list)
 		l4lb_expiry_stop(ln);
 		/* 3. No packet is in the hooks any more: free the flows. */
 		l4lb_conn_table_uninit(ln);
+		l4lb_departed_table_uninit(ln);
 		l4lb_backend_table_uninit(ln);
 		l4lb_service_table_uninit(ln);
 		/* Charged objects hold their cgroup themselves. */
@@ -104,9 +123,29 @@ static struct pernet_operations l4lb_net_ops = {
 	.size = sizeof(struct l4lb_net),
 };
 
+/*
+ * A namespace of another user namespace that nobody was charged for yet
+ * (it was there when the module loaded): its flows are charged from now
+ * on to the memory cgroup of the caller, who configures it with
+ * CAP_NET_ADMIN in it. Caller holds &l4lb_net.lock.
+ */
+void l4lb_net_charge_caller(struct l4lb_net *ln)
+{
+	lockdep_assert_held(&ln->lock);
+
+	/* Read by the packet path without the lock: set once, published. */
+	if (ln->unpriv && !ln->memcg)
+		WRITE_ONCE(ln->memcg, get_mem_cgroup_from_mm(current->mm));
+}
+
 int l4lb_netns_init(void)
 {
-	return register_pernet_subsys(&l4lb_net_ops);
+	int ret;
+
+	l4lb_net_loading = true;
+	ret = register_pernet_subsys(&l4lb_net_ops);
+	l4lb_net_loading = false;
+	return ret;
 }
 
 void l4lb_netns_uninit(void)

@@ -90,6 +90,8 @@ struct mem_cgroup;
  *	family); changed under @lock
  * @conn_orig: flows by client side (&struct l4lb_orig_key)
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
+ * @departed: removed backends' keys, while their late packets may come
+ *	(departed.c); changed under @lock, read under RCU
  * @backends: every backend by &struct l4lb_be_key (address, port and
  *	protocol belong to one service at a time, so a reply names its
  *	service): stateless services' replies are rewritten with it, and a
@@ -102,7 +104,7 @@ struct mem_cgroup;
  * @vip_addr_seen: @vip_seen by address alone (l4lb_vip_addr_seen())
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
- * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_state
+ * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_timeout
  * @down_flows: &enum l4lb_down_flows, what happens to the flows of a
  *	backend that is down
  * @hash_seed: seeds sh's and mh's hash of clients; 0 unless set, so that
@@ -113,7 +115,8 @@ struct mem_cgroup;
  * @unpriv: owned by another user namespace than the initial one: the
  *	smaller limits above apply
  * @memcg: the memory cgroup new flows are charged to (that of who made
- *	the namespace, when @unpriv), or NULL; a reference, put at exit
+ *	the namespace, when @unpriv; of who first configured it, if it was
+ *	there before the module), or NULL; a reference, put at exit
  * @net: the namespace this belongs to
  */
 struct l4lb_net {
@@ -128,13 +131,14 @@ struct l4lb_net {
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
 	struct rhashtable backends;
+	struct rhashtable departed;
 	DECLARE_BITMAP(be_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(vip_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(be_addr_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(vip_addr_seen, 1 << L4LB_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
-	u32 timeout[L4LB_CONN_CLOSING + 1];
+	u32 timeout[L4LB_TIMEOUT_COUNT];
 	bool unpriv;
 	struct mem_cgroup *memcg;
 	u32 down_flows;
@@ -195,6 +199,7 @@ static inline unsigned int l4lb_net_max_backends(const struct l4lb_net *ln)
 	return ln->unpriv ? L4LB_UNPRIV_MAX_BACKENDS : L4LB_NET_MAX_BACKENDS;
 }
 
+void l4lb_net_charge_caller(struct l4lb_net *ln);
 int l4lb_netns_init(void);
 void l4lb_netns_uninit(void);
 

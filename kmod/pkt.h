@@ -26,7 +26,7 @@ struct l4lb_pkt {
 	bool syn;	/* SYN without ACK: a connection's first packet */
 	bool synack;	/* SYN with ACK: the server's answer to it */
 	bool ack;	/* ACK without SYN */
-	bool fin_rst;
+	bool fin;
 	bool rst;
 };
 
@@ -52,7 +52,7 @@ static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 		p->syn = th->syn && !th->ack;
 		p->synack = th->syn && th->ack;
 		p->ack = th->ack && !th->syn;
-		p->fin_rst = th->fin || th->rst;
+		p->fin = th->fin;
 		p->rst = th->rst;
 		return true;
 	}
@@ -64,7 +64,7 @@ static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 	p->syn = false;
 	p->synack = false;
 	p->ack = false;
-	p->fin_rst = false;
+	p->fin = false;
 	p->rst = false;
 	return true;
 }

@@ -105,6 +105,7 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 
 	if (ln->n_services >= l4lb_net_max_services(ln))
 		return -ENOSPC;
+	l4lb_net_charge_caller(ln);
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;

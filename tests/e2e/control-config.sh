@@ -12,12 +12,13 @@ check_eq "default settings" "$(l4lbadm settings)" "flows 0
 max-flows 1048576
 timeout-syn 30
 timeout-established 900
+timeout-fin-wait 120
 timeout-closing 10
 down-flows keep
 hash-seed 0"
 check "set" l4lbadm set max-flows 5000 timeout-established 600
 check_eq "settings as JSON" "$(l4lbadm -j settings)" \
-	'{"flows":0,"max-flows":5000,"timeout-syn":30,"timeout-established":600,"timeout-closing":10,"down-flows":"keep","hash-seed":0}'
+	'{"flows":0,"max-flows":5000,"timeout-syn":30,"timeout-established":600,"timeout-fin-wait":120,"timeout-closing":10,"down-flows":"keep","hash-seed":0}'
 check_err "a setting out of range" \
 	"l4lbadm: timeout-syn '0' is not a number from 1 to 86400" l4lbadm set timeout-syn 0
 check_err "down-flows takes a word" \
@@ -42,7 +43,7 @@ l4lbadm backend add tcp 10.0.0.1:443 10.0.2.14:443 weight 2
 l4lbadm set hash-seed 4294967295
 l4lbadm save > /tmp/saved
 check_eq "save prints the configuration as commands" "$(cat /tmp/saved)" \
-"set max-flows 5000 timeout-syn 30 timeout-established 600 timeout-closing 10 down-flows keep hash-seed 4294967295
+"set max-flows 5000 timeout-syn 30 timeout-established 600 timeout-fin-wait 120 timeout-closing 10 down-flows keep hash-seed 4294967295
 service add tcp 10.0.0.1:5432 sched wlc
 backend add tcp 10.0.0.1:5432 10.0.2.11:5432 weight 3
 backend add tcp 10.0.0.1:5432 10.0.2.12:5432 weight 0

@@ -50,7 +50,7 @@ backend add tcp 10.0.0.1:80 10.0.2.12:80 weight 1
 backend set tcp 10.0.0.1:80 10.0.2.12:80 weight 0 health up
 service add udp 10.0.0.1:53 sched sh timeout 60 stateless
 backend del tcp 10.0.0.1:80 10.0.2.11:80
-set max-flows 5000 timeout-syn 30 timeout-established 900 timeout-closing 10 down-flows keep hash-seed 0
+set max-flows 5000 timeout-syn 30 timeout-established 900 timeout-fin-wait 120 timeout-closing 10 down-flows keep hash-seed 0
 service del udp 10.0.0.1:53"
 n=$(wc -l <<< "$want")
 got_all() { [ "$(events | wc -l)" -ge "$n" ]; }

@@ -258,7 +258,8 @@ TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "BE_ADDR4": "ip", "BE_PORT": "u16", "BE_WEIGHT": "u16",
          "BE_HEALTH": "u8", "BE_CHECK": "str", "MAX_FLOWS": "u32",
          "TIMEOUT_SYN": "u32", "TIMEOUT_ESTABLISHED": "u32",
-         "TIMEOUT_CLOSING": "u32", "DOWN_FLOWS": "u32",
+         "TIMEOUT_CLOSING": "u32", "TIMEOUT_FIN_WAIT": "u32",
+         "DOWN_FLOWS": "u32",
          "SVC_ADDR6": "ip6", "BE_ADDR6": "ip6", "FLOW_CADDR4": "ip",
          "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16"}
 

@@ -32,6 +32,9 @@ static const char *const state_names[] = {
 	[L4LB_FLOW_UDP_UNREPLIED] = "unreplied",
 	[L4LB_FLOW_ADOPTED] = "adopted",
 	[L4LB_FLOW_ADOPTED_REPLY] = "adopted-reply",
+	[L4LB_FLOW_FIN_WAIT] = "fin-wait",
+	[L4LB_FLOW_CLOSE_WAIT] = "close-wait",
+	[L4LB_FLOW_UDP_REPLIED] = "replied",
 };
 
 static const char *state_name(uint8_t state)

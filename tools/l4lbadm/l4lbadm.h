@@ -135,9 +135,10 @@ void print_be_state_json(const struct be_info *be);
 const char *be_state(const struct be_info *be);
 
 /* settings.c: values in the order max-flows, timeout-syn,
- * timeout-established, timeout-closing, down-flows, hash-seed. */
+ * timeout-established, timeout-fin-wait, timeout-closing, down-flows,
+ * hash-seed. */
 struct settings {
-	uint32_t value[6];
+	uint32_t value[7];
 	uint32_t flows;
 };
 

@@ -27,6 +27,8 @@ static const struct {
 	{ "timeout-syn", L4LB_A_TIMEOUT_SYN, 1, L4LB_TCP_TIMEOUT_MAX, NULL },
 	{ "timeout-established", L4LB_A_TIMEOUT_ESTABLISHED, 1,
 	  L4LB_TCP_TIMEOUT_MAX, NULL },
+	{ "timeout-fin-wait", L4LB_A_TIMEOUT_FIN_WAIT, 1,
+	  L4LB_TCP_TIMEOUT_MAX, NULL },
 	{ "timeout-closing", L4LB_A_TIMEOUT_CLOSING, 1, L4LB_TCP_TIMEOUT_MAX,
 	  NULL },
 	{ "down-flows", L4LB_A_DOWN_FLOWS, 0, L4LB_DOWN_FLOWS_MAX,
@@ -152,7 +154,7 @@ int cmd_set(struct nl *nl, int argc, char **argv)
 	int i;
 
 	if (!argc)
-		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-closing, down-flows, hash-seed");
+		fail("set needs at least one of: max-flows, timeout-syn, timeout-established, timeout-fin-wait, timeout-closing, down-flows, hash-seed");
 	nlh = nl_msg(nl, buf, L4LB_CMD_SETTINGS_SET, 0);
 	for (i = 0; i < argc; i += 2) {
 		for (k = 0; k < N_KNOBS; k++)

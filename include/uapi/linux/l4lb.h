@@ -216,7 +216,8 @@ enum l4lb_stats_attr {
  * enum l4lb_flow_state - a flow's state (%L4LB_A_FLOW_STATE)
  * @L4LB_FLOW_SYN_SEEN: TCP, SYN seen, no answer yet (half-open)
  * @L4LB_FLOW_ESTABLISHED: TCP, the client acknowledged the backend's SYN-ACK
- * @L4LB_FLOW_CLOSING: TCP, FIN or RST seen
+ * @L4LB_FLOW_CLOSING: TCP, a FIN each way, or a RST, or a FIN of a flow never
+ *	established
  * @L4LB_FLOW_UDP: a UDP session its backend has answered
  * @L4LB_FLOW_SYN_RECV: TCP, the backend's SYN-ACK seen, not the client's ACK
  * @L4LB_FLOW_UDP_UNREPLIED: a UDP session its backend has not answered yet
@@ -224,6 +225,12 @@ enum l4lb_stats_attr {
  *	(sh, mh), its backend not heard from yet
  * @L4LB_FLOW_ADOPTED_REPLY: TCP, adopted from a backend's packet (sh, mh),
  *	the client not heard from yet
+ * @L4LB_FLOW_FIN_WAIT: TCP, established, then the client's FIN: the backend
+ *	may still send (a half-closed connection)
+ * @L4LB_FLOW_CLOSE_WAIT: TCP, established, then the backend's FIN: the
+ *	client may still send
+ * @L4LB_FLOW_UDP_REPLIED: a UDP session its backend has answered once, not
+ *	yet assured (no packet either way 2 s or more after the answer)
  */
 enum l4lb_flow_state {
 	L4LB_FLOW_SYN_SEEN,
@@ -234,6 +241,9 @@ enum l4lb_flow_state {
 	L4LB_FLOW_UDP_UNREPLIED,
 	L4LB_FLOW_ADOPTED,
 	L4LB_FLOW_ADOPTED_REPLY,
+	L4LB_FLOW_FIN_WAIT,
+	L4LB_FLOW_CLOSE_WAIT,
+	L4LB_FLOW_UDP_REPLIED,
 };
 
 /**
@@ -261,9 +271,9 @@ enum l4lb_flow_state {
  * @L4LB_A_MAX_FLOWS: u32, flows a namespace holds at most, 1 to
  *	%L4LB_MAX_FLOWS_MAX (default 1048576)
  * @L4LB_A_TIMEOUT_SYN: u32, seconds a half-open TCP flow lives, 1 to
- *	%L4LB_TCP_TIMEOUT_MAX (default 30); likewise the two below
+ *	%L4LB_TCP_TIMEOUT_MAX (default 30); likewise the three below
  * @L4LB_A_TIMEOUT_ESTABLISHED: u32, idle established TCP flow (900)
- * @L4LB_A_TIMEOUT_CLOSING: u32, TCP flow after FIN or RST (10)
+ * @L4LB_A_TIMEOUT_CLOSING: u32, TCP flow after a FIN each way or a RST (10)
  * @L4LB_A_FLOWS: u32, flows in the namespace's table now (replies)
  * @L4LB_A_BE_HEALTH: u8, &enum l4lb_health
  * @L4LB_A_BE_HEALTH_SINCE: u32, seconds since the health last changed, or
@@ -279,6 +289,8 @@ enum l4lb_flow_state {
  * @L4LB_A_BE_ADDR6: 16 bytes, an IPv6 service's backend address (a
  *	service and its backends share a family)
  * @L4LB_A_FLOW_CADDR6: 16 bytes, an IPv6 flow's client address
+ * @L4LB_A_TIMEOUT_FIN_WAIT: u32, idle TCP flow after one side's FIN, the
+ *	other side still open (120)
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -314,6 +326,7 @@ enum l4lb_attr {
 	L4LB_A_SVC_ADDR6,
 	L4LB_A_BE_ADDR6,
 	L4LB_A_FLOW_CADDR6,
+	L4LB_A_TIMEOUT_FIN_WAIT,
 
 	__L4LB_A_MAX
 };
