@@ -317,7 +317,10 @@ static void udp_replied_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
  * A packet of the flow: its deadline moves to now plus its state's
  * timeout. Not a closing flow's (set once, when it began to close), nor a
  * replied UDP session's until it is assured: what a forged packet can
- * keep alive is evictable anyway, and has only its first timeout.
+ * keep alive is evictable anyway, and has only its first timeout. (A
+ * packet that read the state just before another CPU closed the flow
+ * may still write its old state's deadline once: a closing flow stays
+ * evictable all the same.)
  */
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
