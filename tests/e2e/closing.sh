@@ -143,6 +143,12 @@ states() {
 	lb_json_of flows "len([f for f in s if f['client'].startswith('$1')]), *sorted({f['state'] for f in s if f['client'].startswith('$1')})"
 }
 states_are() { [ "$(states "$1")" = "$2" ]; }
+# fills DESC PREFIX WANT: waits for the flows of PREFIX to be WANT (states);
+# if they never are, shows what the table holds.
+fills() {
+	wait_for "$1" 30 states_are "$2" "$3" ||
+		lb_json_of flows "'# table: ' + str(sorted(__import__('collections').Counter((f['client'].rsplit('.', 1)[0], f['state']) for f in s).items()))"
+}
 # answered PREFIX: 64 sessions of those clients, each answered.
 answered() {
 	[ "$(lb_json_of flows "len([f for f in s if f['client'].startswith('$1') and f['state'] != 'unreplied'])")" = 64 ]
@@ -167,8 +173,8 @@ rounds() { wc -l < "$1"; }
 ip netns exec cl python3 "$PIN" tcp 10.0.1.3 $VIP 80 64 2 > /tmp/pin-tcp &
 fpid=$!
 T_PIDS+=("$fpid")
-wait_for "64 SYNs, a RST on each: 64 closing flows fill the table" 30 \
-	states_are 10.0.1.3 "64 closing"
+fills "64 SYNs, a RST on each: 64 closing flows fill the table" \
+	10.0.1.3 "64 closing"
 lb -j flows > /tmp/flows1
 t1=$(date +%s%3N)
 r=$(rounds /tmp/pin-tcp)
@@ -201,8 +207,8 @@ lb flush
 ip netns exec cl python3 "$PIN" ack 198.18.0.0 64 $VIP 82 2 > /tmp/pin-ack &
 fpid=$!
 T_PIDS+=("$fpid")
-wait_for "ACKs from 64 sources, each answered by a RST: 64 closing flows fill the table" \
-	30 states_are 198.18.0. "64 closing"
+fills "ACKs from 64 sources, each answered by a RST: 64 closing flows fill the table" \
+	198.18.0. "64 closing"
 r=$(rounds /tmp/pin-ack)
 wait_for "and the ACKs go on" 30 sh -c "[ \$(wc -l < /tmp/pin-ack) -gt $r ]"
 newcomer 82
