@@ -298,26 +298,27 @@ static void conn_set_deadline(struct l4lb_net *ln, struct l4lb_conn *conn)
 
 /*
  * A replied UDP session's packet: the session is assured (UDP) if it comes
- * L4LB_UDP_ASSURE_DELAY or more after the answer, whose time the deadline
- * still tells; else nothing moves. A timeout below twice the delay
- * assures at half the timeout, before the session can expire.
+ * L4LB_UDP_ASSURE_DELAY or more after the answer; a timeout below twice
+ * the delay assures at half the timeout, before the session can expire.
+ * Either way its deadline moves on.
  */
 static void udp_replied_packet(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
 	u32 timeout = READ_ONCE(conn->be->svc->udp_timeout);
-	u32 answered = READ_ONCE(conn->deadline) - timeout;
+	u16 since = (u16)l4lb_now() - READ_ONCE(conn->answered);
 
-	if ((s32)(l4lb_now() - answered) < (s32)min_t(u32, L4LB_UDP_ASSURE_DELAY,
-						      timeout / 2))
-		return;
-	l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_REPLIED, L4LB_CONN_UDP);
+	if (since < min_t(u32, L4LB_UDP_ASSURE_DELAY, timeout / 2))
+		conn_set_deadline(ln, conn);
+	else
+		l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_REPLIED,
+				  L4LB_CONN_UDP);
 }
 
 /*
  * A packet of the flow: its deadline moves to now plus its state's
- * timeout. Not a closing flow's (set once, when it began to close), nor a
- * replied UDP session's until it is assured: what a forged packet can
- * keep alive is evictable anyway, and has only its first timeout. (A
+ * timeout. Not a closing flow's: set once, when it began to close, what a
+ * forged packet can keep (a closing flow) is evictable, and has only its
+ * first timeout. (A
  * packet that read the state just before another CPU closed the flow
  * may still write its old state's deadline once: a closing flow stays
  * evictable all the same.)
@@ -424,9 +425,15 @@ void l4lb_conn_fin(struct l4lb_net *ln, struct l4lb_conn *conn,
 	conn_close_from(ln, conn, next_fin, from_client);
 }
 
-/* A backend's UDP datagram: the answer makes a session replied. */
+/*
+ * A backend's UDP datagram: the first makes a session replied, and is
+ * when it was answered (written before the move, so that whoever sees
+ * UDP_REPLIED sees a time of this answer's, give or take a racing one).
+ */
 void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
+	if (READ_ONCE(conn->state) == L4LB_CONN_UDP_UNREPLIED)
+		WRITE_ONCE(conn->answered, (u16)l4lb_now());
 	l4lb_conn_advance(ln, conn, L4LB_CONN_UDP_UNREPLIED,
 			  L4LB_CONN_UDP_REPLIED);
 }
@@ -700,6 +707,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	conn->cport = key->cport;
 	conn->be = be;
 	conn->state = state;
+	conn->answered = 0;
 	conn->dead = 1;
 	conn->deadline = now + l4lb_conn_timeout(ln, conn);
 

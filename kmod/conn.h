@@ -51,8 +51,7 @@ struct l4lb_net;
  * UDP: a session is UDP_UNREPLIED from its first datagram until its
  * backend answers, UDP_REPLIED from then until a packet either way comes
  * L4LB_UDP_ASSURE_DELAY or more after that answer (as conntrack assures a
- * UDP stream), then UDP. All live the service's timeout; a replied
- * session's deadline stays where the answer put it until then.
+ * UDP stream), then UDP. All live the service's timeout.
  *
  * A flow is assured once both ends have spoken, and the UDP stream lasted
  * (ESTABLISHED, FIN_WAIT, CLOSE_WAIT, UDP). A full table evicts any other
@@ -107,6 +106,8 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  * @deadline: jiffies (low 32 bits) after which the conn is expired
  * @cport: the client's port, network order; 0 for a UDP session
  * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
+ * @answered: the clock's low 16 bits when a UDP session's backend first
+ *	answered (UDP_REPLIED); a wrap only delays the session's assurance
  * @dead: 0 while the conn is live in both tables. Whoever moves it from
  *	0 to 1 (l4lb_conn_unlink()) owns its teardown; l4lb_conn_create()
  *	makes it 1 and publishes it with 0 only once both inserts succeeded,
@@ -124,6 +125,7 @@ struct l4lb_conn {
 	u8 state;
 	u8 dead;
 	u8 v6;
+	u16 answered;
 	struct rcu_head rcu;
 };
 

@@ -470,8 +470,14 @@ static void hooks_states(struct kunit *test)
 	b.sport = 7777;
 	KUNIT_EXPECT_EQ(test, send(test, &b, false, 28, NULL), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP_REPLIED);
+	/* A packet soon after the answer: refreshed, not yet assured. */
+	l4lb_clock_offset += L4LB_UDP_ASSURE_DELAY - 1;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP_REPLIED);
+	KUNIT_EXPECT_EQ(test, conn->deadline,
+			l4lb_now() + f->udp_svc->udp_timeout);
 	/* Assured by a packet L4LB_UDP_ASSURE_DELAY after the answer. */
-	l4lb_clock_offset += L4LB_UDP_ASSURE_DELAY;
+	l4lb_clock_offset += 1;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 28, NULL), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_UDP);
 }
