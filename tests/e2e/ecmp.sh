@@ -265,7 +265,7 @@ lbx lb2 flush
 stream_round flushed
 echo "# katran#155, every table flushed after b4 joined: TCP $tcp_line; UDP $udp_line"
 # Each connection is hashed anew and breaks if it lands on b4: 1/4 of them
-# (7.7 of 30 for b4's 25.8%; runs measured 7 to 11). At most 16: more is a
+# (7.7 of 30 for b4's 25.8%; runs measured 6 to 11). At most 16: more is a
 # binomial tail of 0.03%.
 broken=$(sed 's/.* broken=\([0-9]*\) .*/\1/' <<< "$tcp_line")
 check "tables lost after b4 joined: about 1/4 of the connections break, at most 16 ($broken)" \
