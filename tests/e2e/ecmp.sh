@@ -14,8 +14,9 @@
 # New connections succeed and spread over balancers and backends; the
 # balancers pick alike for 1,000 clients; 30 TCP connections and 30 UDP
 # sessions go on, bytes intact, while a balancer dies and comes back; a
-# fourth backend moves at most 1/4 + 2% of the choices; and the connections
-# that change balancer after that are counted (katran#155: an adopted flow
+# fourth backend moves at most 1/4 + 2% of the choices, none between the
+# old three; and of the connections that change balancer after that, no
+# more break than the 1/4 that b4 takes allows (katran#155: an adopted flow
 # follows the new backend set).
 #
 # guest-timeout: 900
@@ -237,8 +238,7 @@ elsewhere=$(head -1000 /tmp/ecmp-pick-lb1 | paste -d' ' - /tmp/ecmp-pick4-lb1 |
 # The clients and the seed are fixed, so the count is too (258).
 check "b4 took $moved of 1,000 choices: at most 1/4 + 2%" [ "$moved" -le 270 ]
 check "b4 took some choices" [ "$moved" -gt 0 ]
-check "$elsewhere choices moved between the old backends: at most 2%" \
-	[ "$elsewhere" -le 20 ]
+check_eq "no choice moved between the old backends" "$elsewhere" 0
 stream_round b4-joined
 check_eq "b4 joined: flows in the tables keep their backends" "$tcp_line" \
 	"b4-joined ok=30 broken=0 moved=0"
@@ -252,17 +252,24 @@ route_vip 1 2
 route_back 1 2
 stream_round lb3-dead
 echo "# lb3 withdrawn after b4 joined: TCP $tcp_line; UDP $udp_line"
-check "lb3 dead after b4 joined: most connections go on" \
-	[ "$(sed 's/.* ok=\([0-9]*\) .*/\1/' <<< "$tcp_line")" -ge 15 ]
+# Only a connection that changes balancer (the router's hash-threshold
+# moves 1/2 of them from three hops to two), finds no flow of it there and
+# lands on b4 (1/4) can break: 3.9 of 30 if none found its flow (runs
+# measured 0 to 3). At most 11: more is a binomial tail of 0.02%.
+check "lb3 dead after b4 joined: at most 11 connections break" \
+	[ "$(sed 's/.* ok=\([0-9]*\) .*/\1/' <<< "$tcp_line")" -ge 19 ]
 check "lb3 dead after b4 joined: every session answered" \
 	grep -q "ok=30 broken=0" <<< "$udp_line"
 lbx lb1 flush
 lbx lb2 flush
 stream_round flushed
 echo "# katran#155, every table flushed after b4 joined: TCP $tcp_line; UDP $udp_line"
+# Each connection is hashed anew and breaks if it lands on b4: 1/4 of them
+# (7.7 of 30 for b4's 25.8%; runs measured 6 to 11). At most 16: more is a
+# binomial tail of 0.03%.
 broken=$(sed 's/.* broken=\([0-9]*\) .*/\1/' <<< "$tcp_line")
-check "tables lost after b4 joined: at most 2/3 of the connections break ($broken)" \
-	[ "$broken" -le 20 ]
+check "tables lost after b4 joined: about 1/4 of the connections break, at most 16 ($broken)" \
+	[ "$broken" -le 16 ]
 check "tables lost after b4 joined: every session answered, a share by b4" \
 	grep -q "ok=30 broken=0" <<< "$udp_line"
 

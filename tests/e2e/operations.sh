@@ -229,7 +229,11 @@ lb backend del tcp $VIP:80 10.0.2.13:80
 pinned 250 "b3 deleted" "b1 b2"
 lb backend add tcp $VIP:80 10.0.2.13:80
 
-# 5. Metrics, as node_exporter's textfile collector would read them.
+# 5. Metrics, as node_exporter's textfile collector would read them. One
+# UDP session, whatever section 1 left: the service flushed, then a client
+# address speaks once.
+lb flush udp $VIP:7777
+cl "$ECHO" udp $VIP 7777 1 > /dev/null
 lb backend set tcp $VIP:80 10.0.2.12:80 health down
 lb backend set tcp $VIP:80 10.0.2.13:80 weight 0
 lb stats -o prometheus > /tmp/ops.prom
@@ -274,9 +278,19 @@ for b in svc["backends"]:
 want(value("l4lb_backend_up", backend="10.0.2.12:80", **tcp) == 0, "b2 down")
 want(value("l4lb_backend_up", backend="10.0.2.11:80", **tcp) == 1, "b1 up")
 want(value("l4lb_backend_weight", backend="10.0.2.13:80", **tcp) == 0, "b3 drained")
-want(value("l4lb_flows", proto="udp") >= 0, "udp flows")
-for reason in ("no_flow", "no_backend", "table_full", "no_memory", "backend_down", "stray", "clash"):
-    value("l4lb_service_drops_total", reason=reason, **tcp)
+want(value("l4lb_flows", proto="udp") == 1, "udp flows: the one session")
+want(value("l4lb_flows", proto="tcp") ==
+     sum(s.value for s in fams["l4lb_service_flows"].samples if s.labels["proto"] == "tcp"),
+     "tcp flows: the sum of the TCP services'")
+# The TCP service always had a backend up and took at most a few thousand
+# flows, so none was refused for want of either.
+for reason, want_value in (("no_backend", 0), ("table_full", 0), ("no_memory", 0)):
+    want(value("l4lb_service_drops_total", reason=reason, **tcp) == st["drops"][reason] == want_value,
+         "drops %s: %s, %s wanted" % (reason, st["drops"][reason], want_value))
+for reason in ("no_flow", "stray", "clash"):
+    want(value("l4lb_service_drops_total", reason=reason, **tcp) == st["drops"][reason],
+         "drops " + reason)
+print("# drops of tcp 10.0.0.1:80:", st["drops"])
 for b in bad:
     print(b)
 sys.exit(bool(bad))

@@ -4,8 +4,9 @@
 # TCP through a VIP: round robin across three backends, one client with
 # three connections from three source ports (the 4-tuple keeps them apart),
 # every byte echoed intact, a 4 MB transfer compared byte for byte, replies
-# from the VIP only, FIN ending flows, no SYN no flow, and a backend taken
-# out of the pool getting no new flows while the others keep theirs.
+# from the VIP only (every source address reaching the client's link is
+# captured), FIN ending flows, no SYN no flow, and a backend taken out of
+# the pool getting no new flows while the others keep theirs.
 #
 #   cl 10.0.1.2 --- lb (VIP 10.0.0.1:80, rr) --- b1 b2 b3 :80
 
@@ -19,6 +20,12 @@ for i in 1 2 3; do
 	check "backend b$i" lb backend add tcp $VIP:80 "10.0.2.1$i:80"
 done
 
+# What arrives at the client, captured on its link while the traffic runs.
+mkfifo /tmp/sniff-in
+cl python3 "$L4LB_REPO/tests/tools/sniff.py" veth0 < /tmp/sniff-in > /tmp/sniff &
+sniff=$!
+exec 6> /tmp/sniff-in
+wait_for "the client's link is captured" 30 grep -q ^ready /tmp/sniff
 got=$(for i in 1 2 3; do cl "$ECHO" tcp $VIP 80 20000; done | tr '\n' ' ')
 check_eq "round robin: three connections, three backends, in order" \
 	"$got" "b1 b2 b3 "
@@ -38,8 +45,11 @@ check_eq "stats as text: one row per service and backend" \
 check "4 MB echoed byte for byte" cl "$ECHO" tcp $VIP 80 4194304
 tw=$(cl ss -Htn state time-wait)
 check "client talked to the VIP" grep -q "$VIP:80" <<< "$tw"
-no_backend_addr() { ! grep -q 10.0.2. <<< "$tw"; }
-check "client never saw a backend address" no_backend_addr
+exec 6>&-
+check "the capture ends" wait $sniff
+sed 's/^/# seen: /' /tmp/sniff
+check "the capture saw the VIP's replies" grep -qx "$VIP" /tmp/sniff
+check_eq "client never saw a backend address" "$(grep -c '^10\.0\.2\.' /tmp/sniff)" 0
 
 wait_for "FIN ends the flows (no active flow left)" 15 \
 	sh -c "[ \"\$(ip netns exec lb $L4LBADM -j list | grep -o '\"flows\":[0-9]*' | head -1)\" = '\"flows\":0' ]"

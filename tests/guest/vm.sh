@@ -6,9 +6,13 @@
 # this repository) there as root, and exit with its status.
 # vm.sh --fetch: only fetch the guest's kernel and modules into the cache.
 #
-# The run fails, whatever SCRIPT says, when the kernel log has a BUG,
-# WARNING, Oops, lockdep, KASAN, RCU stall or soft lockup line, or when the
-# kernel gained a taint other than out-of-tree (4096) and unsigned (8192).
+# The run fails, whatever SCRIPT says, when the kernel log has a line of a
+# BUG (SLUB's object reports included), WARNING, Oops, panic, call trace,
+# RCU stall, soft or hard lockup, hung task, list corruption (DEBUG_LIST),
+# usercopy or FORTIFY overflow, stack protector, or of a sanitizer (KASAN,
+# UBSAN, KFENCE, lockdep: Debian's kernel has none of them, a kernel given
+# by L4LB_KVER may), or when the kernel gained a taint other than
+# out-of-tree (4096) and unsigned (8192).
 #
 #   host /  --9p, read-only-->  guest /      (tools, libraries)
 #   repo    --9p, read-write->  guest repo   (module, tests, results)
@@ -147,7 +151,11 @@ else
 	status=$(cat "$run/status")
 	[ "$status" = 0 ] || fail=$status
 fi
-bad='BUG:|WARNING:|Oops|lockdep|KASAN|rcu.*stall|soft lockup|hung_task|Call Trace:|general protection'
+# SLUB's reports read "BUG kmalloc-64 (Tainted: ...): Poison overwritten".
+bad='BUG:|BUG [^ ]+ \(|kernel BUG|WARNING:|Oops|Kernel panic|Call Trace:|general protection'
+bad+='|rcu.*stall|soft lockup|hard LOCKUP|hung_task|list_(add|del) corruption'
+bad+='|usercopy:|detected buffer overflow|stack-protector|refcount_t:'
+bad+='|lockdep|KASAN|UBSAN:|KFENCE:'
 if grep -Eh "$bad" "$run/console" "$run/dmesg" 2>/dev/null | grep -v 'l4lb-test-ignore' >&2; then
 	echo "vm: the kernel log has the lines above" >&2
 	[ "$fail" != 0 ] || fail=1
