@@ -39,8 +39,10 @@ check_eq "TCP flows: client address and port, VIP, one per backend, established"
 	"$(grep ^tcp <<< "$flows" | awk '{ split($2, c, ":"); print c[1], ($2 ~ /:[0-9]+$/), $3, $4, $5 }' | sort)" \
 	"10.0.1.2 1 10.0.0.1:80 10.0.2.11:80 established
 10.0.1.2 1 10.0.0.1:80 10.0.2.12:80 established"
+# Three datagrams at once: answered, not yet assured (no packet 2 s or more
+# after the answer), so "replied".
 check_eq "UDP session: the client address alone" \
-	"$(grep ^udp <<< "$flows" | awk '{ print $2, $3, $5 }')" "10.0.1.2 10.0.0.1:7777 session"
+	"$(grep ^udp <<< "$flows" | awk '{ print $2, $3, $5 }')" "10.0.1.2 10.0.0.1:7777 replied"
 udp_expires_within_timeout() {
 	grep ^udp <<< "$flows" | awk '{ s = $6 + 0; exit !(s > 0 && s <= 60) }'
 }
@@ -48,7 +50,7 @@ check "expires counts down from the UDP timeout" udp_expires_within_timeout
 check_eq "filter by backend" "$(lb flows tcp $VIP:80 10.0.2.12:80 | tail -n +2 | awk '{ print $4 }')" \
 	"10.0.2.12:80"
 check_eq "JSON" "$(lb -j flows udp $VIP:7777 | python3 -c 'import json,sys; f = json.load(sys.stdin); print(len(f), f[0]["state"], "client_port" in f[0])')" \
-	"1 session False"
+	"1 replied False"
 
 check "flush the TCP service" lb flush tcp $VIP:80
 check_eq "only the session is left" "$(lb flows | tail -n +2 | awk '{ print $1 }')" "udp"
