@@ -337,6 +337,18 @@ void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn)
 }
 
 /*
+ * A TCP packet with data: a closing flow whose connection still carries
+ * data was closed by a RST that was forged or stale (l4lb checks no
+ * sequence numbers, the ends do): its deadline moves on, as any other
+ * flow's. A bare ACK, all a pinning client needs to send, moves nothing.
+ */
+void l4lb_conn_data(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	if (READ_ONCE(conn->state) == L4LB_CONN_CLOSING)
+		conn_set_deadline(ln, conn);
+}
+
+/*
  * State changes are lock-free: the client's and the backend's packets may
  * race on two CPUs. A flow counts in &l4lb_backend.active (what the least
  * connection schedulers weigh) until it is closing: the one CPU that moves
@@ -427,8 +439,9 @@ void l4lb_conn_fin(struct l4lb_net *ln, struct l4lb_conn *conn,
 
 /*
  * A backend's UDP datagram: the first makes a session replied, and is
- * when it was answered (written before the move, so that whoever sees
- * UDP_REPLIED sees a time of this answer's, give or take a racing one).
+ * when it was answered. Written before the move; a reader racing it may
+ * still see the stamp of before (0) and assure the session early: a
+ * heuristic's miss, nothing worse.
  */
 void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn)
 {

@@ -29,14 +29,14 @@ struct l4lb_net;
  *   the backend's FIN, established  -> CLOSE_WAIT   timeout fin-wait
  *   the other side's FIN, a RST, or
  *   a FIN before ESTABLISHED        -> CLOSING      timeout closing (10 s)
- *   SYN (no ACK) on a flow past ESTABLISHED: the flow is replaced,
- *   scheduled anew.
+ *   SYN (no ACK) on a CLOSING flow: the flow is replaced, scheduled anew.
  *
  * A FIN closes one direction only: the other side of a half-closed
  * connection may send for as long as it likes (a request, then FIN, then a
  * long answer), so FIN_WAIT and CLOSE_WAIT live fin-wait, refreshed by
  * every packet, as conntrack's and IPVS's FIN_WAIT do. CLOSING's deadline
- * is set once, when the flow enters it: no packet extends it.
+ * is set when the flow enters it, and only a packet with data moves it
+ * (a connection a forged RST closed goes on): no bare ACK extends it.
  *
  * Adopted (sh and mh only, whose choice any balancer can repeat): a
  * client's packet without SYN and with no flow (a connection another
@@ -315,6 +315,7 @@ void l4lb_conn_closing(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_fin(struct l4lb_net *ln, struct l4lb_conn *conn,
 		   bool from_client);
 void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn);
+void l4lb_conn_data(struct l4lb_net *ln, struct l4lb_conn *conn);
 void l4lb_conn_refresh(struct l4lb_net *ln, struct l4lb_conn *conn);
 u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn);
 

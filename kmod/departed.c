@@ -59,23 +59,28 @@ void l4lb_departed_table_uninit(struct l4lb_net *ln)
 	rhashtable_free_and_destroy(&ln->departed, departed_free_one, NULL);
 }
 
-/* How long a flow of @be may live idle: so long its late packets come. */
+/*
+ * How long a flow of @be may live idle, so long its late packets come: a
+ * TCP flow established or half-closed (a flushed connection's backend
+ * retransmits about as long), a UDP session its service's timeout.
+ */
 static u32 departed_hold(const struct l4lb_net *ln,
 			 const struct l4lb_backend *be)
 {
-	u32 hold = be->svc->udp_timeout;
-	unsigned int i;
-
-	for (i = 0; i < L4LB_TIMEOUT_COUNT; i++)
-		hold = max(hold, READ_ONCE(ln->timeout[i]));
-	return hold;
+	if (be->key.proto == IPPROTO_UDP)
+		return be->svc->udp_timeout;
+	return max(READ_ONCE(ln->timeout[L4LB_TIMEOUT_ESTABLISHED]),
+		   READ_ONCE(ln->timeout[L4LB_TIMEOUT_FIN_WAIT]));
 }
 
 /*
  * @be leaves its service: its key is remembered, the entry held by @be
- * until @be goes (l4lb_departed_release()). Without memory for a new
- * entry the backend goes unremembered, as before there was this table.
- * Caller holds &l4lb_net.lock.
+ * until @be goes (l4lb_departed_release()). Not a stateless service's
+ * backend: it has no flow, and nothing to send late but answers already
+ * on their way. Without memory for a new entry, or with as many entries
+ * as the namespace may have backends (a loop of adds and deletes must not
+ * grow the table without end), the backend goes unremembered, as before
+ * there was this table. Caller holds &l4lb_net.lock.
  */
 void l4lb_departed_add(struct l4lb_net *ln, struct l4lb_backend *be)
 {
@@ -84,8 +89,13 @@ void l4lb_departed_add(struct l4lb_net *ln, struct l4lb_backend *be)
 
 	lockdep_assert_held(&ln->lock);
 
+	if (be->svc->flags & L4LB_SVC_F_STATELESS)
+		return;
 	d = rhashtable_lookup_fast(&ln->departed, &be->key, departed_params);
 	if (!d) {
+		if (atomic_read(&ln->departed.nelems) >=
+		    l4lb_net_max_backends(ln))
+			return;
 		d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 		if (!d)
 			return;

@@ -98,8 +98,13 @@ static void sweep_work(struct work_struct *work)
 	if (done)
 		l4lb_departed_reap(ln);
 	cost = atomic_read(&ln->nr_conns);
-	/* Idle namespaces cost nothing: the hooks restart the sweep. */
-	if (done && !READ_ONCE(ln->hooks_on) && !cost)
+	/*
+	 * Idle namespaces cost nothing: the hooks restart the sweep. Not
+	 * idle while removed backends are remembered: their entries (and
+	 * the services they hold) go in time.
+	 */
+	if (done && !READ_ONCE(ln->hooks_on) && !cost &&
+	    !atomic_read(&ln->departed.nelems))
 		return;
 	cost += l4lb_conn_buckets(ln);
 	queue_delayed_work(system_power_efficient_wq, &ln->sweep,

@@ -197,6 +197,28 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 }
 
 /*
+ * A packet from a removed backend's address and port with no flow (a
+ * retransmission of a flow flushed or expired, an answer of a session
+ * that moved, an ICMP error about a client's packet to it: @state NULL):
+ * dropped and counted, unless it stays on this machine, as out_no_flow()
+ * does for a backend still there. Others pass.
+ */
+static unsigned int out_departed(struct l4lb_net *ln,
+				 const struct l4lb_be_key *key,
+				 const struct nf_hook_state *state)
+{
+	struct l4lb_departed *d;
+
+	if (state && state->out && (state->out->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
+	d = l4lb_departed_lookup(ln, key);
+	if (!d)
+		return NF_ACCEPT;
+	l4lb_stats_drop(rcu_dereference(d->svc)->stats, L4LB_DROP_STRAY);
+	return NF_DROP;
+}
+
+/*
  * An error about a client's packet (client to backend) on its way to the
  * client, from the backend (port unreachable) or a router between: it must
  * quote the packet as the client sent it, to the VIP, and never show the
@@ -218,11 +240,16 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
-	} else if (in->proto == IPPROTO_UDP) {
+	} else {
 		pkt_be_key(&bkey, in, &in->daddr, in->dport);
-		be = l4lb_backend_lookup(ln, &bkey);
-		if (be && !(be->svc->flags & L4LB_SVC_F_STATELESS))
-			be = NULL;
+		if (in->proto == IPPROTO_UDP) {
+			be = l4lb_backend_lookup(ln, &bkey);
+			if (be && !(be->svc->flags & L4LB_SVC_F_STATELESS))
+				be = NULL;
+		}
+		/* About a removed backend: it would show its address. */
+		if (!be && !l4lb_backend_lookup(ln, &bkey))
+			return out_departed(ln, &bkey, NULL);
 	}
 	if (!be)
 		return NF_ACCEPT;
@@ -344,9 +371,9 @@ static void client_ack(struct l4lb_net *ln, struct l4lb_service *svc,
  * A client's flow that makes way for a new one: expired; a UDP session
  * whose backend is down or deleted (it moves: UDP has no connection to
  * break); a TCP flow whose backend is down, with down-flows drop or reset;
- * and for a SYN, a new connection on the ports of one that is closing (a
- * FIN seen either way) or whose backend is down, deleted or drained:
- * scheduled afresh, never sent to the old backend nor dropped.
+ * and for a SYN, a new connection on the ports of one that is closing or
+ * whose backend is down, deleted or drained: scheduled afresh, never sent
+ * to the old backend nor dropped.
  */
 static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 		       const struct l4lb_pkt *p, u32 now)
@@ -356,16 +383,8 @@ static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 	if (!l4lb_conn_alive(conn, now) || l4lb_conn_backend_down(ln, conn) ||
 	    l4lb_backend_down_drops(ln, be))
 		return true;
-	if (!p->syn)
-		return false;
-	switch (READ_ONCE(conn->state)) {
-	case L4LB_CONN_FIN_WAIT:
-	case L4LB_CONN_CLOSE_WAIT:
-	case L4LB_CONN_CLOSING:
-		return true;
-	default:
-		return l4lb_backend_gone(be) || !READ_ONCE(be->weight);
-	}
+	return p->syn && (READ_ONCE(conn->state) == L4LB_CONN_CLOSING ||
+			  l4lb_backend_gone(be) || !READ_ONCE(be->weight));
 }
 
 /*
@@ -439,6 +458,8 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 			client_ack(ln, conn->be->svc, conn);
 		else
 			l4lb_conn_refresh(ln, conn);
+		if (p->data)
+			l4lb_conn_data(ln, conn);
 		return in_rewrite(conn->be, skb, p);
 	}
 	if (conn) {
@@ -582,6 +603,8 @@ static unsigned int l4lb_out(struct l4lb_net *ln, struct l4lb_conn *conn,
 		l4lb_conn_udp_answer(ln, conn);
 	else
 		backend_packet(ln, conn);
+	if (p->data)
+		l4lb_conn_data(ln, conn);
 	return out_rewrite(conn->be, skb, p);
 }
 
@@ -651,27 +674,6 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 	if (l4lb_sched_hashes(be->svc->sched))
 		return out_adopt(ln, be, skb, p);
 	l4lb_stats_drop(be->svc->stats, L4LB_DROP_STRAY);
-	return NF_DROP;
-}
-
-/*
- * A packet from a removed backend's address and port with no flow (a
- * retransmission of a flow flushed or expired, an answer of a session
- * that moved): dropped and counted, unless it stays on this machine, as
- * out_no_flow() does for a backend still there. Others pass.
- */
-static unsigned int out_departed(struct l4lb_net *ln,
-				 const struct l4lb_be_key *key,
-				 const struct nf_hook_state *state)
-{
-	struct l4lb_departed *d;
-
-	if (state->out && (state->out->flags & IFF_LOOPBACK))
-		return NF_ACCEPT;
-	d = l4lb_departed_lookup(ln, key);
-	if (!d)
-		return NF_ACCEPT;
-	l4lb_stats_drop(rcu_dereference(d->svc)->stats, L4LB_DROP_STRAY);
 	return NF_DROP;
 }
 

@@ -28,6 +28,7 @@ struct l4lb_pkt {
 	bool ack;	/* ACK without SYN */
 	bool fin;
 	bool rst;
+	bool data;	/* TCP with payload */
 };
 
 /*
@@ -54,6 +55,7 @@ static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 		p->ack = th->ack && !th->syn;
 		p->fin = th->fin;
 		p->rst = th->rst;
+		p->data = skb->len > off + th->doff * 4;
 		return true;
 	}
 	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
@@ -66,6 +68,7 @@ static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 	p->ack = false;
 	p->fin = false;
 	p->rst = false;
+	p->data = false;
 	return true;
 }
 

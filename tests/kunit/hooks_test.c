@@ -598,6 +598,53 @@ static void hooks_half_close(struct kunit *test)
 }
 
 /*
+ * A RST l4lb saw but the ends did not take (forged, or stale and out of
+ * window: l4lb checks no sequence numbers): the connection carries data
+ * on, so its closing flow lives on, minute after minute; once only bare
+ * ACKs come, it ends closing's timeout after the last data.
+ */
+static void hooks_rst_then_data(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 35,
+			  .daddr = VIP, .sport = 4035, .dport = 80,
+			  .flags = KPKT_SYN };
+	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 35,
+			  .sport = 80, .dport = 4035,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct l4lb_conn *conn;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, f->tcp_svc, c.saddr, c.sport);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	b.saddr = ntohl(conn->be->key.addr.ip);
+	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
+	c.flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	c.flags = KPKT_RST;
+	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_CLOSING);
+	b.flags = KPKT_ACK;
+	c.flags = KPKT_ACK;
+	for (i = 0; i < 12; i++) {
+		l4lb_clock_offset += 5 * HZ;
+		b.payload = 500;
+		KUNIT_ASSERT_EQ(test, send(test, &b, false, 20, NULL),
+				NF_ACCEPT);
+		KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL),
+				NF_ACCEPT);
+	}
+	KUNIT_EXPECT_TRUE(test, l4lb_conn_alive(conn, l4lb_now()));
+	for (i = 0; i < 3; i++) {
+		l4lb_clock_offset += 3 * HZ;
+		send(test, &c, true, 20, NULL);
+	}
+	l4lb_clock_offset += HZ;
+	KUNIT_EXPECT_FALSE(test, l4lb_conn_alive(conn, l4lb_now()));
+}
+
+/*
  * Issue 27, item 2: a client cannot pin a full table. With room for 64
  * flows: (a) 64 SYNs from one client, a RST on each, then bare ACKs on
  * each again and again; (b) forged ACKs to an mh service, adopted, each
@@ -1514,6 +1561,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_nat_every_split),
 	KUNIT_CASE(hooks_states),
 	KUNIT_CASE(hooks_half_close),
+	KUNIT_CASE(hooks_rst_then_data),
 	KUNIT_CASE(hooks_flood_cannot_pin),
 	KUNIT_CASE(hooks_dnat_drops_route),
 	KUNIT_CASE(hooks_departed_backend),
