@@ -209,6 +209,7 @@ phase_netns() {
 	local gone=0 i j p1 p2
 
 	phase "namespaces deleted under traffic"
+	flowing() { [ "$(lb_json_of stats "s['flows']")" -gt 100 ]; }
 	for i in $(seq 5); do
 		stop_all
 		topo 2
@@ -216,10 +217,11 @@ phase_netns() {
 		configure || break
 		cl "$ECHO" tcp $VIP 80 1000000 > /dev/null 2>&1 &
 		p1=$!
-		# Until its namespace goes (its route with it).
-		cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 1000000 > /dev/null &
+		# 3,000 datagrams (some 3 s on an idle machine); the namespace
+		# goes once they are arriving, however slow the guest.
+		cl python3 "$HOSTILE" flood udp 198.51.0.0/16 $VIP 80 3000 > /dev/null &
 		p2=$!
-		sleep 0.5
+		while kill -0 $p2 2>/dev/null && ! flowing; do sleep 0.1; done
 		ip netns del lb && gone=$((gone + 1))
 		wait $p1 $p2
 	done
