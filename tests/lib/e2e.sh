@@ -177,12 +177,12 @@ cl() { ip netns exec cl "$@"; }
 
 # wait_for DESC SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
 wait_for() {
-	local desc=$1 end=$((SECONDS + $2))
+	local desc=$1 bound=$2 end=$((SECONDS + $2))
 
 	shift 2
 	while ! "$@"; do
 		if [ $SECONDS -ge $end ]; then
-			not_ok "$desc (still false after ${end}s: $*)"
+			not_ok "$desc (still false after ${bound}s: $*)"
 			return 1
 		fi
 		sleep 0.2

@@ -16,12 +16,17 @@
       options, fragment headers with any offset) or none, mutated: bits
       flipped, payload lengths lying, header chains running off the end,
       truncated.
-  hostile.py flood tcp|udp NET DST PORT SECONDS
-      spoofed SYNs or datagrams from random addresses of NET (a.b.0.0/16)
-      to DST:PORT, as fast as it can, for SECONDS; prints the count.
+  hostile.py flood tcp|udp NET DST PORT COUNT
+      COUNT spoofed SYNs or datagrams from random addresses of NET
+      (a.b.0.0/16) and ports to DST:PORT, as fast as it can; prints how
+      many were sent: COUNT, unless killed (SIGTERM) or the route went
+      away (the namespace deleted). Bounded by count, not time: a slowed
+      guest sends as many, later.
 """
 
+import errno
 import random
+import signal
 import socket
 import struct
 import sys
@@ -209,25 +214,31 @@ def mutate6(rnd, pkt):
     return bytes(b)
 
 
-def flood(kind, net, dst, port, seconds):
+def flood(kind, net, dst, port, count):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     base = net.split("/")[0].split(".")
     rnd = random.Random(1)
-    end = time.monotonic() + seconds
     n = 0
     proto, flags = (6, 0x02) if kind == "tcp" else (17, 0)
-    while time.monotonic() < end:
-        for _ in range(64):
-            src = "%s.%s.%d.%d" % (base[0], base[1], rnd.randrange(256),
-                                   rnd.randrange(1, 255))
-            pkt = packet(rnd, src, dst, rnd.randrange(1024, 65535), port,
-                         proto, flags, 0)
-            try:
-                s.sendto(pkt, (dst, 0))
-                n += 1
-            except OSError:
-                pass
-    print(n)
+
+    def report(*_):
+        print(n, flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, report)
+    while n < count:
+        src = "%s.%s.%d.%d" % (base[0], base[1], rnd.randrange(256),
+                               rnd.randrange(1, 255))
+        pkt = packet(rnd, src, dst, rnd.randrange(1024, 65535), port,
+                     proto, flags, 0)
+        try:
+            s.sendto(pkt, (dst, 0))
+            n += 1
+        except OSError as e:
+            if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                break           # no route: its namespace is gone
+            time.sleep(0.001)   # a full queue: the same count, later
+    report()
 
 
 if sys.argv[1] in ("frames", "frames6"):
@@ -235,4 +246,4 @@ if sys.argv[1] in ("frames", "frames6"):
            int(sys.argv[6]), int(sys.argv[7]))
 else:
     flood(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
-          float(sys.argv[6]))
+          int(sys.argv[6]))
