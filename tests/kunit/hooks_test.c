@@ -483,6 +483,31 @@ static void hooks_states(struct kunit *test)
 }
 
 /*
+ * A TCP handshake through the hooks: @c's SYN (to @svc), its backend's
+ * SYN-ACK (@b gets the backend's address), @c's ACK. Returns the flow,
+ * established. @c and @b are left with the ACK and SYN-ACK flags.
+ */
+static struct l4lb_conn *establish(struct kunit *test, struct kpkt *c,
+				   struct kpkt *b, struct l4lb_service *svc)
+{
+	struct hooks_fixture *f = test->priv;
+	struct l4lb_conn *conn;
+
+	c->flags = KPKT_SYN;
+	KUNIT_EXPECT_EQ(test, send(test, c, true, 20, NULL), NF_ACCEPT);
+	conn = flow_of(f, svc, c->saddr, c->sport);
+	if (!conn)
+		return NULL;
+	b->saddr = ntohl(conn->be->key.addr.ip);
+	b->flags = KPKT_SYN | KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, b, false, 20, NULL), NF_ACCEPT);
+	c->flags = KPKT_ACK;
+	KUNIT_EXPECT_EQ(test, send(test, c, true, 20, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
+	return conn;
+}
+
+/*
  * Issue 27, item 1: a half-closed connection keeps its answer. The client
  * sends its request and FIN; the backend answers 15 s later (past the
  * closing timeout, 10 s) and at length: every segment of the answer is
@@ -495,11 +520,9 @@ static void hooks_half_close(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
 	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 30,
-			  .daddr = VIP, .sport = 4030, .dport = 80,
-			  .flags = KPKT_SYN };
+			  .daddr = VIP, .dport = 80 };
 	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 30,
-			  .sport = 80, .dport = 4030,
-			  .flags = KPKT_SYN | KPKT_ACK };
+			  .sport = 80 };
 	struct l4lb_conn *conn;
 	struct sk_buff *skb;
 	unsigned int i, side;
@@ -508,17 +531,12 @@ static void hooks_half_close(struct kunit *test)
 	for (side = 0; side < 2; side++) {
 		c.sport = 4030 + side;
 		b.dport = c.sport;
-		c.flags = KPKT_SYN;
-		KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-		conn = flow_of(f, f->tcp_svc, c.saddr, c.sport);
+		c.payload = 0;
+		conn = establish(test, &c, &b, f->tcp_svc);
 		KUNIT_ASSERT_NOT_NULL(test, conn);
-		b.saddr = ntohl(conn->be->key.addr.ip);
-		b.flags = KPKT_SYN | KPKT_ACK;
-		KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
-		c.flags = KPKT_ACK;
+		/* The request. */
 		c.payload = 100;
 		KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-		KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_ESTABLISHED);
 
 		/* One side closes its direction; the other talks on. */
 		if (!side) {
@@ -607,21 +625,14 @@ static void hooks_rst_then_data(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
 	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = CLIENT + 35,
-			  .daddr = VIP, .sport = 4035, .dport = 80,
-			  .flags = KPKT_SYN };
+			  .daddr = VIP, .sport = 4035, .dport = 80 };
 	struct kpkt b = { .proto = IPPROTO_TCP, .daddr = CLIENT + 35,
-			  .sport = 80, .dport = 4035,
-			  .flags = KPKT_SYN | KPKT_ACK };
+			  .sport = 80, .dport = 4035 };
 	struct l4lb_conn *conn;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
-	conn = flow_of(f, f->tcp_svc, c.saddr, c.sport);
+	conn = establish(test, &c, &b, f->tcp_svc);
 	KUNIT_ASSERT_NOT_NULL(test, conn);
-	b.saddr = ntohl(conn->be->key.addr.ip);
-	KUNIT_EXPECT_EQ(test, send(test, &b, false, 20, NULL), NF_ACCEPT);
-	c.flags = KPKT_ACK;
-	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
 	c.flags = KPKT_RST;
 	KUNIT_EXPECT_EQ(test, send(test, &c, true, 20, NULL), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, conn->state, (u8)L4LB_CONN_CLOSING);
