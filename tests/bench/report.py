@@ -9,7 +9,9 @@
   report.py --guard FILE BASELINE   fails (exit 1) when l4lb's work above
                                     plain forwarding, over IPVS's, grew by
                                     more than 5% over BASELINE's
-  report.py --baseline FILE BASELINE  writes BASELINE from FILE
+  report.py --baseline BASELINE FILE...  writes BASELINE: for each
+                                    measure, the median over the boots
+                                    (one FILE a boot), and every boot's
 
 Under icount (DIR/clock) a guest nanosecond is an instruction: a figure is
 the instructions a transaction took, everything in the guest included
@@ -109,9 +111,16 @@ def guard(path, baseline):
     return 1 if bad else 0
 
 
-def write_baseline(path, baseline):
-    rows = load([path])
-    out = {m: round(pooled(rows, m), 4) for m in GUARD_MEASURES}
+def write_baseline(baseline, paths):
+    """The median of the boots, not the highest: the guard then sees a
+    regression of GUARD_SLACK less how far above the median a boot may
+    read (the spread the boots show, kept beside it)."""
+    boots = {m: [round(pooled(load([p]), m), 4) for p in paths]
+             for m in GUARD_MEASURES}
+    out = {m: round(statistics.median(v), 4) for m, v in boots.items()}
+    out["boots"] = boots
+    out["spread"] = {m: round((max(v) - min(v)) / out[m], 4)
+                     for m, v in boots.items()}
     with open(baseline, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
@@ -382,8 +391,8 @@ def report(d):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--guard":
         return guard(sys.argv[2], sys.argv[3])
-    if len(sys.argv) == 4 and sys.argv[1] == "--baseline":
-        return write_baseline(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 4 and sys.argv[1] == "--baseline":
+        return write_baseline(sys.argv[2], sys.argv[3:])
     if len(sys.argv) == 2:
         return report(sys.argv[1])
     print(__doc__, file=sys.stderr)
