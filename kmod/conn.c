@@ -151,6 +151,13 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
  * eviction scan (a bounded number of buckets) meets entries, not a sparse
  * array left by an old peak. The sweep's cursor simply ends its pass early
  * on a table that shrank.
+ *
+ * rhashtable allocates the bucket arrays itself, in its worker, charged to
+ * no memory cgroup (6.1 has no way to ask it). They follow the flows,
+ * which are charged: a table grows past 75% full and shrinks below 30%,
+ * so it has at most 2.7 buckets (22 bytes) a flow, and a namespace of
+ * another user namespace, at most unpriv_max_flows flows, at most 2 MiB
+ * of them with the default of 65,536 (two tables of 131,072 buckets).
  */
 static const struct rhashtable_params orig_params = {
 	.head_offset = offsetof(struct l4lb_conn, orig),
