@@ -155,7 +155,7 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
  * rhashtable allocates the bucket arrays itself, in its worker, charged to
  * no memory cgroup (6.1 has no way to ask it). They follow the flows,
  * which are charged: a table grows past 75% full and shrinks below 30%,
- * so it has at most 2.7 buckets (22 bytes) a flow, and a namespace of
+ * so it has at most 3.3 buckets (27 bytes) a flow, and a namespace of
  * another user namespace, at most unpriv_max_flows flows, at most 2 MiB
  * of them with the default of 65,536 (two tables of 131,072 buckets).
  */
