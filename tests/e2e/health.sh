@@ -10,6 +10,10 @@
 # is up and takes flows. Then b3 leaves its pool gracefully.
 #
 #   cl 10.0.1.2 --- lb (VIP 10.0.0.1:80 tcp rr, udp rr) --- b1 b2 b3 :80
+#
+# About 3 minutes on an idle machine, 10 beside other guests; the bound is
+# for a guest that hangs, not one that is slow:
+# guest-timeout: 1800
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
