@@ -13,6 +13,10 @@
 #   cl 2001:db8:1::2 --- 2001:db8:1::1 lb 2001:db8:2::1 --- b1 2001:db8:2::11
 #                        VIP 2001:db8::1 (lo)              +- b2 2001:db8:2::12
 # (and topo's IPv4 addresses on the same links)
+#
+# Some 9 minutes beside other guests; the bound is for a guest that
+# hangs, not one that is slow:
+# guest-timeout: 1800
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
