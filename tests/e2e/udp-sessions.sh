@@ -18,6 +18,7 @@ load_l4lb
 topo 3
 for i in 1 2 3; do
 	serve "b$i" "b$i" 7777
+	serve "b$i" "b$i" 7778
 	serve "b$i" "d$i" 53
 done
 check "session service" lb service add udp $VIP:7777 sched rr timeout 3600
@@ -25,7 +26,7 @@ check "service of 2 s sessions" lb service add udp $VIP:7778 sched rr timeout 2
 check "stateless service" lb service add udp $VIP:53 sched rr stateless
 for i in 1 2 3; do
 	check "backend b$i" lb backend add udp $VIP:7777 "10.0.2.1$i:7777"
-	check "backend b$i of 2 s sessions" lb backend add udp $VIP:7778 "10.0.2.1$i:7777"
+	check "backend b$i of 2 s sessions" lb backend add udp $VIP:7778 "10.0.2.1$i:7778"
 	check "backend d$i" lb backend add udp $VIP:53 "10.0.2.1$i:53"
 done
 
