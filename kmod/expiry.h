@@ -14,7 +14,8 @@
  * s, in steps of at most L4LB_SWEEP_BUDGET (KUnit's bench sweeps a million
  * expired flows in well under a second of UML's time, no step over half a
  * millisecond). An expired flow is dead to the packet path at once, and a
- * full table evicts expired flows first: a slow pass only holds its memory.
+ * full table evicts expired flows first: a slow pass only keeps their
+ * memory a while.
  */
 #define L4LB_SWEEP_PASS		(30UL * HZ)
 
