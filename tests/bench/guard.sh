@@ -9,9 +9,12 @@
 # forwarding, over IPVS's, grew by more than 5% over the checked-in
 # tests/bench/baseline.json: a ratio within one boot, so a new Debian
 # kernel, which moves every figure, moves it much less. The baseline is
-# the median of several boots, whose every figure it keeps: how far one
-# boot lies from another is what the guard cannot tell from a regression
-# (Documentation/bench/README.md says how much that is).
+# the median of several boots, whose every figure it keeps. A boot of the
+# same code may lie further from that median than 5% (l4lb's share of a
+# transaction is small, and its "above plain" moves with the boot's memory
+# layout: Documentation/bench/README.md has the figures), so a boot past
+# the limit is followed by a second one, and only a regression both show
+# fails.
 #
 #   guard.sh                  measure and compare
 #   guard.sh --baseline [N]   measure N boots (5) and write the baseline
@@ -51,5 +54,9 @@ if [ "${1:-}" = --baseline ]; then
 else
 	boot tests/bench/results/guard.jsonl
 	/usr/bin/python3 tests/bench/report.py --guard \
-		tests/bench/results/guard.jsonl tests/bench/baseline.json
+		tests/bench/results/guard.jsonl tests/bench/baseline.json && exit
+	echo "guard: past the limit; a second boot tells a regression from one boot's noise"
+	boot tests/bench/results/guard-again.jsonl
+	/usr/bin/python3 tests/bench/report.py --guard \
+		tests/bench/results/guard-again.jsonl tests/bench/baseline.json
 fi
