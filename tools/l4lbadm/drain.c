@@ -177,8 +177,8 @@ int cmd_drain(struct nl *nl, int argc, char **argv)
 		if (now - since >= quiet)
 			break;
 		if (now - start >= timeout)
-			fail("drain: %s; new flows still came %.1f s later: has the router withdrawn the route? (undrain announces again)",
-			     reply + 3, (now - start) / 1000.0);
+			fail("drain: %s; new flows still came after %.1f s: has the router withdrawn the route? (undrain announces again)",
+			     reply + 3, timeout / 1000.0);
 		poll(NULL, 0, POLL_MS);
 		flows = new_flows(nl);
 		if (flows != last) {

@@ -297,6 +297,7 @@ static bool load(struct healthd *h)
 	if (!err)
 		err = vips_known(h, ann, n_ann, &no);
 	if (!err && n_ann && h->ctl < 0) {
+		no = ann[0].line;
 		h->ctl = ctl_listen();
 		if (h->ctl < 0)
 			err = errno == EADDRINUSE ?
