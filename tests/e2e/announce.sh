@@ -89,25 +89,38 @@ announce $VIP2 dev vip0
 announce $VIP6 dev vip0
 EOF
 ALL="10.0.0.1 10.0.0.2 192.0.2.1 2001:db8::1"
+# healthd starts while b2's server is down, which the module still calls
+# up: 10.0.0.1 (min-up 2) must not be announced, not even for the first
+# checks' time; the others are at once.
+kill "$server2"
+ip -n lb monitor address > /tmp/announce-mon &
+T_PIDS+=($!)
 # Not through hd(): $! must be healthd itself (ip netns exec execs it).
 ip netns exec lb "$L4LBADM" healthd /tmp/announce.conf 2> /tmp/announce.log &
 healthd=$!
 T_PIDS+=($healthd)
-wait_for "the three VIPs announced, the operator's address kept" 60 \
-	is_on_vip0 "$ALL"
+b2_down() { grep -q "10.0.2.12:80: down after" /tmp/announce.log; }
+wait_for "healthd starts: b2 found down" 60 b2_down
+check_eq "the other VIPs announced, the operator's address kept" \
+	"$(on_vip0)" "10.0.0.2 192.0.2.1 2001:db8::1"
+check_eq "10.0.0.1 never announced before its backends were checked" \
+	"$(grep -c '10.0.0.1/32' /tmp/announce-mon)" 0
 check_err "a second healthd that announces is refused" \
 	"l4lbadm: healthd: /tmp/announce.conf:2: announce: another l4lbadm healthd runs in this network namespace" \
 	hd healthd /tmp/announce.conf
-check_eq "and took back nothing of the first one's" "$(on_vip0)" "$ALL"
+check_eq "and took back nothing of the first one's" "$(on_vip0)" \
+	"10.0.0.2 192.0.2.1 2001:db8::1"
+serve b2 b2 80
+wait_for "b2 up: the three VIPs announced" 60 is_on_vip0 "$ALL"
 
-kill "$server2"
+kill "${T_PIDS[-1]}"
 wait_for "b2's server stops: 1 usable of min-up 2, 10.0.0.1 withdrawn" 60 \
 	is_on_vip0 "10.0.0.2 192.0.2.1 2001:db8::1"
 check "at the check's verdict, saying why" grep -q \
 	"10.0.0.1: withdrawn from vip0 (tcp 10.0.0.1:80 has 1 usable backends, min-up 2)" \
 	/tmp/announce.log
 check "the verdict came first" sh -c \
-	"grep -n -e 'down after' -e 'withdrawn from vip0 (tcp' /tmp/announce.log | head -1 | grep -q 'down after'"
+	"grep -n -e 'up after' -e 'down after' -e 'withdrawn from vip0 (tcp' /tmp/announce.log | tail -2 | head -1 | grep -q 'down after'"
 serve b2 b2 80
 wait_for "b2 back: announced again" 60 is_on_vip0 "$ALL"
 

@@ -42,7 +42,18 @@ struct target {
 	long long next;			/* when the next check starts */
 	long long missing_since;	/* 0 while the kernel lists it */
 	bool seen;
+	bool confirmed;			/* a check of this run succeeded */
 };
+
+/*
+ * The health an announcement counts: a checked backend serves only once a
+ * check of this run has found it good, so a restarted or booted balancer
+ * announces when it is ready, not on the module's word ("up" when new).
+ */
+static uint8_t announce_health(const struct target *t)
+{
+	return t->confirmed ? t->health : L4LB_HEALTH_DOWN;
+}
 
 struct healthd {
 	const char *file;
@@ -433,7 +444,7 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	t = h->t[i];
 	t->be = be;
 	/* The daemon's verdict, not a reloaded module's "up", announces. */
-	h->next[h->n_next - 1].health = t->health;
+	h->next[h->n_next - 1].health = announce_health(t);
 	if (!t->probe.running)
 		t->check = *c;
 	t->seen = true;
@@ -511,7 +522,7 @@ static void note_health(struct healthd *h, const struct target *t)
 
 	for (i = 0; i < h->n_bes; i++)
 		if (same_be(&h->bes[i], &t->be))
-			h->bes[i].health = t->health;
+			h->bes[i].health = announce_health(t);
 	announce_update(h);
 }
 
@@ -588,6 +599,10 @@ static void judge(struct healthd *h, struct target *t)
 	if (t->probe.ok) {
 		t->good++;
 		t->bad = 0;
+		if (!t->confirmed) {
+			t->confirmed = true;
+			note_health(h, t);
+		}
 		if (t->health == L4LB_HEALTH_DOWN && t->good >= c->rise) {
 			t->health = L4LB_HEALTH_UP;
 			say("%s: up after %u good checks (%s)", name(&t->be),
