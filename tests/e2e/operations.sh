@@ -182,7 +182,7 @@ syn_retry() {
 	shift
 	lb backend set tcp $VIP:81 10.0.2.11:81 weight 0
 	cl python3 "$OPS" connect $VIP 81 8 > /tmp/ops-connect &
-	wait_for "$what: the first SYN is b3's" 10 syn_seen
+	wait_for "$what: the first SYN is b3's" 60 syn_seen
 	lb backend set tcp $VIP:81 10.0.2.11:81 weight 1
 	"$@"
 	wait $!
