@@ -103,7 +103,10 @@ check_eq "after leave every session is answered, by b1 or b2" \
 check_eq "no session on b3" "$(udp_backends | grep -c 10.0.2.13)" 0
 exec 8>&-
 
-# 2. A held connection; its backend is deleted under it.
+# 2. A held connection; its backend is deleted under it. Its flow, closing
+# once the connection ends, must outlive a loaded guest's slow steps up to
+# the flush (10 s did not, beside three other guests).
+lb set timeout-closing 300
 mkfifo /tmp/ops-hold
 cl "$ECHO" tcp $VIP 80 100 - < /tmp/ops-hold > /tmp/ops-held &
 held=$!
@@ -126,6 +129,7 @@ check_err "a backend neither listed nor with flows is unknown" \
 	"l4lbadm: flush: no such backend in this service, nor flows of one" \
 	lb flush tcp $VIP:80 "$be"
 check "it comes back" lb backend add tcp $VIP:80 "$be"
+lb set timeout-closing 10
 
 # 3. probe MODE: a connection whose backend goes down, then the client
 # speaks; prints what it got.
