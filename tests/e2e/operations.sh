@@ -185,7 +185,9 @@ syn_retry() {
 
 	shift
 	lb backend set tcp $VIP:81 10.0.2.11:81 weight 0
-	cl python3 "$OPS" connect $VIP 81 8 > /tmp/ops-connect &
+	# 30 s: SYNs go again at 1, 3, 7 and 15 s, and a loaded guest may
+	# take several to make the change below (8 s was seen too short).
+	cl python3 "$OPS" connect $VIP 81 30 > /tmp/ops-connect &
 	wait_for "$what: the first SYN is b3's" 60 syn_seen
 	lb backend set tcp $VIP:81 10.0.2.11:81 weight 1
 	"$@"
