@@ -12,4 +12,4 @@ apt-get install -y --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils \
 	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
 	nftables python3-prometheus-client debhelper dh-dkms bash-completion \
-	systemd
+	systemd bird2 frr
