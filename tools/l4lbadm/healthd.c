@@ -9,6 +9,10 @@
  * waits for it, and once the services are back it puts its verdicts back.
  * A backend starts from the health the kernel has for it (up when new), so
  * a restarted daemon goes on from where it was. SIGHUP rereads FILE.
+ *
+ * "announce" lines put a VIP's address on an interface while it can be
+ * served (announce.c), for a BGP daemon to export; `l4lbadm drain` and
+ * `undrain` (drain.c) withdraw and restore them all.
  */
 
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 
 #include "healthd.h"
@@ -43,11 +48,21 @@ struct healthd {
 	const char *file;
 	struct check *checks;
 	size_t n_checks;
+	struct announce *ann;
+	size_t n_ann;
 	struct target **t;
 	size_t n, cap;
 	struct nl nl;
 	bool connected;
 	bool said_waiting;		/* "waiting for the module" was logged */
+	/* What the last refresh listed (the kernel's view), to announce by. */
+	struct svc_info *svcs;
+	size_t n_svcs;
+	struct be_info *bes;
+	size_t n_bes, cap_bes;
+	struct announcer an;
+	int ctl;			/* the drain socket, or -1 */
+	bool drained;			/* `l4lbadm drain`: announce nothing */
 };
 
 static volatile sig_atomic_t stop, reload;
@@ -68,9 +83,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void healthd_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -78,6 +91,8 @@ static void say(const char *fmt, ...)
 	vsay("healthd", fmt, ap);
 	va_end(ap);
 }
+
+#define say healthd_say
 
 /* Splits @line into words; "double quotes" keep spaces. Returns count. */
 static int split(char *line, char **w, int max)
@@ -107,17 +122,6 @@ static int split(char *line, char **w, int max)
 	}
 }
 
-/* Seconds as 1, 0.5, 2.5 into milliseconds; -1 if not such a number. */
-static long long parse_seconds(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*end || end == s || v < 0.01 || v > 3600)
-		return -1;
-	return (long long)(v * 1000 + 0.5);
-}
-
 static unsigned long parse_count(const char *s, unsigned long max)
 {
 	char *end;
@@ -137,7 +141,7 @@ static const char *parse_check(int argc, char **w, struct check *c)
 	c->rise = 2;
 	c->fall = 3;
 	if (argc < 4 || strcmp(w[0], "check"))
-		return "a line is: check PROTO VIP:PORT [ADDRESS:PORT] connect|udp|exec ...";
+		return "a line is: check PROTO VIP:PORT [ADDRESS:PORT] connect|udp|exec ..., or announce VIP dev DEV [min-up N]";
 	if (!parse_proto(w[1], &c->svc.proto))
 		return "the protocol is tcp or udp";
 	if (!parse_addr_port(w[2], &c->svc.addr, &c->svc.port))
@@ -187,13 +191,80 @@ static const char *parse_check(int argc, char **w, struct check *c)
 	return NULL;
 }
 
+/*
+ * An announced VIP must be some service's address: a typo would otherwise
+ * announce nothing, silently. Checked when the module answers; without it
+ * there is nothing to announce yet, and the line waits for its services.
+ */
+static const char *vips_known(struct healthd *h, const struct announce *ann,
+			      size_t n, int *line)
+{
+	static char err[128];
+	struct svc_info *svc = NULL;
+	struct nl tmp = { 0 }, *nl = &h->nl;
+	size_t i, j, nsvc = 0;
+	bool listed;
+
+	if (!n)
+		return NULL;
+	if (!h->connected) {
+		if (nl_open(&tmp) < 0) {
+			nl_close(&tmp);
+			return NULL;
+		}
+		nl = &tmp;
+	}
+	listed = list_services(nl, &svc, &nsvc) == 0;
+	if (nl == &tmp)
+		nl_close(&tmp);
+	for (i = 0; listed && i < n; i++) {
+		for (j = 0; j < nsvc; j++)
+			if (addr_eq(&svc[j].id.addr, &ann[i].vip))
+				break;
+		if (j == nsvc) {
+			snprintf(err, sizeof(err),
+				 "announce: %s is no service's address (l4lbadm list)",
+				 fmt_addr(&ann[i].vip));
+			*line = ann[i].line;
+			free(svc);
+			return err;
+		}
+	}
+	free(svc);
+	return NULL;
+}
+
+/* What the old configuration announced, the new one knows it has. */
+static void carry_over(struct healthd *h, struct announce *ann, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < h->n_ann; i++) {
+		struct announce *old = &h->ann[i];
+
+		for (j = 0; j < n; j++)
+			if (addr_eq(&ann[j].vip, &old->vip) &&
+			    !strcmp(ann[j].dev, old->dev))
+				break;
+		if (j < n) {
+			ann[j].known = old->known;
+			ann[j].on = old->on;
+		} else if (old->on || !old->known) {
+			if (announce_set(&h->an, old, false))
+				say("%s: withdrawn from %s (no longer announced)",
+				    fmt_addr(&old->vip), old->dev);
+		}
+	}
+}
+
 /* Reads FILE; on an error says where and returns false, keeping the old. */
 static bool load(struct healthd *h)
 {
 	struct check *checks = NULL, c;
+	struct announce *ann = NULL, a;
 	char line[2048], *w[32];
-	size_t n = 0, cap = 0;
-	const char *err;
+	size_t n = 0, cap = 0, n_ann = 0, cap_ann = 0, i;
+	const char *err = NULL;
 	int no = 0, argc;
 	FILE *f;
 
@@ -202,27 +273,56 @@ static bool load(struct healthd *h)
 		say("%s: %s", h->file, strerror(errno));
 		return false;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (!err && fgets(line, sizeof(line), f)) {
 		no++;
 		argc = split(line, w, 32);
 		if (!argc)
 			continue;
-		err = parse_check(argc, w, &c);
-		if (err) {
-			say("%s:%d: %s", h->file, no, err);
-			fclose(f);
-			free(checks);
-			return false;
+		if (strcmp(w[0], "announce")) {
+			err = parse_check(argc, w, &c);
+			c.line = no;
+			checks = grow(checks, &cap, n, sizeof(*checks));
+			checks[n++] = c;
+			continue;
 		}
-		c.line = no;
-		checks = grow(checks, &cap, n, sizeof(*checks));
-		checks[n++] = c;
+		err = parse_announce(argc, w, &a);
+		for (i = 0; !err && i < n_ann; i++)
+			if (addr_eq(&ann[i].vip, &a.vip))
+				err = "announce: this VIP has an announce line already";
+		a.line = no;
+		ann = grow(ann, &cap_ann, n_ann, sizeof(*ann));
+		ann[n_ann++] = a;
 	}
 	fclose(f);
+	if (!err)
+		err = vips_known(h, ann, n_ann, &no);
+	if (!err && n_ann && h->ctl < 0) {
+		h->ctl = ctl_listen();
+		if (h->ctl < 0)
+			err = errno == EADDRINUSE ?
+			      "announce: another l4lbadm healthd runs in this network namespace" :
+			      "announce: cannot listen for drain requests";
+	}
+	if (!err && n_ann && !h->an.rt && announcer_open(&h->an) < 0)
+		err = "announce: cannot open rtnetlink";
+	if (err) {
+		say("%s:%d: %s", h->file, no, err);
+		free(checks);
+		free(ann);
+		return false;
+	}
+	carry_over(h, ann, n_ann);
 	free(h->checks);
 	h->checks = checks;
 	h->n_checks = n;
-	say("%zu checks from %s", n, h->file);
+	free(h->ann);
+	h->ann = ann;
+	h->n_ann = n_ann;
+	if (n_ann)
+		say("%zu checks and %zu announced addresses from %s", n, n_ann,
+		    h->file);
+	else
+		say("%zu checks from %s", n, h->file);
 	return true;
 }
 
@@ -287,6 +387,12 @@ static void forget(struct healthd *h, size_t i)
 	h->t[i] = h->t[--h->n];
 }
 
+/* A dump started over: what it listed so far comes again. */
+static void be_reset(void *data)
+{
+	((struct healthd *)data)->n_bes = 0;
+}
+
 static int be_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct healthd *h = data;
@@ -295,7 +401,12 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	struct be_info be;
 	size_t i;
 
-	if (!parse_be_msg(nlh, &be) || !(c = check_for(h, &be)))
+	if (!parse_be_msg(nlh, &be))
+		return MNL_CB_OK;
+	h->bes = grow(h->bes, &h->cap_bes, h->n_bes, sizeof(*h->bes));
+	h->bes[h->n_bes++] = be;
+	c = check_for(h, &be);
+	if (!c)
 		return MNL_CB_OK;
 	for (i = 0; i < h->n; i++)
 		if (same_be(&h->t[i]->be, &be))
@@ -321,7 +432,81 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Lists every backend; (re)connects to the family as needed. */
+/*
+ * Whether every service at @a's VIP has min-up usable backends (up, with
+ * weight), as the last listing and the verdicts since have it; if not,
+ * why not in @why.
+ */
+static bool vip_ready(const struct healthd *h, const struct announce *a,
+		      char *why, size_t len)
+{
+	unsigned int usable, nsvc = 0;
+	size_t i, j;
+
+	for (i = 0; i < h->n_svcs; i++) {
+		const struct svc_id *svc = &h->svcs[i].id;
+
+		if (!addr_eq(&svc->addr, &a->vip))
+			continue;
+		nsvc++;
+		usable = 0;
+		for (j = 0; j < h->n_bes; j++)
+			usable += svc_id_eq(&h->bes[j].svc, svc) &&
+				  h->bes[j].health == L4LB_HEALTH_UP &&
+				  h->bes[j].weight > 0;
+		if (usable < a->min_up) {
+			snprintf(why, len, "%s %s has %u usable backends, min-up %u",
+				 proto_name(svc->proto),
+				 fmt_addr_port(&svc->addr, svc->port), usable,
+				 a->min_up);
+			return false;
+		}
+	}
+	if (!nsvc)
+		snprintf(why, len, "%s", h->connected ? "no service has it" :
+			 "no l4lb module");
+	return nsvc;
+}
+
+/* Each address on its device or off it, as its services can serve. */
+static void announce_update(struct healthd *h)
+{
+	char why[160];
+	size_t i;
+
+	for (i = 0; i < h->n_ann; i++) {
+		struct announce *a = &h->ann[i];
+		bool want = vip_ready(h, a, why, sizeof(why));
+
+		if (h->drained) {
+			want = false;
+			snprintf(why, sizeof(why), "drained");
+		}
+		if (a->known && a->on == want)
+			continue;
+		if (!announce_set(&h->an, a, want))
+			continue;
+		a->known = true;
+		if (want)
+			say("%s: announced on %s", fmt_addr(&a->vip), a->dev);
+		else
+			say("%s: withdrawn from %s (%s)", fmt_addr(&a->vip),
+			    a->dev, why);
+	}
+}
+
+/* A verdict counts for the announcements at once, not at the next list. */
+static void note_health(struct healthd *h, const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_bes; i++)
+		if (same_be(&h->bes[i], &t->be))
+			h->bes[i].health = t->health;
+	announce_update(h);
+}
+
+/* Lists every service and backend; (re)connects to the family as needed. */
 static void refresh(struct healthd *h, long long now)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -341,13 +526,20 @@ static void refresh(struct healthd *h, long long now)
 	}
 	for (i = 0; i < h->n; i++)
 		h->t[i]->seen = false;
-	if (nl_dump(&h->nl, nl_msg(&h->nl, buf, L4LB_CMD_BACKEND_GET, 0),
-		    be_cb, h, NULL) < 0) {
+	free(h->svcs);
+	h->svcs = NULL;
+	h->n_svcs = 0;
+	h->n_bes = 0;
+	if (list_services(&h->nl, &h->svcs, &h->n_svcs) < 0 ||
+	    nl_dump(&h->nl, nl_msg(&h->nl, buf, L4LB_CMD_BACKEND_GET, 0),
+		    be_cb, h, be_reset) < 0) {
 		say("the l4lb family went away (%s); waiting for it",
 		    strerror(errno));
 		nl_close(&h->nl);
 		h->connected = false;
 		h->said_waiting = true;
+		h->n_svcs = 0;
+		h->n_bes = 0;
 		return;
 	}
 	for (i = 0; i < h->n; i++) {
@@ -377,6 +569,7 @@ static void judge(struct healthd *h, struct target *t)
 			t->health = L4LB_HEALTH_UP;
 			say("%s: up after %u good checks (%s)", name(&t->be),
 			    t->good, t->text);
+			note_health(h, t);
 		}
 	} else {
 		t->bad++;
@@ -385,6 +578,7 @@ static void judge(struct healthd *h, struct target *t)
 			t->health = L4LB_HEALTH_DOWN;
 			say("%s: down after %u failed checks (%s)",
 			    name(&t->be), t->bad, t->text);
+			note_health(h, t);
 		}
 	}
 	t->probe.running = false;
@@ -407,8 +601,48 @@ static void reconfigure(struct healthd *h)
 		t->text[0] = '\0';
 		push(h, t);
 		say("%s: no longer checked", name(&t->be));
+		note_health(h, t);
 		forget(h, i--);
 	}
+	announce_update(h);
+}
+
+/* A drain or undrain request on the drain socket. */
+static void serve_ctl(struct healthd *h)
+{
+	char cmd[64], reply[1024];
+	size_t i, on = 0;
+	int c, len;
+
+	c = ctl_accept(h->ctl, cmd, sizeof(cmd));
+	if (c < 0)
+		return;
+	if (!h->n_ann) {
+		ctl_reply(c, "none healthd announces no address");
+		return;
+	}
+	if (strcmp(cmd, "drain") && strcmp(cmd, "undrain")) {
+		ctl_reply(c, "error unknown request");
+		return;
+	}
+	if (h->drained != !strcmp(cmd, "drain"))
+		say("%s", h->drained ? "undrained: announcing again" :
+		    "drained: withdrawing every address");
+	h->drained = !strcmp(cmd, "drain");
+	announce_update(h);
+	for (i = 0; i < h->n_ann; i++)
+		on += h->ann[i].on;
+	if (h->drained)
+		len = snprintf(reply, sizeof(reply), "ok %zu of %zu addresses withdrawn:",
+			       h->n_ann - on, h->n_ann);
+	else
+		len = snprintf(reply, sizeof(reply), "ok %zu of %zu addresses announced:",
+			       on, h->n_ann);
+	for (i = 0; i < h->n_ann && len < (int)sizeof(reply) - 48; i++)
+		if (h->ann[i].on != h->drained)
+			len += snprintf(reply + len, sizeof(reply) - len, " %s",
+					fmt_addr(&h->ann[i].vip));
+	ctl_reply(c, reply);
 }
 
 static void run(struct healthd *h)
@@ -427,10 +661,11 @@ static void run(struct healthd *h)
 		}
 		if (now >= next_refresh) {
 			refresh(h, now);
+			announce_update(h);
 			next_refresh = now + REFRESH_MS;
 		}
-		if (cap < h->n) {
-			cap = h->n;
+		if (cap < h->n + 1) {
+			cap = h->n + 1;
 			pfd = realloc(pfd, cap * sizeof(*pfd));
 			slot = realloc(slot, cap * sizeof(*slot));
 			if (!pfd || !slot)
@@ -459,9 +694,17 @@ static void run(struct healthd *h)
 			if (!t->probe.running && t->next < wake)
 				wake = t->next;
 		}
+		if (h->ctl >= 0) {
+			pfd[nfds].fd = h->ctl;
+			pfd[nfds].events = POLLIN;
+			pfd[nfds].revents = 0;
+			nfds++;
+		}
 		if (poll(pfd, nfds, wake > now ? (int)(wake - now) : 0) < 0 &&
 		    errno != EINTR)
 			fail("healthd: poll: %s", strerror(errno));
+		if (h->ctl >= 0 && pfd[nfds - 1].revents)
+			serve_ctl(h);
 		now = now_ms();
 		for (i = 0; i < h->n; i++) {
 			struct target *t = h->t[i];
@@ -480,9 +723,23 @@ static void run(struct healthd *h)
 	free(slot);
 }
 
+/* Stopped, it vouches for nothing: every address it may have put goes. */
+static void withdraw_all(struct healthd *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_ann; i++) {
+		struct announce *a = &h->ann[i];
+
+		if ((a->on || !a->known) && announce_set(&h->an, a, false))
+			say("%s: withdrawn from %s (healthd stops)",
+			    fmt_addr(&a->vip), a->dev);
+	}
+}
+
 int cmd_healthd(struct nl *nl, int argc, char **argv)
 {
-	struct healthd h = { 0 };
+	struct healthd h = { .ctl = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	(void)nl;
@@ -497,7 +754,11 @@ int cmd_healthd(struct nl *nl, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Without announce lines, only to tell drain that nothing is announced. */
+	if (h.ctl < 0)
+		h.ctl = ctl_listen();
 	run(&h);
+	withdraw_all(&h);
 	say("stopped; backends keep the health they have");
 	return 0;
 }

@@ -43,4 +43,35 @@ void probe_step(struct probe *p, const struct check *c,
 		const struct pollfd *pfd, long long now);
 void probe_stop(struct probe *p);
 
+/* L4LB_MAX_BACKENDS: a service has no more backends than this. */
+#define ANNOUNCE_MIN_UP_MAX	512
+
+/* One "announce" line: @vip on @dev while every service at it can serve. */
+struct announce {
+	struct addr vip;
+	char dev[16];			/* IF_NAMESIZE */
+	unsigned int min_up;		/* usable backends each service needs */
+	int line;
+	bool known;			/* @on was set by us, not guessed */
+	bool on;			/* the address is on @dev */
+};
+
+/* The rtnetlink socket that adds and removes the addresses (announce.c). */
+struct announcer {
+	struct mnl_socket *rt;
+	uint32_t portid, seq;
+};
+
+const char *parse_announce(int argc, char **w, struct announce *a);
+int announcer_open(struct announcer *an);
+void announcer_close(struct announcer *an);
+bool announce_set(struct announcer *an, struct announce *a, bool on);
+
+/* drain.c: healthd's end of the drain socket. */
+int ctl_listen(void);
+int ctl_accept(int lfd, char *cmd, size_t len);
+void ctl_reply(int c, const char *text);
+
+void healthd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif /* L4LBADM_HEALTHD_H */

@@ -103,6 +103,7 @@ const char *proto_name(uint8_t proto);
 const char *sched_name(uint8_t sched);
 const char *fmt_duration(uint32_t seconds);
 bool svc_id_eq(const struct svc_id *a, const struct svc_id *b);
+long long parse_seconds(const char *s);
 
 /* main.c */
 extern bool json;
@@ -127,6 +128,7 @@ void put_addr(struct nlmsghdr *nlh, int a4, int a6, const struct addr *addr);
 bool get_addr(const struct nlattr **tb, int a4, int a6, struct addr *addr);
 int parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
 bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info);
+int list_services(struct nl *nl, struct svc_info **out, size_t *n);
 size_t get_services(struct nl *nl, struct svc_info **out);
 void print_service_add(const struct svc_info *s);
 void print_stats_json(const struct stats *st);
@@ -185,5 +187,9 @@ int cmd_monitor(struct nl *nl, int argc, char **argv);
 
 /* healthd.c */
 int cmd_healthd(struct nl *nl, int argc, char **argv);
+
+/* drain.c */
+int cmd_drain(struct nl *nl, int argc, char **argv);
+int cmd_undrain(struct nl *nl, int argc, char **argv);
 
 #endif /* L4LBADM_H */

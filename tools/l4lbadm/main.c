@@ -74,7 +74,12 @@ static const char usage[] =
 "              [down-flows keep|drop|reset] [hash-seed N]\n"
 "\n"
 "Health checks (a daemon; see l4lbadm(8) for FILE's lines):\n"
-"  l4lbadm healthd FILE            check backends, mark them down and up\n"
+"  l4lbadm healthd FILE            check backends, mark them down and up;\n"
+"                                  announce VIPs while they can be served\n"
+"  l4lbadm drain [quiet S] [timeout S]  have healthd withdraw every VIP, then\n"
+"                                  wait until no new flow comes for S (5 s;\n"
+"                                  120 s at most): the router moved away\n"
+"  l4lbadm undrain                 have healthd announce them again\n"
 "\n"
 "Configuration as commands (one per line, without \"l4lbadm\"):\n"
 "  l4lbadm save                    print settings, services and backends\n"
@@ -212,6 +217,8 @@ static const struct {
 	{ "stats", cmd_stats, false },
 	{ "monitor", cmd_monitor, false },
 	{ "healthd", cmd_healthd, true },
+	{ "drain", cmd_drain, false },
+	{ "undrain", cmd_undrain, true },
 	{ "import-ipvsadm", cmd_import_ipvsadm, true },
 };
 

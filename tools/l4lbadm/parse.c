@@ -171,3 +171,14 @@ const char *fmt_duration(uint32_t seconds)
 		snprintf(buf, sizeof(buf), "%ud", seconds / 86400);
 	return buf;
 }
+
+/* Seconds as 1, 0.5, 2.5 into milliseconds; -1 if not such a number. */
+long long parse_seconds(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || end == s || v < 0.01 || v > 3600)
+		return -1;
+	return (long long)(v * 1000 + 0.5);
+}

@@ -221,16 +221,29 @@ static void svc_list_reset(void *data)
 }
 
 /* Every service, in the order they were added; caller frees. */
-size_t get_services(struct nl *nl, struct svc_info **out)
+/* Every service into *@out (@n of them); -1 and errno if the dump fails. */
+int list_services(struct nl *nl, struct svc_info **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct svc_list list = { 0 };
 
 	if (nl_dump(nl, nl_msg(nl, buf, L4LB_CMD_SERVICE_GET, 0), svc_cb,
-		    &list, svc_list_reset) < 0)
-		fail_nl(nl, "service show");
+		    &list, svc_list_reset) < 0) {
+		free(list.v);
+		return -1;
+	}
 	*out = list.v;
-	return list.n;
+	*n = list.n;
+	return 0;
+}
+
+size_t get_services(struct nl *nl, struct svc_info **out)
+{
+	size_t n;
+
+	if (list_services(nl, out, &n) < 0)
+		fail_nl(nl, "service show");
+	return n;
 }
 
 /* "stats":{"conns":N,...,"drops":{"no_flow":N,...}} */
