@@ -70,7 +70,7 @@ const char *parse_announce(int argc, char **w, struct announce *a)
 
 int announcer_open(struct announcer *an)
 {
-	an->rt = mnl_socket_open(NETLINK_ROUTE);
+	an->rt = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!an->rt)
 		return -1;
 	if (mnl_socket_bind(an->rt, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -133,18 +133,104 @@ static int addr_change(struct announcer *an, int cmd, const struct announce *a)
 
 /*
  * Puts @a's address on its device (@on) or takes it off; true when it is
- * as asked. An address already there, or already gone, is no error, so a
- * restarted daemon takes over what it left.
+ * as asked. An address already there, or already gone (with its device),
+ * is no error, so a restarted daemon takes over what it left. A failure is
+ * logged once, not at every retry.
  */
 bool announce_set(struct announcer *an, struct announce *a, bool on)
 {
 	if (addr_change(an, on ? RTM_NEWADDR : RTM_DELADDR, a) < 0 &&
-	    errno != (on ? EEXIST : EADDRNOTAVAIL)) {
-		healthd_say("%s on %s: cannot %s it: %s",
-			  fmt_addr(&a->vip), a->dev, on ? "add" : "remove",
-			  strerror(errno));
+	    !(on ? errno == EEXIST : errno == EADDRNOTAVAIL || errno == ENODEV)) {
+		if (!a->failed)
+			healthd_say("%s on %s: cannot %s it: %s",
+				    fmt_addr(&a->vip), a->dev,
+				    on ? "add" : "remove", strerror(errno));
+		a->failed = true;
 		return false;
 	}
+	a->failed = false;
 	a->on = on;
 	return true;
+}
+
+struct seen {
+	struct announce *ann;
+	size_t n;
+	const unsigned int *ifindex;
+	bool *there;
+};
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct seen *s = data;
+	const struct nlattr *attr;
+	const void *local = NULL;
+	size_t i, len;
+
+	len = ifa->ifa_family == AF_INET ? 4 : 16;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		int type = mnl_attr_get_type(attr);
+
+		if (mnl_attr_get_payload_len(attr) != len)
+			continue;
+		if (type == IFA_LOCAL ||
+		    (type == IFA_ADDRESS && (!local || len == 16)))
+			local = mnl_attr_get_payload(attr);
+	}
+	for (i = 0; local && i < s->n; i++)
+		if (s->ann[i].vip.family == ifa->ifa_family &&
+		    s->ifindex[i] == ifa->ifa_index &&
+		    !memcmp(local, &s->ann[i].vip.v4, len))
+			s->there[i] = true;
+	return MNL_CB_OK;
+}
+
+/*
+ * What the devices have, against what healthd put there: an address taken
+ * away behind its back (a flush, the device re-created, an IPv6 address
+ * lost with the link) or added is marked unknown, for the next update to
+ * put right. Once a refresh: a dump of the namespace's addresses.
+ */
+void announce_verify(struct announcer *an, struct announce *ann, size_t n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	unsigned int ifindex[n ? n : 1];
+	bool there[n ? n : 1];
+	struct seen s = { ann, n, ifindex, there };
+	struct rtgenmsg *rt;
+	ssize_t len;
+	size_t i;
+	int ret;
+
+	if (!n || !an->rt)
+		return;
+	for (i = 0; i < n; i++) {
+		ifindex[i] = if_nametoindex(ann[i].dev);
+		there[i] = false;
+	}
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++an->seq;
+	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtgen_family = AF_UNSPEC;
+	if (mnl_socket_sendto(an->rt, nlh, nlh->nlmsg_len) < 0)
+		return;
+	do {
+		len = mnl_socket_recvfrom(an->rt, buf, sizeof(buf));
+		if (len < 0)
+			return;
+		ret = mnl_cb_run(buf, len, an->seq, an->portid, addr_cb, &s);
+	} while (ret > 0);
+	if (ret < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!ann[i].known || ann[i].on == there[i])
+			continue;
+		healthd_say("%s: %s %s behind healthd's back; putting it right",
+			    fmt_addr(&ann[i].vip), there[i] ? "added to" :
+			    "gone from", ann[i].dev);
+		ann[i].known = false;
+	}
 }

@@ -55,11 +55,14 @@ struct healthd {
 	struct nl nl;
 	bool connected;
 	bool said_waiting;		/* "waiting for the module" was logged */
-	/* What the last refresh listed (the kernel's view), to announce by. */
+	/*
+	 * What the last refresh listed, to announce by: the kernel's view,
+	 * with the daemon's verdicts over it; the next listing fills @next.
+	 */
 	struct svc_info *svcs;
 	size_t n_svcs;
-	struct be_info *bes;
-	size_t n_bes, cap_bes;
+	struct be_info *bes, *next;
+	size_t n_bes, cap_bes, n_next, cap_next;
 	struct announcer an;
 	int ctl;			/* the drain socket, or -1 */
 	bool drained;			/* `l4lbadm drain`: announce nothing */
@@ -193,8 +196,9 @@ static const char *parse_check(int argc, char **w, struct check *c)
 
 /*
  * An announced VIP must be some service's address: a typo would otherwise
- * announce nothing, silently. Checked when the module answers; without it
- * there is nothing to announce yet, and the line waits for its services.
+ * announce nothing, silently. Checked when the module answers and has
+ * services; without them (not loaded, a restore still to come) there is
+ * nothing to announce yet, and the line waits for its services.
  */
 static const char *vips_known(struct healthd *h, const struct announce *ann,
 			      size_t n, int *line)
@@ -214,7 +218,7 @@ static const char *vips_known(struct healthd *h, const struct announce *ann,
 		}
 		nl = &tmp;
 	}
-	listed = list_services(nl, &svc, &nsvc) == 0;
+	listed = list_services(nl, &svc, &nsvc) == 0 && nsvc;
 	if (nl == &tmp)
 		nl_close(&tmp);
 	for (i = 0; listed && i < n; i++) {
@@ -297,11 +301,14 @@ static bool load(struct healthd *h)
 	if (!err)
 		err = vips_known(h, ann, n_ann, &no);
 	if (!err && n_ann && h->ctl < 0) {
+		no = ann[0].line;
 		h->ctl = ctl_listen();
 		if (h->ctl < 0)
 			err = errno == EADDRINUSE ?
 			      "announce: another l4lbadm healthd runs in this network namespace" :
-			      "announce: cannot listen for drain requests";
+			      errno == EPERM ?
+			      "announce: /run/l4lb-healthd must be root's alone (mode 0700)" :
+			      "announce: cannot listen for drain requests in /run/l4lb-healthd";
 	}
 	if (!err && n_ann && !h->an.rt && announcer_open(&h->an) < 0)
 		err = "announce: cannot open rtnetlink";
@@ -390,7 +397,7 @@ static void forget(struct healthd *h, size_t i)
 /* A dump started over: what it listed so far comes again. */
 static void be_reset(void *data)
 {
-	((struct healthd *)data)->n_bes = 0;
+	((struct healthd *)data)->n_next = 0;
 }
 
 static int be_cb(const struct nlmsghdr *nlh, void *data)
@@ -403,8 +410,8 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (!parse_be_msg(nlh, &be))
 		return MNL_CB_OK;
-	h->bes = grow(h->bes, &h->cap_bes, h->n_bes, sizeof(*h->bes));
-	h->bes[h->n_bes++] = be;
+	h->next = grow(h->next, &h->cap_next, h->n_next, sizeof(*h->next));
+	h->next[h->n_next++] = be;
 	c = check_for(h, &be);
 	if (!c)
 		return MNL_CB_OK;
@@ -425,6 +432,8 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	t = h->t[i];
 	t->be = be;
+	/* The daemon's verdict, not a reloaded module's "up", announces. */
+	h->next[h->n_next - 1].health = t->health;
 	if (!t->probe.running)
 		t->check = *c;
 	t->seen = true;
@@ -510,7 +519,9 @@ static void note_health(struct healthd *h, const struct target *t)
 static void refresh(struct healthd *h, long long now)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	size_t i;
+	struct be_info *swap_bes;
+	struct svc_info *svcs;
+	size_t i, n_svcs;
 
 	if (!h->connected) {
 		if (nl_open(&h->nl) < 0) {
@@ -518,6 +529,9 @@ static void refresh(struct healthd *h, long long now)
 			if (!h->said_waiting)
 				say("no l4lb family (is the module loaded?); waiting for it");
 			h->said_waiting = true;
+			/* No module, nothing to serve with. */
+			h->n_svcs = 0;
+			h->n_bes = 0;
 			return;
 		}
 		h->connected = true;
@@ -526,22 +540,31 @@ static void refresh(struct healthd *h, long long now)
 	}
 	for (i = 0; i < h->n; i++)
 		h->t[i]->seen = false;
-	free(h->svcs);
-	h->svcs = NULL;
-	h->n_svcs = 0;
-	h->n_bes = 0;
-	if (list_services(&h->nl, &h->svcs, &h->n_svcs) < 0 ||
+	h->n_next = 0;
+	if (list_services(&h->nl, &svcs, &n_svcs) < 0 ||
 	    nl_dump(&h->nl, nl_msg(&h->nl, buf, L4LB_CMD_BACKEND_GET, 0),
 		    be_cb, h, be_reset) < 0) {
+		/*
+		 * The last listing stands until the family is found gone:
+		 * a failed dump alone withdraws nothing.
+		 */
 		say("the l4lb family went away (%s); waiting for it",
 		    strerror(errno));
 		nl_close(&h->nl);
 		h->connected = false;
 		h->said_waiting = true;
-		h->n_svcs = 0;
-		h->n_bes = 0;
 		return;
 	}
+	free(h->svcs);
+	h->svcs = svcs;
+	h->n_svcs = n_svcs;
+	swap_bes = h->bes;
+	h->bes = h->next;
+	h->next = swap_bes;
+	h->n_bes = h->n_next;
+	i = h->cap_bes;
+	h->cap_bes = h->cap_next;
+	h->cap_next = i;
 	for (i = 0; i < h->n; i++) {
 		struct target *t = h->t[i];
 
@@ -610,9 +633,10 @@ static void reconfigure(struct healthd *h)
 /* A drain or undrain request on the drain socket. */
 static void serve_ctl(struct healthd *h)
 {
-	char cmd[64], reply[1024];
-	size_t i, on = 0;
-	int c, len;
+	static char reply[CTL_ANSWER_MAX];
+	size_t i, on = 0, len;
+	char cmd[64];
+	int c;
 
 	c = ctl_accept(h->ctl, cmd, sizeof(cmd));
 	if (c < 0)
@@ -632,14 +656,20 @@ static void serve_ctl(struct healthd *h)
 	announce_update(h);
 	for (i = 0; i < h->n_ann; i++)
 		on += h->ann[i].on;
-	if (h->drained)
-		len = snprintf(reply, sizeof(reply), "ok %zu of %zu addresses withdrawn:",
-			       h->n_ann - on, h->n_ann);
-	else
-		len = snprintf(reply, sizeof(reply), "ok %zu of %zu addresses announced:",
+	/* A drain that left an address announced must not look done. */
+	if (h->drained && on)
+		len = snprintf(reply, sizeof(reply),
+			       "error %zu of %zu addresses could not be withdrawn (healthd's log says why):",
 			       on, h->n_ann);
-	for (i = 0; i < h->n_ann && len < (int)sizeof(reply) - 48; i++)
-		if (h->ann[i].on != h->drained)
+	else if (h->drained)
+		len = snprintf(reply, sizeof(reply),
+			       "ok %zu of %zu addresses withdrawn:", h->n_ann,
+			       h->n_ann);
+	else
+		len = snprintf(reply, sizeof(reply),
+			       "ok %zu of %zu addresses announced:", on, h->n_ann);
+	for (i = 0; i < h->n_ann && len + 48 < sizeof(reply); i++)
+		if (h->ann[i].on == (!h->drained || on))
 			len += snprintf(reply + len, sizeof(reply) - len, " %s",
 					fmt_addr(&h->ann[i].vip));
 	ctl_reply(c, reply);
@@ -661,6 +691,7 @@ static void run(struct healthd *h)
 		}
 		if (now >= next_refresh) {
 			refresh(h, now);
+			announce_verify(&h->an, h->ann, h->n_ann);
 			announce_update(h);
 			next_refresh = now + REFRESH_MS;
 		}
@@ -723,6 +754,37 @@ static void run(struct healthd *h)
 	free(slot);
 }
 
+/*
+ * A file refused at start: what an earlier run may have announced by its
+ * lines goes, as far as they can be read, for nothing checks it now;
+ * unless another healthd answers in this namespace: they are its.
+ */
+static void withdraw_named(struct healthd *h)
+{
+	struct announce a;
+	char line[2048], *w[32];
+	FILE *f;
+	int argc;
+
+	if (h->ctl < 0)
+		h->ctl = ctl_listen();
+	if (h->ctl < 0 && errno == EADDRINUSE)
+		return;
+	f = fopen(h->file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		argc = split(line, w, 32);
+		/* The VIP and the device: a bad min-up does not hide them. */
+		if (argc && !strcmp(w[0], "announce") &&
+		    !parse_announce(argc > 4 ? 4 : argc, w, &a) &&
+		    (h->an.rt || announcer_open(&h->an) == 0))
+			announce_set(&h->an, &a, false);
+	}
+	if (f)
+		fclose(f);
+	ctl_close(h->ctl);
+	h->ctl = -1;
+}
+
 /* Stopped, it vouches for nothing: every address it may have put goes. */
 static void withdraw_all(struct healthd *h)
 {
@@ -746,8 +808,10 @@ int cmd_healthd(struct nl *nl, int argc, char **argv)
 	if (argc != 1)
 		fail("healthd takes one argument: its configuration file");
 	h.file = argv[0];
-	if (!load(&h))
+	if (!load(&h)) {
+		withdraw_named(&h);
 		exit(1);
+	}
 	if (dry_run)
 		return 0;
 	sigaction(SIGTERM, &sa, NULL);
@@ -759,6 +823,7 @@ int cmd_healthd(struct nl *nl, int argc, char **argv)
 		h.ctl = ctl_listen();
 	run(&h);
 	withdraw_all(&h);
+	ctl_close(h.ctl);
 	say("stopped; backends keep the health they have");
 	return 0;
 }

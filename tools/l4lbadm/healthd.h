@@ -54,6 +54,7 @@ struct announce {
 	int line;
 	bool known;			/* @on was set by us, not guessed */
 	bool on;			/* the address is on @dev */
+	bool failed;			/* the last change failed (logged) */
 };
 
 /* The rtnetlink socket that adds and removes the addresses (announce.c). */
@@ -66,9 +67,12 @@ const char *parse_announce(int argc, char **w, struct announce *a);
 int announcer_open(struct announcer *an);
 void announcer_close(struct announcer *an);
 bool announce_set(struct announcer *an, struct announce *a, bool on);
+void announce_verify(struct announcer *an, struct announce *ann, size_t n);
 
 /* drain.c: healthd's end of the drain socket. */
+#define CTL_ANSWER_MAX	65536		/* an answer names every address */
 int ctl_listen(void);
+void ctl_close(int fd);
 int ctl_accept(int lfd, char *cmd, size_t len);
 void ctl_reply(int c, const char *text);
 

@@ -217,7 +217,7 @@ static const struct {
 	{ "stats", cmd_stats, false },
 	{ "monitor", cmd_monitor, false },
 	{ "healthd", cmd_healthd, true },
-	{ "drain", cmd_drain, false },
+	{ "drain", cmd_drain, true },
 	{ "undrain", cmd_undrain, true },
 	{ "import-ipvsadm", cmd_import_ipvsadm, true },
 };

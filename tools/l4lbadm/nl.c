@@ -231,7 +231,7 @@ int nl_open(struct nl *nl)
 
 	memset(nl, 0, sizeof(*nl));
 	nl->seq = time(NULL);
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	nl->sock = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!nl->sock)
 		return -1;
 	/* Ask for the kernel's error text; don't echo our request back. */
