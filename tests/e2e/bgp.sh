@@ -148,23 +148,31 @@ bird_start() {
 	T_PIDS+=($!)
 }
 
-# frr_start NS CONF: zebra, bfdd and bgpd in NS, their sockets and logs
-# under /run/frr/NS and /tmp, then CONF applied by vtysh.
+# frr_start NS...: zebra, bfdd and bgpd in each NS, their sockets under
+# /run/frr/NS, their logs in /tmp; all started before any is waited for.
 frr_start() {
-	local d
+	local n d
 
-	install -d -o frr -g frr /run/frr "/run/frr/$1"
+	install -d -o frr -g frr /run/frr
 	: > /tmp/frr-empty.conf
-	for d in zebra bfdd bgpd; do
-		ip netns exec "$1" "/usr/lib/frr/$d" -N "$1" -P 0 \
-			-f /tmp/frr-empty.conf --log "file:/tmp/frr-$1-$d.log" \
-			> /dev/null 2>&1 &
-		pid_of[$d-$1]=$!
-		T_PIDS+=($!)
-		wait_for "$1: $d started" 60 test -S "/run/frr/$1/$d.vty" ||
-			return 1
+	for n in "$@"; do
+		install -d -o frr -g frr "/run/frr/$n"
+		for d in zebra bfdd bgpd; do
+			ip netns exec "$n" "/usr/lib/frr/$d" -N "$n" -P 0 \
+				-f /tmp/frr-empty.conf --log "file:/tmp/frr-$n-$d.log" \
+				> /dev/null 2>&1 &
+			T_PIDS+=($!)
+		done
 	done
-	# (vtysh's own settings file, which it says it misses, is optional)
+	for n in "$@"; do
+		wait_for "$n: zebra, bfdd and bgpd started" 90 sh -c \
+			"cd /run/frr/$n && test -S zebra.vty && test -S bfdd.vty && test -S bgpd.vty"
+	done
+}
+
+# frr_conf NS CONF: vtysh gives CONF to NS's daemons (its own settings
+# file, which it says it misses, is optional).
+frr_conf() {
 	check "$1: FRR takes $(basename "$2")" \
 		ip netns exec "$1" vtysh -N "$1" -f "$2" 2> >(grep -v vtysh.conf >&2)
 }
@@ -378,10 +386,13 @@ for n in rt lb1 lb2 lb3; do wait "${pid_of[bird-$n]}"; done
 reconnect 2
 reconnect 3
 route_back 1 2 3
-frr_start rt "$CONF/frr-router.conf"
-for n in 1 2 3; do frr_start "lb$n" "$(conf_for $n frr-balancer.conf)"; done
+frr_start rt $LBS
+frr_conf rt "$CONF/frr-router.conf"
+for n in 1 2 3; do frr_conf "lb$n" "$(conf_for $n frr-balancer.conf)"; done
 wait_for "FRR: the router's route to the VIP has three next hops" 120 \
 	hops_are 1 2 3
+wait_for "FRR: the router's BFD sessions up" 60 sh -c \
+	"ip netns exec rt vtysh -N rt -c 'show bfd peers brief' 2> /dev/null | grep -cw up | grep -qx 3"
 check_eq "FRR: 30 new connections, none failed" "$(new_conns 30)" 0
 t0=${EPOCHREALTIME/./}
 ip -n lb1 link set down0 down
@@ -389,8 +400,7 @@ route_back 2 3
 t=$(gone_after "$t0" 1 30)
 echo "# FRR: lb1 lost its backends; its path withdrawn after $t s"
 check "FRR: lb1's path withdrawn when its backends are down ($t s)" below "$t" 30
-wait_for "FRR: BFD sessions up" 30 sh -c \
-	"ip netns exec rt vtysh -N rt -c 'show bfd peers brief' 2> /dev/null | grep -cw up | grep -qx 3"
+echo "# FRR: the router's BGP sessions went down $(grep -c 'ADJCHANGE.* Down' /tmp/frr-rt-bgpd.log) times so far"
 cut_off 2
 bfd_frr=$(gone_after "$t0" 2 30)
 echo "# FRR: lb2 hung; BFD withdrew its path after $bfd_frr s"
