@@ -121,12 +121,13 @@ below() {
 
 # cut_off N: lbN's uplink drops every packet both ways (a hung machine):
 # the router's side keeps its carrier, so only BGP or BFD can tell.
-# Sets t0 (as gone_after takes it) before the last packet can leave lbN.
+# Sets t0 (as gone_after takes it) when tc has put the last filter in:
+# taken before, it would count tc's start, a few hundred ms in a slow guest.
 cut_off() {
 	tc -n "lb$1" qdisc add dev up0 clsact &&
 		tc -n "lb$1" filter add dev up0 ingress matchall action drop &&
-		t0=${EPOCHREALTIME/./} &&
-		tc -n "lb$1" filter add dev up0 egress matchall action drop
+		tc -n "lb$1" filter add dev up0 egress matchall action drop &&
+		t0=${EPOCHREALTIME/./}
 }
 
 reconnect() {
@@ -400,7 +401,7 @@ route_back 2 3
 t=$(gone_after "$t0" 1 30)
 echo "# FRR: lb1 lost its backends; its path withdrawn after $t s"
 check "FRR: lb1's path withdrawn when its backends are down ($t s)" below "$t" 30
-echo "# FRR: the router's BGP sessions went down $(grep -c 'ADJCHANGE.* Down' /tmp/frr-rt-bgpd.log) times so far"
+echo "# FRR: the router's BGP sessions lost before the failures: $(grep -c 'ADJCHANGE.* Down' /tmp/frr-rt-bgpd.log)"
 cut_off 2
 bfd_frr=$(gone_after "$t0" 2 30)
 echo "# FRR: lb2 hung; BFD withdrew its path after $bfd_frr s"
