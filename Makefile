@@ -55,6 +55,7 @@ kunit:
 
 spec-check:
 	/usr/bin/python3 tests/spec/check.py
+	/usr/bin/python3 tests/spec/ecmp_docs.py
 
 guest-tests: all
 	tests/guest/run-tests.sh

@@ -4,6 +4,15 @@
 
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+# bird2 and frr serve the guest tests, which run their own daemons in
+# network namespaces: no package may start a daemon on this machine. A
+# policy-rc.d refusing every start (as container images have) is put in
+# place for the install if there is none.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential pkg-config libmnl-dev linux-headers-amd64 dkms kmod \
@@ -12,4 +21,4 @@ apt-get install -y --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils \
 	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
 	nftables python3-prometheus-client debhelper dh-dkms bash-completion \
-	systemd
+	systemd bird2 frr
