@@ -83,6 +83,7 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 /* Rebuilds the pool after a change of backends; old readers keep theirs. */
 int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 {
+	struct l4lb_backend *fb = svc->fallback;
 	struct l4lb_pool *pool, *old;
 
 	lockdep_assert_held(&ln->lock);
@@ -92,6 +93,9 @@ int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 		return PTR_ERR(pool);
 	old = rcu_replace_pointer(svc->pool, pool, lockdep_is_held(&ln->lock));
 	l4lb_pool_free_rcu(old);
+	/* Read locklessly by the packet path and the sweep: see expiry.h. */
+	if (fb)
+		WRITE_ONCE(fb->standby, !(pool->n == 1 && pool->be[0] == fb));
 	return 0;
 }
 
