@@ -93,8 +93,10 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 	if (l4lb_backend_find(svc, addr, port))
 		return -EEXIST;
-	if (svc->n_backends >= L4LB_MAX_BACKENDS ||
-	    ln->n_backends >= l4lb_net_max_backends(ln))
+	/* A fallback replacing one leaves the counts as they were. */
+	if (!(fallback && svc->fallback) &&
+	    (svc->n_backends >= L4LB_MAX_BACKENDS ||
+	     ln->n_backends >= l4lb_net_max_backends(ln)))
 		return -ENOSPC;
 	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
 	if (!be)
@@ -110,6 +112,8 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	be->key.family = svc->key.family;
 	be->weight = weight;
 	be->fallback = fallback;
+	/* Out of every pool until one takes it: see l4lb_backend_gone(). */
+	be->standby = fallback;
 	be->health_since = jiffies;
 	be->svc = svc;
 	refcount_set(&be->ref, 1);
@@ -143,6 +147,8 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 err_unlist:
 	svc->fallback = old;
+	/* A packet may have found it: a flow it made must see it gone. */
+	WRITE_ONCE(be->removed, true);
 	list_del(&be->list);
 	svc->n_backends--;
 	ln->n_backends--;

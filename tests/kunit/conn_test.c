@@ -438,6 +438,37 @@ static void conn_fallback_server(struct kunit *test)
 	l4lb_backend_put(fa);
 }
 
+/*
+ * A full service still swaps its fallback for another: no gap needed.
+ * One address, many ports: the namespace's address filters, which later
+ * suites rely on, gain one address only.
+ */
+static void conn_fallback_replaced_when_full(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	union nf_inet_addr a = f->be->key.addr;
+	struct l4lb_backend *be, *tmp;
+	u16 port = 20000;
+
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(port)), 0);
+	while (f->svc->n_backends < L4LB_MAX_BACKENDS)
+		KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, f->svc, &a,
+						       htons(++port), 1), 0);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, f->svc, &a,
+					       htons(++port), 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(port)), 0);
+	KUNIT_EXPECT_EQ(test, f->svc->n_backends, L4LB_MAX_BACKENDS);
+	KUNIT_EXPECT_EQ(test, f->svc->fallback->key.port, htons(port));
+	list_for_each_entry_safe(be, tmp, &f->svc->backends, list)
+		if (be != f->be)
+			l4lb_backend_remove(f->ln, be);
+	KUNIT_EXPECT_NULL(test, f->svc->fallback);
+	mutex_unlock(&f->ln->lock);
+}
+
 struct walk_seen {
 	struct conn_fixture *f;
 	unsigned long *seen;
@@ -648,6 +679,7 @@ static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_be_seen_filter),
 	KUNIT_CASE(conn_create_clash_undone),
 	KUNIT_CASE(conn_fallback_server),
+	KUNIT_CASE(conn_fallback_replaced_when_full),
 	KUNIT_CASE(conn_walk_survives_resize),
 	KUNIT_CASE(conn_evicts_oldest_unassured),
 	KUNIT_CASE(conn_flush_filtered_whole),
