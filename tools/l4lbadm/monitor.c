@@ -99,6 +99,7 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 		       fmt_addr_port(&be.svc.addr, be.svc.port),
 		       fmt_addr_port(&be.addr, be.port), be.weight,
 		       be.health == L4LB_HEALTH_DOWN ? "down" : "up");
+		print_be_limits(&be);
 		if (be.check[0])
 			printf(" check \"%s\"", be.check);
 		putchar('\n');
