@@ -26,7 +26,12 @@ hold() {
 
 	rm -f "/tmp/hold.$1" "/tmp/fifo.$1"
 	mkfifo "/tmp/fifo.$1"
-	cl "$ECHO" tcp $VIP 80 100 - < "/tmp/fifo.$1" > "/tmp/hold.$1" 2>&1 &
+	# Without the other connections' fifos: each sees its own end alone.
+	(
+		for fd in "${HOLD_FD[@]}"; do exec {fd}>&-; done
+		exec ip netns exec cl "$ECHO" tcp $VIP 80 100 - \
+			< "/tmp/fifo.$1" > "/tmp/hold.$1" 2>&1
+	) &
 	exec {fd}> "/tmp/fifo.$1"
 	HOLD_FD[$1]=$fd
 	wait_for "connection $1 answered" 30 test -s "/tmp/hold.$1"
@@ -66,11 +71,12 @@ scenario() {
 		"$(connect)" refused
 }
 
-# 1. l4lb.
+# 1. l4lb. $TCP: the TCP service in `l4lbadm -j list` (lb_json's s).
+TCP='[x for x in s if x["proto"] == "tcp"][0]'
 check "service add" lb service add tcp $VIP:80 sched rr
 check "b1 with max-conns 2 min-conns 1" \
 	lb backend add tcp $VIP:80 10.0.2.11:80 max-conns 2 min-conns 1
-check "b2 with max-conns 1" lb backend add tcp $VIP:80 10.0.2.12:80
+check "b2 without a limit" lb backend add tcp $VIP:80 10.0.2.12:80
 check "backend set: b2's limit" \
 	lb backend set tcp $VIP:80 10.0.2.12:80 max-conns 1
 check_eq "list shows the limits (b2's min-conns, the default)" \
@@ -89,9 +95,9 @@ check_err "min-conns without max-conns is refused" \
 
 scenario l4lb
 check_eq "the drop is counted as backends_full" \
-	"$(lb_json_of stats 's[0]["stats"]["drops"]["backends_full"] > 0')" True
+	"$(lb_json "${TCP}['stats']['drops']['backends_full'] > 0")" True
 check_eq "both backends show full" \
-	"$(lb_json '[b["state"] for b in s[0]["backends"]]')" "['full', 'full']"
+	"$(lb_json "[b['state'] for b in ${TCP}['backends']]")" "['full', 'full']"
 check_eq "prometheus: the drop and the gauges" \
 	"$(lb stats -o prometheus | grep -c 'reason="backends_full"} [1-9]\|^l4lb_backend_full{.*} 1$')" 3
 
@@ -112,7 +118,7 @@ read -r B1A B1B <<< "$(grep -l '^b1$' /tmp/hold.1 /tmp/hold.2 /tmp/hold.3 |
 
 # flows_is IDX N: backend IDX has N flows.
 flows_is() {
-	[ "$(lb_json "s[0]['backends'][$1]['flows']")" = "$2" ]
+	[ "$(lb_json "${TCP}['backends'][$1]['flows']")" = "$2" ]
 }
 
 # A held connection answers once more and closes: its flow ends.
@@ -133,27 +139,31 @@ release 4
 check "l4lb's service deleted" lb service del tcp $VIP:80
 lb service del udp $VIP:53
 
-# 2. IPVS, the same limits as ipvsadm -x and -y.
+# 2. IPVS, the same limits as ipvsadm -x and -y, from a rules file
+# (ipvsadm-save writes no thresholds: the file is what import reads).
 modprobe -a ip_vs ip_vs_rr
-ipvs() { ip netns exec lb ipvsadm "$@"; }
-check "ipvs service" ipvs -A -t $VIP:80 -s rr
-check "ipvs b1 -x 2 -y 1" ipvs -a -t $VIP:80 -r 10.0.2.11:80 -m -x 2 -y 1
-check "ipvs b2 -x 1" ipvs -a -t $VIP:80 -r 10.0.2.12:80 -m -x 1
+cat > /tmp/ipvs.rules <<EOF
+-A -t $VIP:80 -s rr
+-a -t $VIP:80 -r 10.0.2.11:80 -m -w 1 -x 2 -y 1
+-a -t $VIP:80 -r 10.0.2.12:80 -m -w 1 -x 1
+EOF
+check "ipvsadm -R" sh -c "ip netns exec lb ipvsadm -R < /tmp/ipvs.rules"
+check_eq "IPVS holds the thresholds" \
+	"$(ip netns exec lb ipvsadm -L -n --thresholds | awk '$1 == "->" && $2 ~ /^10/ { print $3, $4 }' | tr '\n' ' ')" \
+	"2 1 1 0 "
 scenario ipvs
-# import-ipvsadm: the thresholds become max-conns and min-conns.
-ip netns exec lb ipvsadm-save -n > /tmp/ipvs.save
-check_eq "import-ipvsadm of -x and -y" \
-	"$("$L4LBADM" import-ipvsadm /tmp/ipvs.save | grep '^backend' | sort)" \
-	"backend add tcp 10.0.0.1:80 10.0.2.11:80 weight 1 max-conns 2 min-conns 1
-backend add tcp 10.0.0.1:80 10.0.2.12:80 weight 1 max-conns 1"
 release 1
 release 2
 release 3
-# IPVS counts a closed connection (TIME_WAIT, two minutes) until it
-# expires; l4lb only open ones: the two part here.
-ipvs -C
+# (IPVS counts a closed connection until it expires, TIME_WAIT's two
+# minutes; l4lb only open ones: the hysteresis is compared no further.)
+ip netns exec lb ipvsadm -C
+check_eq "import-ipvsadm maps -x and -y" \
+	"$("$L4LBADM" import-ipvsadm /tmp/ipvs.rules | grep '^backend' | sort)" \
+	"backend add tcp 10.0.0.1:80 10.0.2.11:80 weight 1 max-conns 2 min-conns 1
+backend add tcp 10.0.0.1:80 10.0.2.12:80 weight 1 max-conns 1"
 check "import-ipvsadm apply" sh -c \
-	"ip netns add imp && ip netns exec imp $L4LBADM import-ipvsadm apply /tmp/ipvs.save"
+	"ip netns add imp && ip netns exec imp $L4LBADM import-ipvsadm apply /tmp/ipvs.rules"
 T_NETNS+=(imp)
 check_eq "what it applied lists the limits" \
 	"$(ip netns exec imp "$L4LBADM" list | grep -o 'max-conns.*' | tr '\n' ' ')" \
