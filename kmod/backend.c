@@ -82,9 +82,10 @@ struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 	return NULL;
 }
 
+/* @lim: NULL for none; set before the backend can take a flow. */
 static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 		       const union nf_inet_addr *addr, __be16 port, u16 weight,
-		       bool fallback)
+		       const struct l4lb_be_limits *lim, bool fallback)
 {
 	struct l4lb_backend *be, *old;
 	int ret;
@@ -114,6 +115,11 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	be->fallback = fallback;
 	/* Out of every pool until one takes it: see l4lb_backend_gone(). */
 	be->standby = fallback;
+	if (lim) {
+		be->max_conns = lim->max_conns;
+		be->min_conns = lim->min_conns ?:
+				l4lb_min_conns_default(lim->max_conns);
+	}
 	be->health_since = jiffies;
 	be->svc = svc;
 	refcount_set(&be->ref, 1);
@@ -158,10 +164,11 @@ err_put:
 	return ret;
 }
 
-int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
-		     const union nf_inet_addr *addr, __be16 port, u16 weight)
+int l4lb_backend_add_limited(struct l4lb_net *ln, struct l4lb_service *svc,
+			     const union nf_inet_addr *addr, __be16 port,
+			     u16 weight, const struct l4lb_be_limits *lim)
 {
-	return backend_add(ln, svc, addr, port, weight, false);
+	return backend_add(ln, svc, addr, port, weight, lim, false);
 }
 
 /*
@@ -172,7 +179,7 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 int l4lb_backend_add_fallback(struct l4lb_net *ln, struct l4lb_service *svc,
 			      const union nf_inet_addr *addr, __be16 port)
 {
-	return backend_add(ln, svc, addr, port, 1, true);
+	return backend_add(ln, svc, addr, port, 1, NULL, true);
 }
 
 /*
@@ -203,6 +210,30 @@ int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
 		be->health_since = jiffies;
 	ln->genid++;
 	return 0;
+}
+
+/*
+ * New connection limits (checked by the caller: @lim->min_conns no more
+ * than @lim->max_conns, 0 if @lim->max_conns is; a 0 @lim->min_conns is
+ * the default). Under &l4lb_net.lock; the packet path reads them with no
+ * lock and may see the new upper limit with the old lower one for a
+ * moment: one verdict of l4lb_backend_full() off, made right by the next
+ * new flow's. The verdict starts afresh: full again at once if the
+ * backend has @lim->max_conns flows or more, as IPVS's update does.
+ */
+void l4lb_backend_set_limits(struct l4lb_net *ln, struct l4lb_backend *be,
+			     const struct l4lb_be_limits *lim)
+{
+	u32 min = lim->min_conns ?: l4lb_min_conns_default(lim->max_conns);
+
+	lockdep_assert_held(&ln->lock);
+
+	if (be->max_conns == lim->max_conns && be->min_conns == min)
+		return;
+	WRITE_ONCE(be->max_conns, lim->max_conns);
+	WRITE_ONCE(be->min_conns, min);
+	WRITE_ONCE(be->full, false);
+	ln->genid++;
 }
 
 /*

@@ -54,6 +54,12 @@ struct l4lb_be_key {
  *	the lock
  * @health_since: jiffies when @down last changed; under the lock
  * @check: the checker's text on its last check; under the lock
+ * @max_conns: 0, or the flows at which the backend is full (no new flows);
+ *	written under &l4lb_net.lock, read locklessly by the packet path
+ * @min_conns: a full backend takes new flows again below it (never 0 while
+ *	@max_conns is set: the default, max - max / 4, is stored); likewise
+ * @full: the last verdict of l4lb_backend_full(); written only when it
+ *	flips, so a busy backend's cache line sees no write per flow for it
  * @active: flows now pointing here (least-connection schedulers)
  * @ref: see l4lb_backend_put()
  * @stats: per-CPU counters
@@ -71,6 +77,9 @@ struct l4lb_backend {
 	bool removed;
 	bool fallback;
 	bool standby;
+	bool full;
+	u32 max_conns;
+	u32 min_conns;
 	atomic_t active;
 	refcount_t ref;
 	struct l4lb_stats __percpu *stats;
@@ -87,6 +96,45 @@ struct l4lb_backend {
 static inline bool l4lb_backend_usable(const struct l4lb_backend *be)
 {
 	return be->weight && !be->down;
+}
+
+/*
+ * IPVS's lower threshold when none is given (ip_vs_ctl.c,
+ * __ip_vs_update_dest()): three quarters of the upper one, rounded up.
+ */
+static inline u32 l4lb_min_conns_default(u32 max_conns)
+{
+	return max_conns - (max_conns >> 2);
+}
+
+/*
+ * Full: no new flow (IPVS's IP_VS_DEST_F_OVERLOAD). A backend becomes full
+ * at @max_conns flows and stays full until it has fewer than @min_conns:
+ * the hysteresis of IPVS's u_threshold and l_threshold. The verdict is
+ * kept in @full and re-evaluated here, by each new flow's pick, under RCU
+ * with no lock: two CPUs may race, both computing a verdict from the same
+ * count, and a flip lost to a race is made again by the next pick. Flows
+ * picked on several CPUs at once may take a backend past @max_conns by
+ * the number of CPUs at most (IPVS's check races alike).
+ */
+static inline bool l4lb_backend_full(struct l4lb_backend *be)
+{
+	u32 max = READ_ONCE(be->max_conns);
+	u32 n;
+
+	if (likely(!max))
+		return false;
+	n = atomic_read(&be->active);
+	if (!READ_ONCE(be->full)) {
+		if (n < max)
+			return false;
+		WRITE_ONCE(be->full, true);
+		return true;
+	}
+	if (n >= READ_ONCE(be->min_conns))
+		return true;
+	WRITE_ONCE(be->full, false);
+	return false;
 }
 
 static inline void l4lb_be_key_init4(struct l4lb_be_key *key, u8 proto,
@@ -112,8 +160,25 @@ static inline void l4lb_be_key_init6(struct l4lb_be_key *key, u8 proto,
 struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       const union nf_inet_addr *addr,
 				       __be16 port);
-int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
-		     const union nf_inet_addr *addr, __be16 port, u16 weight);
+/* Connection limits, as netlink gives them: 0 is none, or the default. */
+struct l4lb_be_limits {
+	u32 max_conns;
+	u32 min_conns;
+};
+
+int l4lb_backend_add_limited(struct l4lb_net *ln, struct l4lb_service *svc,
+			     const union nf_inet_addr *addr, __be16 port,
+			     u16 weight, const struct l4lb_be_limits *lim);
+
+/* Without connection limits. */
+static inline int l4lb_backend_add(struct l4lb_net *ln,
+				   struct l4lb_service *svc,
+				   const union nf_inet_addr *addr, __be16 port,
+				   u16 weight)
+{
+	return l4lb_backend_add_limited(ln, svc, addr, port, weight, NULL);
+}
+
 int l4lb_backend_add_fallback(struct l4lb_net *ln, struct l4lb_service *svc,
 			      const union nf_inet_addr *addr, __be16 port);
 struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
@@ -122,6 +187,8 @@ int l4lb_backend_table_init(struct l4lb_net *ln);
 void l4lb_backend_table_uninit(struct l4lb_net *ln);
 int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
 		     u16 weight, bool down);
+void l4lb_backend_set_limits(struct l4lb_net *ln, struct l4lb_backend *be,
+			     const struct l4lb_be_limits *lim);
 void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be);
 
 /* Returns false when the backend is already on its way out. */

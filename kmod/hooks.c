@@ -283,7 +283,7 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	struct l4lb_backend *be;
 	struct l4lb_pool *pool;
 	struct l4lb_conn *conn;
-	bool created;
+	bool created, full = false;
 
 	if (p->proto == IPPROTO_TCP) {
 		state = p->syn ? L4LB_CONN_SYN_SEEN : L4LB_CONN_ADOPTED;
@@ -292,11 +292,19 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 			return NULL;
 		}
 	}
+	/*
+	 * Connection limits hold a new flow back, never an adopted one: the
+	 * connection exists already, on the backend the hash picks (any other
+	 * would answer it with a RST), and that backend serves it whatever
+	 * this balancer's count says.
+	 */
 	pool = rcu_dereference(svc->pool);
 	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
-				    &p->saddr, p->sport) : NULL;
+				    &p->saddr, p->sport,
+				    state == L4LB_CONN_ADOPTED ? NULL : &full) :
+		    NULL;
 	if (!be) {
-		*why = L4LB_DROP_NO_BACKEND;
+		*why = full ? L4LB_DROP_BACKENDS_FULL : L4LB_DROP_NO_BACKEND;
 		return NULL;
 	}
 	conn = l4lb_conn_create(ln, key, be, state, &created, why);
@@ -340,8 +348,9 @@ static unsigned int in_stateless(struct l4lb_net *ln, struct l4lb_service *svc,
 	struct l4lb_pool *pool = rcu_dereference(svc->pool);
 	struct l4lb_backend *be;
 
+	/* No limits: stateless services keep no count, a RST ends a flow. */
 	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
-				    &p->saddr, p->sport) : NULL;
+				    &p->saddr, p->sport, NULL) : NULL;
 	if (!be) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_BACKEND);
 		return NF_DROP;

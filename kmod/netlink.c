@@ -50,10 +50,23 @@ static const struct nla_policy be_key_policy[L4LB_A_MAX + 1] = {
 	BE_KEY_POLICY,
 };
 
+/* 6.1's policies take a u32 range only through a (non-const) struct. */
+static struct netlink_range_validation conns_limit_range = {
+	.min = 0,
+	.max = L4LB_CONNS_LIMIT_MAX,
+};
+
+#define BE_LIMITS_POLICY \
+	[L4LB_A_BE_MAX_CONNS] = NLA_POLICY_FULL_RANGE(NLA_U32, \
+						      &conns_limit_range), \
+	[L4LB_A_BE_MIN_CONNS] = NLA_POLICY_FULL_RANGE(NLA_U32, \
+						      &conns_limit_range)
+
 static const struct nla_policy be_new_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	BE_KEY_POLICY,
 	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
+	BE_LIMITS_POLICY,
 	[L4LB_A_BE_FALLBACK] = { .type = NLA_FLAG },
 };
 
@@ -71,6 +84,7 @@ static const struct nla_policy be_set_policy[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_HEALTH] = NLA_POLICY_MAX(NLA_U8, L4LB_HEALTH_MAX),
 	[L4LB_A_BE_CHECK] = { .type = NLA_NUL_STRING,
 			      .len = L4LB_CHECK_LEN_MAX - 1 },
+	BE_LIMITS_POLICY,
 };
 
 /* Ranges beyond the policy's own 16-bit bounds (6.1 takes them non-const). */
@@ -256,8 +270,11 @@ static int put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, L4LB_STATS_A_ADOPTED, sum.adopted,
 			      L4LB_STATS_A_PAD))
 		goto err;
+	/* The first reasons' attributes follow each other; later ones not. */
 	for (i = 0; i < __L4LB_DROP_MAX; i++)
-		if (nla_put_u64_64bit(skb, L4LB_STATS_A_DROP_NO_FLOW + i,
+		if (nla_put_u64_64bit(skb, i < L4LB_DROP_BACKENDS_FULL ?
+					   L4LB_STATS_A_DROP_NO_FLOW + i :
+					   L4LB_STATS_A_DROP_BACKENDS_FULL,
 				      sum.drops[i], L4LB_STATS_A_PAD))
 			goto err;
 	nla_nest_end(skb, nest);
@@ -311,6 +328,11 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	    (be->check[0] && nla_put_string(skb, L4LB_A_BE_CHECK, be->check)) ||
 	    nla_put_u32(skb, L4LB_A_BE_ACTIVE, atomic_read(&be->active)) ||
 	    (be->fallback && nla_put_flag(skb, L4LB_A_BE_FALLBACK)) ||
+	    (be->max_conns &&
+	     (nla_put_u32(skb, L4LB_A_BE_MAX_CONNS, be->max_conns) ||
+	      nla_put_u32(skb, L4LB_A_BE_MIN_CONNS, be->min_conns))) ||
+	    (be->max_conns && READ_ONCE(be->full) &&
+	     nla_put_flag(skb, L4LB_A_BE_FULL)) ||
 	    put_stats(skb, L4LB_A_BE_STATS, be->stats))
 		return -EMSGSIZE;
 	return 0;
@@ -623,11 +645,73 @@ static int service_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * Connection limits of a backend add or set, checked against each other
+ * (with @lim holding a backend's limits when only its lower limit comes):
+ * a lower limit needs an upper one and may equal it (no hysteresis), as
+ * with IPVS, but not be above it.
+ */
+static int parse_limits(struct nlattr **tb, struct netlink_ext_ack *extack,
+			struct l4lb_be_limits *lim)
+{
+	if (tb[L4LB_A_BE_MAX_CONNS]) {
+		lim->max_conns = nla_get_u32(tb[L4LB_A_BE_MAX_CONNS]);
+		lim->min_conns = 0;
+	}
+	if (tb[L4LB_A_BE_MIN_CONNS])
+		lim->min_conns = nla_get_u32(tb[L4LB_A_BE_MIN_CONNS]);
+	if (lim->min_conns && !lim->max_conns) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_BE_MIN_CONNS],
+				    "min-conns needs a max-conns");
+		return -EINVAL;
+	}
+	if (lim->min_conns > lim->max_conns) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_BE_MIN_CONNS],
+				    "min-conns is above max-conns");
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* Stateless services keep no flows to count. Under the lock. */
+static int check_limits(const struct l4lb_service *svc,
+			const struct l4lb_be_limits *lim, struct nlattr **tb,
+			struct netlink_ext_ack *extack)
+{
+	if (lim->max_conns && (svc->flags & L4LB_SVC_F_STATELESS)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_BE_MAX_CONNS],
+				    "a stateless service keeps no flows: no max-conns");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
+ * A fallback server is used whole or not at all: no weight, no connection
+ * limits (its save line, service set ... fallback, carries neither).
+ */
+static int fallback_refuses(struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	static const int attrs[] = { L4LB_A_BE_WEIGHT, L4LB_A_BE_MAX_CONNS,
+				     L4LB_A_BE_MIN_CONNS };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		if (!tb[attrs[i]])
+			continue;
+		NL_SET_ERR_MSG_ATTR(extack, tb[attrs[i]],
+				    "a fallback server has no weight or connection limits");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	bool fallback = nla_get_flag(tb[L4LB_A_BE_FALLBACK]);
+	struct l4lb_be_limits lim = {};
 	struct l4lb_backend *old;
 	struct l4lb_service *svc;
 	union nf_inet_addr addr;
@@ -638,13 +722,14 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	family = parse_be_key(tb, info->extack, &addr, &port);
 	if (family < 0)
 		return family;
-	if (fallback && tb[L4LB_A_BE_WEIGHT]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_WEIGHT],
-				    "a fallback server has no weight");
-		return -EINVAL;
-	}
+	ret = fallback ? fallback_refuses(tb, info->extack) : 0;
+	if (ret)
+		return ret;
 	if (tb[L4LB_A_BE_WEIGHT])
 		weight = nla_get_u16(tb[L4LB_A_BE_WEIGHT]);
+	ret = parse_limits(tb, info->extack, &lim);
+	if (ret)
+		return ret;
 
 	mutex_lock(&ln->lock);
 	svc = find_service(ln, tb, info->extack);
@@ -655,6 +740,9 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = check_family(svc, family, tb, info->extack);
 	if (ret)
 		goto out;
+	ret = check_limits(svc, &lim, tb, info->extack);
+	if (ret)
+		goto out;
 	/* Listed, so referenced: ours keeps it for its event once deleted. */
 	old = svc->fallback;
 	if (fallback && old)
@@ -662,7 +750,8 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (fallback)
 		ret = l4lb_backend_add_fallback(ln, svc, &addr, port);
 	else
-		ret = l4lb_backend_add(ln, svc, &addr, port, weight);
+		ret = l4lb_backend_add_limited(ln, svc, &addr, port, weight,
+					       &lim);
 	if (!ret && fallback && old)
 		notify(info, L4LB_CMD_BACKEND_DEL, fill_backend, old);
 	if (fallback && old)
@@ -954,15 +1043,17 @@ static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
+	struct l4lb_be_limits lim;
 	struct l4lb_backend *be;
 	bool down;
 	u16 weight;
 	int ret;
 
 	if (!tb[L4LB_A_BE_WEIGHT] && !tb[L4LB_A_BE_HEALTH] &&
-	    !tb[L4LB_A_BE_CHECK]) {
+	    !tb[L4LB_A_BE_CHECK] && !tb[L4LB_A_BE_MAX_CONNS] &&
+	    !tb[L4LB_A_BE_MIN_CONNS]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to change: give a weight, a health or a check");
+			       "nothing to change: give a weight, a health, a check or connection limits");
 		return -EINVAL;
 	}
 	mutex_lock(&ln->lock);
@@ -971,12 +1062,17 @@ static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(be);
 		goto out;
 	}
-	if (be->fallback && tb[L4LB_A_BE_WEIGHT]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_WEIGHT],
-				    "a fallback server has no weight");
-		ret = -EINVAL;
+	ret = be->fallback ? fallback_refuses(tb, info->extack) : 0;
+	if (ret)
 		goto out;
-	}
+	/* Every check before any change: a refusal changes nothing. */
+	lim.max_conns = be->max_conns;
+	lim.min_conns = be->min_conns;
+	ret = parse_limits(tb, info->extack, &lim);
+	if (!ret)
+		ret = check_limits(be->svc, &lim, tb, info->extack);
+	if (ret)
+		goto out;
 	weight = tb[L4LB_A_BE_WEIGHT] ? nla_get_u16(tb[L4LB_A_BE_WEIGHT]) :
 					be->weight;
 	down = tb[L4LB_A_BE_HEALTH] ?
@@ -984,6 +1080,7 @@ static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = l4lb_backend_set(ln, be, weight, down);
 	if (ret)
 		goto out;
+	l4lb_backend_set_limits(ln, be, &lim);
 	if (tb[L4LB_A_BE_CHECK]) {
 		nla_strscpy(be->check, tb[L4LB_A_BE_CHECK], sizeof(be->check));
 		ln->genid++;
@@ -1126,7 +1223,7 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 		pool = rcu_dereference(svc->pool);
 		if (pool)
 			be = l4lb_sched_pick(svc, pool, ln->hash_seed, &caddr,
-					     cport);
+					     cport, NULL);
 	}
 	ret = -ENOENT;
 	if (!be) {

@@ -249,24 +249,50 @@ err:
 	return ERR_PTR(ret);
 }
 
-static struct l4lb_backend *pick_lc(const struct l4lb_pool *pool, bool weighted)
+/*
+ * Least (weighted) connections among the backends that are not full, or
+ * all of them when @limits is false; NULL when every one is full.
+ */
+static struct l4lb_backend *pick_lc(const struct l4lb_pool *pool, bool weighted,
+				    bool limits)
 {
-	struct l4lb_backend *best = pool->be[0], *be;
-	u64 best_load = atomic_read(&best->active), load;
+	struct l4lb_backend *best = NULL, *be;
+	u64 best_load = 0, load;
 	unsigned int i;
 
 	/* Compare active/weight as active_a * weight_b < active_b * weight_a. */
-	for (i = 1; i < pool->n; i++) {
+	for (i = 0; i < pool->n; i++) {
 		be = pool->be[i];
+		if (limits && l4lb_backend_full(be))
+			continue;
 		load = atomic_read(&be->active);
-		if (weighted ? load * READ_ONCE(best->weight) <
-			       best_load * READ_ONCE(be->weight) :
-			       load < best_load) {
+		if (!best || (weighted ? load * READ_ONCE(best->weight) <
+					 best_load * READ_ONCE(be->weight) :
+					 load < best_load)) {
 			best = be;
 			best_load = load;
 		}
 	}
 	return best;
+}
+
+/*
+ * The first backend that is not full from pool->be[@start] on, in the
+ * pool's order (rr: IPVS's rr skips an overloaded one alike); NULL when
+ * every one is full. At most L4LB_MAX_BACKENDS steps, taken only while a
+ * backend is full.
+ */
+static struct l4lb_backend *spill(const struct l4lb_pool *pool, u32 start)
+{
+	struct l4lb_backend *be;
+	unsigned int i;
+
+	for (i = 0; i < pool->n; i++) {
+		be = pool->be[(start + i) % pool->n];
+		if (!l4lb_backend_full(be))
+			return be;
+	}
+	return NULL;
 }
 
 /*
@@ -285,39 +311,102 @@ static u32 client_hash(const struct l4lb_service *svc, u32 seed,
 	return jhash_1word(addr, seed);
 }
 
+/* sh and mh: where a full backend's new client goes instead. */
+#define SPILL_SEED	0x5b111ed5
+
+/*
+ * Weighted round robin: the next turns of the sequence, as many as the
+ * pool has backends, then the pool's order from the last one tried.
+ */
+static struct l4lb_backend *pick_wrr(struct l4lb_service *svc,
+				     const struct l4lb_pool *pool, bool limits)
+{
+	u32 pos = (u32)atomic_inc_return(&svc->rr_pos) % pool->wrr_len;
+	struct l4lb_backend *be = pool->be[pool->wrr[pos]];
+	unsigned int i;
+
+	if (!limits || !l4lb_backend_full(be))
+		return be;
+	for (i = 1; i < min(pool->n, pool->wrr_len); i++) {
+		be = pool->be[pool->wrr[(pos + i) % pool->wrr_len]];
+		if (!l4lb_backend_full(be))
+			return be;
+	}
+	return spill(pool, pool->wrr[(pos + i - 1) % pool->wrr_len]);
+}
+
+/*
+ * sh and mh: the hash's backend; if it is full, a second hash of the
+ * client chooses where the search for one that is not starts, so a full
+ * backend's new clients spread over the others and every other client
+ * keeps its backend. Unlike a backend that is down or drained, which
+ * leaves the pool (sh then rehashes every client, mh about 1/N of them),
+ * a full one stays: a pool cannot be rebuilt at every flow, and when the
+ * backend is no longer full its clients come back to it.
+ */
+static struct l4lb_backend *pick_hash(struct l4lb_service *svc,
+				      const struct l4lb_pool *pool, u32 seed,
+				      u32 hash, bool limits)
+{
+	struct l4lb_backend *be;
+
+	if (svc->sched == L4LB_SCHED_MH)
+		be = pool->be[pool->mh[reciprocal_scale(hash,
+						L4LB_MH_TABLE_SIZE)]];
+	else
+		be = pool->be[reciprocal_scale(hash, pool->n)];
+	if (!limits || !l4lb_backend_full(be))
+		return be;
+	return spill(pool, reciprocal_scale(jhash_1word(hash,
+							seed ^ SPILL_SEED),
+					    pool->n));
+}
+
 /*
  * Picks a backend for a new flow from @saddr:@sport (of the service's
- * family); NULL when the pool is
- * empty. sh and mh depend on nothing but the pool, @seed (the namespace's
- * hash seed) and the client: every balancer with the same configuration
- * picks the same. Called under RCU, with @pool from rcu_dereference().
+ * family); NULL when the pool is empty, or, with @full given, when every
+ * backend of it is full (*@full is set then). sh and mh depend on nothing
+ * but the pool, @seed (the namespace's hash seed) and the client: every
+ * balancer with the same configuration picks the same, unless a backend
+ * is full (@full given: a flow's first packet; not for a connection
+ * adopted mid-way, which must reach the backend that holds it), which is
+ * each balancer's own count. Called under RCU, with @pool from
+ * rcu_dereference().
  */
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
 				     const struct l4lb_pool *pool, u32 seed,
 				     const union nf_inet_addr *saddr,
-				     __be16 sport)
+				     __be16 sport, bool *full)
 {
-	u32 n = pool->n, pos, hash;
+	const bool limits = full;
+	struct l4lb_backend *be;
+	u32 n = pool->n, pos;
 
 	if (!n)
 		return NULL;
 	switch (svc->sched) {
 	case L4LB_SCHED_WRR:
-		pos = (u32)atomic_inc_return(&svc->rr_pos) % pool->wrr_len;
-		return pool->be[pool->wrr[pos]];
+		be = pick_wrr(svc, pool, limits);
+		break;
 	case L4LB_SCHED_LC:
-		return pick_lc(pool, false);
+		be = pick_lc(pool, false, limits);
+		break;
 	case L4LB_SCHED_WLC:
-		return pick_lc(pool, true);
+		be = pick_lc(pool, true, limits);
+		break;
 	case L4LB_SCHED_SH:
-		hash = client_hash(svc, seed, saddr, sport);
-		return pool->be[reciprocal_scale(hash, n)];
 	case L4LB_SCHED_MH:
-		hash = client_hash(svc, seed, saddr, sport);
-		return pool->be[pool->mh[reciprocal_scale(hash,
-						L4LB_MH_TABLE_SIZE)]];
+		be = pick_hash(svc, pool, seed,
+			       client_hash(svc, seed, saddr, sport), limits);
+		break;
 	default:
-		pos = (u32)atomic_inc_return(&svc->rr_pos) - 1;
-		return pool->be[pos % n];
+		pos = ((u32)atomic_inc_return(&svc->rr_pos) - 1) % n;
+		be = pool->be[pos];
+		if (limits && l4lb_backend_full(be))
+			be = spill(pool, pos);
+		break;
 	}
+	if (!be && full)
+		*full = true;
+	return be;
 }

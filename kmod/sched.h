@@ -48,6 +48,6 @@ static inline bool l4lb_sched_hashes(u8 sched)
 struct l4lb_backend *l4lb_sched_pick(struct l4lb_service *svc,
 				     const struct l4lb_pool *pool, u32 seed,
 				     const union nf_inet_addr *saddr,
-				     __be16 sport);
+				     __be16 sport, bool *full);
 
 #endif /* _L4LB_SCHED_H */

@@ -113,7 +113,13 @@ duplicate backend | EEXIST: backend already exists | BACKEND_NEW $TCP BE_ADDR4=i
 one backend for two stateless services | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
 one backend for two tcp services (replies could not name theirs) | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
 set of an unknown backend | ENOENT: no such backend in this service | BACKEND_SET $TCP $BE BE_WEIGHT=u16:5
-set without anything to change | EINVAL: nothing to change: give a weight, a health or a check | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
+max-conns past the table's size | ERANGE attr=BE_MAX_CONNS: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_MAX_CONNS=u32:67108865
+max-conns as u16 | EINVAL attr=BE_MAX_CONNS: invalid attribute length | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_MAX_CONNS=u16:5
+min-conns without max-conns | EINVAL attr=BE_MIN_CONNS: min-conns needs a max-conns | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_MIN_CONNS=u32:1
+min-conns above max-conns | ERANGE attr=BE_MIN_CONNS: min-conns is above max-conns | BACKEND_NEW $TCP $BE BE_MAX_CONNS=u32:2 BE_MIN_CONNS=u32:3
+max-conns on a stateless service | EOPNOTSUPP attr=BE_MAX_CONNS: a stateless service keeps no flows: no max-conns | BACKEND_SET SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53 BE_MAX_CONNS=u32:2
+a good weight beside bad limits: neither applies | ERANGE attr=BE_MIN_CONNS: min-conns is above max-conns | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_WEIGHT=u16:5 BE_MAX_CONNS=u32:2 BE_MIN_CONNS=u32:3
+set without anything to change | EINVAL: nothing to change: give a weight, a health, a check or connection limits | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
 del of an unknown backend | ENOENT: no such backend in this service | BACKEND_DEL $TCP $BE
 settings set with nothing | EINVAL: nothing to set | SETTINGS_SET
 flows of a backend without its service | EINVAL: a backend is named within a service | --dump FLOW_GET BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
@@ -126,7 +132,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 56
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 62
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

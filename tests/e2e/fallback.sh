@@ -105,8 +105,11 @@ check_err "a backend cannot be the fallback too" \
 	"l4lbadm: service set: backend already exists" \
 	lb service set tcp $VIP:80 fallback 10.0.2.11:80
 check_err "the fallback has no weight" \
-	"l4lbadm: backend set: a fallback server has no weight" \
+	"l4lbadm: backend set: a fallback server has no weight or connection limits" \
 	lb backend set tcp $VIP:80 10.0.2.13:80 weight 5
+check_err "nor connection limits" \
+	"l4lbadm: backend set: a fallback server has no weight or connection limits" \
+	lb backend set tcp $VIP:80 10.0.2.13:80 max-conns 5
 check_err "of the service's family" \
 	"l4lbadm: service set: backend [2001:db8::5]:80 is IPv6, service $VIP:80 is IPv4: a service and its backends share a family" \
 	lb service set tcp $VIP:80 fallback '[2001:db8::5]:80'

@@ -343,7 +343,7 @@ static void hooks_adopt(struct kunit *test)
 	rcu_read_lock();
 	want = l4lb_sched_pick(svc, rcu_dereference(svc->pool),
 			       f->ln->hash_seed, &caddr,
-			       htons(c.sport))->key.addr.ip;
+			       htons(c.sport), NULL)->key.addr.ip;
 	rcu_read_unlock();
 
 	/* The client's side: to the hash's choice, assured by its answer. */
@@ -421,6 +421,96 @@ static void hooks_adopt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum.conns, 4ULL);
 	KUNIT_EXPECT_EQ(test, sum.adopted, 3ULL);
 	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_NO_FLOW], 0ULL);
+}
+
+static struct l4lb_backend *limit_be(struct hooks_fixture *f,
+				     struct l4lb_service *svc, u32 addr,
+				     u32 max)
+{
+	union nf_inet_addr a = { .ip = htonl(addr) };
+	struct l4lb_be_limits lim = { .max_conns = max };
+	struct l4lb_backend *be;
+
+	mutex_lock(&f->ln->lock);
+	be = l4lb_backend_find(svc, &a, svc->key.port);
+	l4lb_backend_set_limits(f->ln, be, &lim);
+	mutex_unlock(&f->ln->lock);
+	return be;
+}
+
+/*
+ * Connection limits: a full backend takes no new flow; with every one
+ * full a SYN is dropped as backends_full, while packets of existing flows
+ * pass and sh/mh adopt a connection to the backend that holds it; a flow
+ * that closes makes room.
+ */
+static void hooks_conn_limits(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = CLIENT + 30,
+			  .daddr = VIP, .sport = 6001, .dport = 80,
+			  .flags = KPKT_SYN };
+	struct l4lb_backend *be1, *be2, *m1, *m2;
+	struct l4lb_conn *c1, *c2;
+	struct sk_buff *skb;
+
+	be1 = limit_be(f, f->tcp_svc, BE1, 1);
+	be2 = limit_be(f, f->tcp_svc, BE2, 1);
+	KUNIT_ASSERT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	p.sport = 6002;
+	KUNIT_ASSERT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	c1 = flow_of(f, f->tcp_svc, CLIENT + 30, 6001);
+	c2 = flow_of(f, f->tcp_svc, CLIENT + 30, 6002);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	KUNIT_ASSERT_NOT_NULL(test, c2);
+	KUNIT_EXPECT_PTR_NE(test, c1->be, c2->be);
+
+	/* Both full: a new SYN is dropped, counted as its own reason. */
+	p.sport = 6003;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKENDS_FULL), 1ULL);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_NO_BACKEND), 0ULL);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->tcp_svc, CLIENT + 30, 6003));
+
+	/* Existing flows pass: a retransmitted SYN, data. */
+	p.sport = 6001;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	p.flags = KPKT_ACK;
+	p.payload = 10;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+
+	/* A RST closes flow 1: its backend is under its limit again. */
+	p.flags = KPKT_RST;
+	p.payload = 0;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	p.flags = KPKT_SYN;
+	p.sport = 6003;
+	KUNIT_ASSERT_EQ(test, send(test, &p, true, 20, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, c1->be->key.addr.ip);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, drops(f->tcp_svc, L4LB_DROP_BACKENDS_FULL), 1ULL);
+	KUNIT_EXPECT_TRUE(test, be1->full || be2->full);
+
+	/*
+	 * mh, both backends full (held by flows this test pretends): a SYN
+	 * is dropped, a connection's packet without SYN is adopted.
+	 */
+	m1 = limit_be(f, f->mh_svc, BE1, 1);
+	m2 = limit_be(f, f->mh_svc, BE2, 1);
+	atomic_inc(&m1->active);
+	atomic_inc(&m2->active);
+	p.dport = 443;
+	p.sport = 7001;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(f->mh_svc, L4LB_DROP_BACKENDS_FULL), 1ULL);
+	p.flags = KPKT_ACK;
+	p.payload = 10;
+	KUNIT_EXPECT_EQ(test, send(test, &p, true, 20, NULL), NF_ACCEPT);
+	c1 = flow_of(f, f->mh_svc, CLIENT + 30, 7001);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	KUNIT_EXPECT_EQ(test, c1->state, (u8)L4LB_CONN_ADOPTED);
+	atomic_dec(&m1->active);
+	atomic_dec(&m2->active);
 }
 
 /*
@@ -1614,6 +1704,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_fragments),
 	KUNIT_CASE(hooks_adopt),
 	KUNIT_CASE(hooks_udp_gone_answer_makes_no_session),
+	KUNIT_CASE(hooks_conn_limits),
 	KUNIT_CASE(hooks_backend_gone),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
 	KUNIT_CASE(hooks_flood_spares_fresh_handshake),

@@ -71,8 +71,39 @@ static int pick_seed(struct l4lb_service *svc, u32 seed, __be32 saddr,
 	union nf_inet_addr addr = { .ip = saddr };
 	struct l4lb_backend *be;
 
-	be = l4lb_sched_pick(svc, pool_of(svc), seed, &addr, sport);
+	be = l4lb_sched_pick(svc, pool_of(svc), seed, &addr, sport, NULL);
 	return be ? ntohl(be->key.addr.ip) - 0x0a00020b : -1;
+}
+
+/* As pick_seed(), a new flow's pick: connection limits apply. */
+static int pick_new(struct l4lb_service *svc, __be32 saddr, bool *full)
+{
+	union nf_inet_addr addr = { .ip = saddr };
+	struct l4lb_backend *be;
+
+	*full = false;
+	be = l4lb_sched_pick(svc, pool_of(svc), 0, &addr, 0, full);
+	return be ? ntohl(be->key.addr.ip) - 0x0a00020b : -1;
+}
+
+/* Backend @id (10.0.2.(11+id)) of the pool. */
+static struct l4lb_backend *be_of(struct l4lb_service *svc, int id)
+{
+	struct l4lb_pool *pool = pool_of(svc);
+	unsigned int i;
+
+	for (i = 0; i < pool->n; i++)
+		if (ntohl(pool->be[i]->key.addr.ip) - 0x0a00020b == id)
+			return pool->be[i];
+	return NULL;
+}
+
+static void set_limits(struct l4lb_backend *be, u32 max, u32 min, int active)
+{
+	be->max_conns = max;
+	be->min_conns = min ?: l4lb_min_conns_default(max);
+	be->full = false;
+	atomic_set(&be->active, active);
 }
 
 static int pick(struct l4lb_service *svc, __be32 saddr)
@@ -428,6 +459,115 @@ static void sched_hash_seed_and_port(struct kunit *test)
  * with no common divisor) builds in O(len log n), every backend its share
  * exactly, an empty Maglev pool holds no table.
  */
+/*
+ * Every scheduler skips a full backend for a new flow (IPVS's overloaded
+ * destination), and only for a new flow: an adopted connection's pick
+ * (no limits) still finds it. sh and mh move only the full backend's
+ * clients, each to the same backend at every pick.
+ */
+static void sched_limits_skip_full(struct kunit *test)
+{
+	static const u16 w[] = { 1, 3, 2, 1 };
+	int free_pick[64], full_pick[64], n_full;
+	struct l4lb_service *svc;
+	bool full;
+	u8 sched;
+	int i;
+
+	for (sched = 0; sched <= L4LB_SCHED_MAX; sched++) {
+		svc = make_svc(test, sched, 4, w);
+		for (i = 0; i < 64; i++)
+			free_pick[i] = pick(svc, htonl(0xc0000200 + i * 7919));
+		set_limits(be_of(svc, 1), 2, 1, 2);
+		n_full = 0;
+		for (i = 0; i < 64; i++) {
+			__be32 c = htonl(0xc0000200 + i * 7919);
+
+			full_pick[i] = pick_new(svc, c, &full);
+			KUNIT_EXPECT_NE_MSG(test, full_pick[i], 1, "sched %u",
+					    sched);
+			KUNIT_EXPECT_GE(test, full_pick[i], 0);
+			KUNIT_EXPECT_FALSE(test, full);
+			if (!l4lb_sched_hashes(sched))
+				continue;
+			/* Stable, and only the full backend's clients move. */
+			KUNIT_EXPECT_EQ(test, pick_new(svc, c, &full),
+					full_pick[i]);
+			if (free_pick[i] != 1)
+				KUNIT_EXPECT_EQ(test, full_pick[i],
+						free_pick[i]);
+			else
+				n_full++;
+			/* An adopted connection's pick: no limits. */
+			KUNIT_EXPECT_EQ(test, pick(svc, c), free_pick[i]);
+		}
+		if (l4lb_sched_hashes(sched))
+			KUNIT_EXPECT_GT_MSG(test, n_full, 0, "sched %u", sched);
+		KUNIT_EXPECT_TRUE(test, be_of(svc, 1)->full);
+		drop_svc(svc);
+	}
+}
+
+/*
+ * Full at max-conns, and full until under min-conns (IPVS's hysteresis);
+ * without a min-conns, under max - max / 4.
+ */
+static void sched_limits_hysteresis(struct kunit *test)
+{
+	struct l4lb_service *svc = make_svc(test, L4LB_SCHED_LC, 2, NULL);
+	struct l4lb_backend *be0 = be_of(svc, 0), *be1 = be_of(svc, 1);
+	bool full;
+
+	/* be1 always the busier: lc picks be0 unless it is full. */
+	set_limits(be0, 4, 2, 3);
+	set_limits(be1, 0, 0, 100);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 0);
+	atomic_set(&be0->active, 4);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 1);
+	atomic_set(&be0->active, 3);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 1);
+	atomic_set(&be0->active, 2);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 1);
+	KUNIT_EXPECT_TRUE(test, be0->full);
+	atomic_set(&be0->active, 1);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 0);
+	KUNIT_EXPECT_FALSE(test, be0->full);
+	atomic_set(&be0->active, 3);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 0);
+
+	/* The default lower limit: 8 - 8 / 4 = 6. */
+	set_limits(be0, 8, 0, 8);
+	KUNIT_EXPECT_EQ(test, be0->min_conns, 6U);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 1);
+	atomic_set(&be0->active, 6);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 1);
+	atomic_set(&be0->active, 5);
+	KUNIT_EXPECT_EQ(test, pick_new(svc, 0, &full), 0);
+	drop_svc(svc);
+}
+
+/* Every backend full: no pick, and the caller is told why. */
+static void sched_limits_all_full(struct kunit *test)
+{
+	struct l4lb_service *svc;
+	bool full;
+	u8 sched;
+
+	for (sched = 0; sched <= L4LB_SCHED_MAX; sched++) {
+		svc = make_svc(test, sched, 3, NULL);
+		set_limits(be_of(svc, 0), 1, 0, 1);
+		set_limits(be_of(svc, 1), 5, 3, 7);
+		set_limits(be_of(svc, 2), 2, 2, 2);
+		KUNIT_EXPECT_EQ_MSG(test, pick_new(svc, htonl(0xc0000201),
+						   &full), -1, "sched %u",
+				    sched);
+		KUNIT_EXPECT_TRUE(test, full);
+		/* No limits (an adoption): a backend all the same. */
+		KUNIT_EXPECT_GE(test, pick(svc, htonl(0xc0000201)), 0);
+		drop_svc(svc);
+	}
+}
+
 static void sched_wrr_large_pool(struct kunit *test)
 {
 	const unsigned int n = L4LB_MAX_BACKENDS;
@@ -522,6 +662,9 @@ static struct kunit_case l4lb_sched_cases[] = {
 	KUNIT_CASE(sched_mh_weighted),
 	KUNIT_CASE(sched_mh_add_remove),
 	KUNIT_CASE(sched_hash_seed_and_port),
+	KUNIT_CASE(sched_limits_skip_full),
+	KUNIT_CASE(sched_limits_hysteresis),
+	KUNIT_CASE(sched_limits_all_full),
 	{}
 };
 

@@ -263,7 +263,8 @@ TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "TIMEOUT_CLOSING": "u32", "TIMEOUT_FIN_WAIT": "u32",
          "DOWN_FLOWS": "u32",
          "SVC_ADDR6": "ip6", "BE_ADDR6": "ip6", "FLOW_CADDR4": "ip",
-         "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16", "BE_FALLBACK": "flag"}
+         "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16", "BE_FALLBACK": "flag",
+         "BE_MAX_CONNS": "u32", "BE_MIN_CONNS": "u32"}
 
 
 def fuzz_typed(rnd):

@@ -45,6 +45,11 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 		snprintf(info->check, sizeof(info->check), "%s",
 			 mnl_attr_get_str(tb[L4LB_A_BE_CHECK]));
 	info->fallback = tb[L4LB_A_BE_FALLBACK];
+	if (tb[L4LB_A_BE_MAX_CONNS])
+		info->max_conns = mnl_attr_get_u32(tb[L4LB_A_BE_MAX_CONNS]);
+	if (tb[L4LB_A_BE_MIN_CONNS])
+		info->min_conns = mnl_attr_get_u32(tb[L4LB_A_BE_MIN_CONNS]);
+	info->full = tb[L4LB_A_BE_FULL];
 	parse_stats(tb[L4LB_A_BE_STATS], &info->stats);
 	return true;
 }
@@ -62,8 +67,20 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * "backend add tcp VIP:PORT ADDRESS:PORT weight N" (@verb add or set); a
- * fallback server is added by "service set tcp VIP:PORT fallback ADDR:PORT".
+ * " max-conns N min-conns M": a backend's connection limits, the lower
+ * one as the kernel holds it (its default made explicit), or nothing.
+ */
+void print_be_limits(const struct be_info *be)
+{
+	if (be->max_conns)
+		printf(" max-conns %u min-conns %u", be->max_conns,
+		       be->min_conns);
+}
+
+/*
+ * "backend add tcp VIP:PORT ADDRESS:PORT weight N [max-conns N min-conns
+ * M]" (@verb add or set); a fallback server is added by "service set tcp
+ * VIP:PORT fallback ADDR:PORT", and has neither weight nor limits.
  */
 void print_backend_line(const char *verb, const struct be_info *be)
 {
@@ -77,8 +94,10 @@ void print_backend_line(const char *verb, const struct be_info *be)
 	printf("backend %s %s %s %s", verb, proto_name(be->svc.proto),
 	       fmt_addr_port(&be->svc.addr, be->svc.port),
 	       fmt_addr_port(&be->addr, be->port));
-	if (strcmp(verb, "del") && !be->fallback)
+	if (strcmp(verb, "del") && !be->fallback) {
 		printf(" weight %u", be->weight);
+		print_be_limits(be);
+	}
 	putchar('\n');
 }
 
@@ -118,6 +137,20 @@ static uint16_t parse_weight(const char *s)
 /* What a verb's options may be, after PROTO VIP:PORT BACKEND:PORT. */
 #define OPT_WEIGHT	1
 #define OPT_HEALTH	2
+
+/* max-conns and min-conns: 0 (none) to L4LB_CONNS_LIMIT_MAX. */
+static uint32_t parse_conns_limit(const char *name, const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || end == s || *s == '-' || errno || v > L4LB_CONNS_LIMIT_MAX)
+		fail("%s '%s' is not a number from 0 to %u", name, s,
+		     L4LB_CONNS_LIMIT_MAX);
+	return v;
+}
 
 static uint8_t parse_health(const char *s)
 {
@@ -173,12 +206,20 @@ static int backend_change(struct nl *nl, int argc, char **argv, uint8_t cmd,
 		bool weight = (opts & OPT_WEIGHT) && !strcmp(argv[i], "weight");
 		bool health = (opts & OPT_HEALTH) && !strcmp(argv[i], "health");
 		bool check = (opts & OPT_HEALTH) && !strcmp(argv[i], "check");
+		bool max = (opts & OPT_WEIGHT) && !strcmp(argv[i], "max-conns");
+		bool min = (opts & OPT_WEIGHT) && !strcmp(argv[i], "min-conns");
 
-		if (!weight && !health && !check)
+		if (!weight && !health && !check && !max && !min)
 			fail("%s: unexpected '%s'", verb, argv[i]);
 		if (i + 1 >= argc)
 			fail("'%s' needs a value", argv[i]);
-		if (weight) {
+		if (max || min) {
+			/* The kernel checks them against each other. */
+			mnl_attr_put_u32(nlh, max ? L4LB_A_BE_MAX_CONNS :
+						    L4LB_A_BE_MIN_CONNS,
+					 parse_conns_limit(argv[i],
+							   argv[i + 1]));
+		} else if (weight) {
 			mnl_attr_put_u16(nlh, L4LB_A_BE_WEIGHT,
 					 parse_weight(argv[i + 1]));
 		} else if (health) {

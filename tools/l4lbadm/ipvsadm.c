@@ -4,9 +4,11 @@
  * prints it, turned into l4lbadm's lines: printed, or with "apply" restored
  * (all or nothing, as restore). NAT-mode TCP and UDP services map one to
  * one; what l4lb has no equivalent for (direct routing and tunnel
- * forwarding, firewall-mark and SCTP services, persistence, thresholds,
- * persistence engines, other schedulers, IPv6) is named, one line each on
- * stderr, and nothing is printed or applied.
+ * forwarding, firewall-mark and SCTP services, persistence, persistence
+ * engines, other schedulers) is named, one line each on stderr, and
+ * nothing is printed or applied. Connection thresholds (-x, -y) are
+ * max-conns and min-conns, with the same meaning (0: none, or for -y three
+ * quarters of -x); an -e line (edit) becomes a backend set.
  */
 
 #include <errno.h>
@@ -130,16 +132,23 @@ static void add_service(struct import *im, int no, int argc, char **w)
 		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
 }
 
+/* A real server's options, as ipvsadm-save writes them. */
+struct rs_opts {
+	const char *rs;
+	const char *weight;
+	const char *max;	/* -x, the upper threshold */
+	const char *min;	/* -y, the lower one */
+};
+
 /* Why a real server's options have no equivalent; NULL if they have. */
-static const char *backend_options(int argc, char **w, const char **rs,
-				   const char **weight)
+static const char *backend_options(int argc, char **w, struct rs_opts *o)
 {
 	bool nat = false;
 	int i;
 
 	for (i = 3; i < argc; i++) {
 		if (!strcmp(w[i], "-r") && i + 1 < argc)
-			*rs = w[++i];
+			o->rs = w[++i];
 		else if (!strcmp(w[i], "-m") || !strcmp(w[i], "--masquerading"))
 			nat = true;
 		else if (!strcmp(w[i], "-g") || !strcmp(w[i], "--gatewaying"))
@@ -147,12 +156,13 @@ static const char *backend_options(int argc, char **w, const char **rs,
 		else if (!strcmp(w[i], "-i") || !strcmp(w[i], "--ipip"))
 			return "tunnel forwarding (-i) has no equivalent in l4lb (NAT only)";
 		else if (!strcmp(w[i], "-w") && i + 1 < argc)
-			*weight = w[++i];
-		else if ((!strcmp(w[i], "-x") || !strcmp(w[i], "-y")) &&
-			 i + 1 < argc && !strcmp(w[i + 1], "0"))
-			i++;
-		else if (!strcmp(w[i], "-x") || !strcmp(w[i], "-y"))
-			return "connection thresholds (-x, -y) have no equivalent in l4lb";
+			o->weight = w[++i];
+		else if ((!strcmp(w[i], "-x") ||
+			  !strcmp(w[i], "--u-threshold")) && i + 1 < argc)
+			o->max = w[++i];
+		else if ((!strcmp(w[i], "-y") ||
+			  !strcmp(w[i], "--l-threshold")) && i + 1 < argc)
+			o->min = w[++i];
 		else
 			return "an option l4lb has no equivalent for";
 	}
@@ -161,13 +171,42 @@ static const char *backend_options(int argc, char **w, const char **rs,
 	return NULL;
 }
 
-/* "-a -t VIP:PORT -r RIP:PORT -m [-w W] [-x U -y L]" */
-static void add_backend(struct import *im, int no, int argc, char **w)
+/* A threshold: 0 to L4LB_CONNS_LIMIT_MAX; false if not one. */
+static bool threshold(const char *s, unsigned long *v)
 {
-	const char *weight = "1", *rs = NULL, *why;
+	char *end;
+
+	*v = 0;
+	if (!s)
+		return true;
+	*v = strtoul(s, &end, 10);
+	return !*end && end != s && *s != '-' && *v <= L4LB_CONNS_LIMIT_MAX;
+}
+
+/* Why -x and -y have no equivalent (none if IPVS takes them). */
+static const char *thresholds(const struct rs_opts *o, unsigned long *max,
+			      unsigned long *min)
+{
+	if (!threshold(o->max, max) || !threshold(o->min, min))
+		return "a connection threshold (-x, -y) is 0 to 67108864 in l4lb";
+	/* IPVS refuses a lower threshold above the upper one alike. */
+	if (*min > *max)
+		return "a lower threshold (-y) above the upper one (-x)";
+	return NULL;
+}
+
+/*
+ * "-a -t VIP:PORT -r RIP:PORT -m [-w W] [-x U -y L]", or -e: the same,
+ * the backend changed (weight and thresholds, as ipvsadm -e sets them).
+ */
+static void add_backend(struct import *im, int no, int argc, char **w,
+			bool edit)
+{
+	struct rs_opts o = { .weight = "1" };
+	unsigned long v, max = 0, min = 0;
 	char svc[80], *end;
 	struct addr a, va;
-	unsigned long v;
+	const char *why;
 	uint16_t port;
 
 	/* Its service was refused: named once, on its own line. */
@@ -176,20 +215,30 @@ static void add_backend(struct import *im, int no, int argc, char **w)
 	if (argc < 3 || !service_words(im, no, w[1], w[2], svc, sizeof(svc),
 				       &va))
 		return;
-	why = backend_options(argc, w, &rs, &weight);
+	why = backend_options(argc, w, &o);
 	if (!why && strcmp(svc, im->svc))
 		why = "a real server of a service not defined on the lines before";
-	if (!why && (!rs || !parse_addr_port(rs, &a, &port)))
+	if (!why && (!o.rs || !parse_addr_port(o.rs, &a, &port)))
 		why = "the real server is not ADDRESS:PORT";
 	if (!why && a.family != va.family)
 		why = "a real server of another family than its service (IPVS tunnels only) has no equivalent in l4lb";
-	v = strtoul(weight, &end, 10);
-	if (!why && (*end || end == weight || v > L4LB_WEIGHT_MAX))
+	v = strtoul(o.weight, &end, 10);
+	if (!why && (*end || end == o.weight || v > L4LB_WEIGHT_MAX))
 		why = "a weight is 0 to 1000 in l4lb";
-	if (why)
+	if (!why)
+		why = thresholds(&o, &max, &min);
+	if (why) {
 		refuse(im, no, why);
-	else
-		fprintf(im->mem, "backend add %s %s weight %lu\n", im->svc, rs, v);
+		return;
+	}
+	fprintf(im->mem, "backend %s %s %s weight %lu", edit ? "set" : "add",
+		im->svc, o.rs, v);
+	/* An edit sets both, as ipvsadm -e does: absent is 0. */
+	if (max || edit)
+		fprintf(im->mem, " max-conns %lu", max);
+	if (min)
+		fprintf(im->mem, " min-conns %lu", min);
+	fputc('\n', im->mem);
 }
 
 int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
@@ -224,9 +273,11 @@ int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 		if (!strcmp(w[0], "-A") || !strcmp(w[0], "--add-service"))
 			add_service(&im, no, n, w);
 		else if (!strcmp(w[0], "-a") || !strcmp(w[0], "--add-server"))
-			add_backend(&im, no, n, w);
+			add_backend(&im, no, n, w, false);
+		else if (!strcmp(w[0], "-e") || !strcmp(w[0], "--edit-server"))
+			add_backend(&im, no, n, w, true);
 		else
-			refuse(&im, no, "not a line of ipvsadm-save (-A or -a)");
+			refuse(&im, no, "not a line of ipvsadm-save (-A or -a) nor an -e");
 	}
 	free(text);
 	if (in != stdin)

@@ -68,6 +68,9 @@ struct be_info {
 	uint8_t health;		/* enum l4lb_health */
 	bool fallback;		/* the service's fallback server */
 	uint32_t health_since;	/* seconds */
+	uint32_t max_conns;	/* 0: no limit */
+	uint32_t min_conns;	/* the lower limit in force (0: no limit) */
+	bool full;		/* takes no new flow: at its limit */
 	char check[L4LB_CHECK_LEN_MAX];
 	struct stats stats;
 };
@@ -174,6 +177,7 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info);
 void put_be_id(struct nlmsghdr *nlh, const struct be_info *be);
 int set_backend_health(struct nl *nl, const struct be_info *be,
 		       uint8_t health, const char *check);
+void print_be_limits(const struct be_info *be);
 void print_backend_line(const char *verb, const struct be_info *be);
 int set_fallback(struct nl *nl, int argc, char **argv);
 

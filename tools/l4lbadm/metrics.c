@@ -107,6 +107,16 @@ static unsigned int be_weight(const struct be_info *be)
 	return be->weight;
 }
 
+static unsigned int be_max_conns(const struct be_info *be)
+{
+	return be->max_conns;
+}
+
+static unsigned int be_full(const struct be_info *be)
+{
+	return be->full;
+}
+
 static unsigned int be_fallback(const struct be_info *be)
 {
 	return be->fallback;
@@ -122,6 +132,10 @@ static const struct {
 	  be_up },
 	{ "l4lb_backend_weight", "The backend's weight (0: draining, no new flows).",
 	  be_weight },
+	{ "l4lb_backend_max_conns", "The backend's max-conns (0: no limit).",
+	  be_max_conns },
+	{ "l4lb_backend_full", "1 if the backend is at its max-conns: no new flows.",
+	  be_full },
 	{ "l4lb_backend_fallback",
 	  "1 for the service's fallback server (new flows only while no other backend is usable).",
 	  be_fallback },

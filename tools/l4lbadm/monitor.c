@@ -102,6 +102,7 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 			printf(" weight %u", be.weight);
 		printf(" health %s",
 		       be.health == L4LB_HEALTH_DOWN ? "down" : "up");
+		print_be_limits(&be);
 		if (be.check[0])
 			printf(" check \"%s\"", be.check);
 		putchar('\n');

@@ -52,6 +52,9 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_ADDR6] = MNL_TYPE_BINARY,
 	[L4LB_A_FLOW_CADDR6] = MNL_TYPE_BINARY,
 	[L4LB_A_BE_FALLBACK] = MNL_TYPE_FLAG,
+	[L4LB_A_BE_MAX_CONNS] = MNL_TYPE_U32,
+	[L4LB_A_BE_MIN_CONNS] = MNL_TYPE_U32,
+	[L4LB_A_BE_FULL] = MNL_TYPE_FLAG,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -103,6 +106,7 @@ const struct stat_field stat_fields[N_STAT_FIELDS] = {
 	DROP("backend_down", "BackendDown", 11, BACKEND_DOWN),
 	DROP("stray", "Stray", 7, STRAY),
 	DROP("clash", "Clash", 7, CLASH),
+	DROP("backends_full", "BackendsFull", 12, BACKENDS_FULL),
 };
 
 uint64_t *stat_ptr(struct stats *st, unsigned int i)
@@ -275,17 +279,22 @@ void print_json_str(const char *s)
 	putchar('"');
 }
 
-/* up, drain (weight 0) or down: what the pool makes of the backend. */
+/*
+ * up, full (at its connection limit), drain (weight 0) or down: what the
+ * pool makes of the backend.
+ */
 const char *be_state(const struct be_info *be)
 {
 	if (be->health == L4LB_HEALTH_DOWN)
 		return "down";
-	return be->weight ? "up" : "drain";
+	if (!be->weight)
+		return "drain";
+	return be->full ? "full" : "up";
 }
 
 /*
  * "state":"up","health":"up","health_since":12,"fallback":false,
- * "check":"..."
+ * "check":"...","max_conns":0,"min_conns":0
  */
 void print_be_state_json(const struct be_info *be)
 {
@@ -294,6 +303,8 @@ void print_be_state_json(const struct be_info *be)
 	       be->health == L4LB_HEALTH_DOWN ? "down" : "up",
 	       be->health_since, be->fallback ? "true" : "false");
 	print_json_str(be->check);
+	printf(",\"max_conns\":%u,\"min_conns\":%u", be->max_conns,
+	       be->min_conns);
 }
 
 static void print_service_json(const struct svc_info *s,
@@ -347,6 +358,9 @@ static void print_service_text(const struct svc_info *s,
 		       (unsigned long long)be[i].stats.pkts_in,
 		       (unsigned long long)be[i].stats.pkts_out,
 		       be_state(&be[i]));
+		if (be[i].max_conns)
+			printf(" max-conns %u min-conns %u", be[i].max_conns,
+			       be[i].min_conns);
 		/* Takes new flows only while no other backend can. */
 		if (be[i].fallback)
 			printf(" fallback");

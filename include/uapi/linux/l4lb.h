@@ -30,11 +30,15 @@
  * @L4LB_CMD_SERVICE_DEL: delete the service named by proto, address, port
  * @L4LB_CMD_SERVICE_GET: get one service (doit) or dump all of them
  * @L4LB_CMD_BACKEND_NEW: add a backend (%L4LB_A_BE_ADDR4, %L4LB_A_BE_PORT,
- *	optional %L4LB_A_BE_WEIGHT, default 1) to the service named by
- *	proto, address and port
+ *	optional %L4LB_A_BE_WEIGHT, default 1, %L4LB_A_BE_MAX_CONNS and
+ *	%L4LB_A_BE_MIN_CONNS, default 0) to the service named by proto,
+ *	address and port
  * @L4LB_CMD_BACKEND_SET: change a backend's weight (0 drains it), its
- *	health (%L4LB_A_BE_HEALTH, a health checker's verdict) or the text of
- *	its last check (%L4LB_A_BE_CHECK); at least one of them
+ *	health (%L4LB_A_BE_HEALTH, a health checker's verdict), the text of
+ *	its last check (%L4LB_A_BE_CHECK) or its connection limits
+ *	(%L4LB_A_BE_MAX_CONNS sets both limits, %L4LB_A_BE_MIN_CONNS 0 if
+ *	absent, as ipvsadm -e does; %L4LB_A_BE_MIN_CONNS alone the lower
+ *	one); at least one of them
  * @L4LB_CMD_BACKEND_DEL: take a backend out of its service; its flows stay
  * @L4LB_CMD_BACKEND_GET: dump the backends of the named service
  * @L4LB_CMD_FLOW_GET: dump the flows and sessions, of the named service if
@@ -47,7 +51,9 @@
  * @L4LB_CMD_BACKEND_PICK: which backend the named service gives a client
  *	(%L4LB_A_FLOW_CADDR4, %L4LB_A_FLOW_CPORT): its flow's if it has one
  *	(%L4LB_A_PICK_FLOW set in the reply), else sh's or mh's choice; what
- *	every balancer of an ECMP group must agree on. Changes nothing
+ *	every balancer of an ECMP group must agree on; connection limits
+ *	(%L4LB_A_BE_MAX_CONNS) are not applied: a full backend's clients are
+ *	spilled by each balancer on its own count. Changes nothing
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -104,6 +110,8 @@ enum l4lb_sched {
 #define L4LB_TCP_TIMEOUT_MAX	86400
 #define L4LB_MAX_FLOWS_MAX	(64U * 1024 * 1024)
 #define L4LB_CHECK_LEN_MAX	64	/* %L4LB_A_BE_CHECK, with its NUL */
+/* %L4LB_A_BE_MAX_CONNS and %L4LB_A_BE_MIN_CONNS: no more than a table holds */
+#define L4LB_CONNS_LIMIT_MAX	(64U * 1024 * 1024)
 
 /**
  * enum l4lb_health - a backend's health, as its checker last found it
@@ -163,6 +171,9 @@ enum l4lb_down_flows {
  *	flow of the same client (of a backend removed and added again)
  * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
  *	with %L4LB_DOWN_FLOWS_DROP
+ * @L4LB_DROP_BACKENDS_FULL: a new flow (a SYN, a UDP session's first
+ *	datagram) while every backend with a weight above 0 that is up is
+ *	full (%L4LB_A_BE_MAX_CONNS)
  */
 enum l4lb_drop_reason {
 	L4LB_DROP_NO_FLOW,
@@ -172,6 +183,7 @@ enum l4lb_drop_reason {
 	L4LB_DROP_BACKEND_DOWN,
 	L4LB_DROP_STRAY,
 	L4LB_DROP_CLASH,
+	L4LB_DROP_BACKENDS_FULL,
 
 	__L4LB_DROP_MAX
 };
@@ -189,6 +201,8 @@ enum l4lb_drop_reason {
  *	other than a connection's first (a TCP packet without SYN, a
  *	backend's reply): connections another balancer began, or that
  *	outlived their flow; counted in %L4LB_STATS_A_CONNS too
+ * @L4LB_STATS_A_DROP_BACKENDS_FULL: see &enum l4lb_drop_reason (services
+ *	only: no backend was chosen)
  */
 enum l4lb_stats_attr {
 	L4LB_STATS_A_UNSPEC,
@@ -206,6 +220,7 @@ enum l4lb_stats_attr {
 	L4LB_STATS_A_DROP_STRAY,
 	L4LB_STATS_A_DROP_CLASH,
 	L4LB_STATS_A_ADOPTED,
+	L4LB_STATS_A_DROP_BACKENDS_FULL,
 
 	__L4LB_STATS_A_MAX
 };
@@ -297,6 +312,18 @@ enum l4lb_flow_state {
  *	weight above 0), and has no weight of its own; its UDP sessions move
  *	to the pool at their next datagram once a backend is usable again.
  *	In replies: the backend is the fallback server.
+ * @L4LB_A_BE_MAX_CONNS: u32, 0 (no limit, the default) to
+ *	%L4LB_CONNS_LIMIT_MAX: a backend with this many flows
+ *	(%L4LB_A_BE_ACTIVE) is full and takes no new flow until it is back
+ *	under %L4LB_A_BE_MIN_CONNS (IPVS's upper threshold, ipvsadm -x).
+ *	Packets of its flows pass, adopted connections (sh, mh) too. Refused
+ *	on a stateless service (no flows to count)
+ * @L4LB_A_BE_MIN_CONNS: u32, 0 to %L4LB_A_BE_MAX_CONNS (IPVS's lower
+ *	threshold, ipvsadm -y): a full backend takes new flows again once it
+ *	has fewer; 0 (the default) is max - max / 4, rounded down, as IPVS.
+ *	Refused without a %L4LB_A_BE_MAX_CONNS
+ * @L4LB_A_BE_FULL: flag, the backend is full (replies); as last seen by
+ *	a new flow of its service
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -334,6 +361,9 @@ enum l4lb_attr {
 	L4LB_A_FLOW_CADDR6,
 	L4LB_A_TIMEOUT_FIN_WAIT,
 	L4LB_A_BE_FALLBACK,
+	L4LB_A_BE_MAX_CONNS,
+	L4LB_A_BE_MIN_CONNS,
+	L4LB_A_BE_FULL,
 
 	__L4LB_A_MAX
 };
