@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# guest-timeout: 1200
+# guest-timeout: 1800
 #
 # The Debian packages (make deb, in .deb/) on a stock Debian 12 system:
 # this machine's root, made writable by an overlay, as a chroot in the
