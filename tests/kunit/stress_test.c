@@ -187,10 +187,16 @@ static int packets_fn(void *arg)
 	return 0;
 }
 
-/* The operator and a health checker, changing everything at once. */
+/*
+ * The operator and a health checker, changing everything at once: a
+ * backend comes back as the fallback server a time in four (replacing the
+ * one there was), and weight changes come with connection limits of 0 to
+ * 3 flows, so backends fill and empty under the packets.
+ */
 static int control_fn(void *arg)
 {
 	struct stress *s = arg;
+	struct l4lb_be_limits lim;
 	struct l4lb_service *svc;
 	struct l4lb_backend *be;
 	union nf_inet_addr a;
@@ -211,13 +217,20 @@ static int control_fn(void *arg)
 		case 0:
 			if (be)
 				l4lb_backend_remove(s->ln, be);
+			else if (svc && !((r >> 12) & 3))
+				l4lb_backend_add_fallback(s->ln, svc, &a,
+							  key.port);
 			else if (svc)
 				l4lb_backend_add(s->ln, svc, &a, key.port, 1);
 			break;
 		case 1:
-			if (be)
+			if (be && !be->fallback) {
 				l4lb_backend_set(s->ln, be, (r >> 12) % 3,
 						 be->down);
+				lim.max_conns = (r >> 16) % 4;
+				lim.min_conns = 0;
+				l4lb_backend_set_limits(s->ln, be, &lim);
+			}
 			break;
 		case 2:
 			if (be)
