@@ -18,21 +18,17 @@
 
 #define MAX_WORDS	32
 
-struct import {
-	char *out;		/* the lines made so far */
-	size_t len;
-	FILE *mem;
-	int errors;
+struct ipvs {
+	struct import im;
 	/* The last -A line's service, as l4lbadm writes it, "" if refused. */
 	char svc[80];
 	bool svc_refused;
 	bool have_svc;
 };
 
-static void refuse(struct import *im, int no, const char *what)
+static void refuse(struct ipvs *im, int no, const char *what)
 {
-	fprintf(stderr, "%s: import-ipvsadm: line %d: %s\n", prog, no, what);
-	im->errors++;
+	import_refuse(&im->im, NULL, no, "%s", what);
 }
 
 /*
@@ -40,7 +36,7 @@ static void refuse(struct import *im, int no, const char *what)
  * "-t [2001:db8::1]:80"), its address in @a; false (and refused) if not
  * one.
  */
-static bool service_words(struct import *im, int no, const char *flag,
+static bool service_words(struct ipvs *im, int no, const char *flag,
 			  const char *addr, char *buf, size_t size,
 			  struct addr *a)
 {
@@ -69,13 +65,12 @@ static bool service_words(struct import *im, int no, const char *flag,
 }
 
 /* "-A -t VIP:PORT -s SCHED [-o] [-b FLAGS] [-p T [-M MASK]] [--pe X]" */
-static void add_service(struct import *im, int no, int argc, char **w)
+static void add_service(struct ipvs *im, int no, int argc, char **w)
 {
 	const char *sched = "wlc";
 	bool stateless = false, hash_port = false, ok = true;
 	char svc[80], *flags, *f, *save;
 	struct addr va;
-	uint8_t s;
 	int i;
 
 	im->have_svc = true;
@@ -114,8 +109,8 @@ static void add_service(struct import *im, int no, int argc, char **w)
 			return;
 		}
 	}
-	if (!parse_sched(sched, &s)) {
-		refuse(im, no, "this scheduler has no equivalent in l4lb (rr, wrr, lc, wlc, sh, mh)");
+	if (import_sched(sched)) {
+		refuse(im, no, import_sched(sched));
 		return;
 	}
 	if (stateless && strncmp(svc, "udp", 3)) {
@@ -126,7 +121,7 @@ static void add_service(struct import *im, int no, int argc, char **w)
 		return;
 	snprintf(im->svc, sizeof(im->svc), "%s", svc);
 	im->svc_refused = false;
-	fprintf(im->mem, "service add %s sched %s%s%s\n", svc, sched,
+	fprintf(im->im.mem, "service add %s sched %s%s%s\n", svc, sched,
 		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
 }
 
@@ -162,12 +157,12 @@ static const char *backend_options(int argc, char **w, const char **rs,
 }
 
 /* "-a -t VIP:PORT -r RIP:PORT -m [-w W] [-x U -y L]" */
-static void add_backend(struct import *im, int no, int argc, char **w)
+static void add_backend(struct ipvs *im, int no, int argc, char **w)
 {
 	const char *weight = "1", *rs = NULL, *why;
-	char svc[80], *end;
 	struct addr a, va;
 	unsigned long v;
+	char svc[80];
 	uint16_t port;
 
 	/* Its service was refused: named once, on its own line. */
@@ -181,20 +176,19 @@ static void add_backend(struct import *im, int no, int argc, char **w)
 		why = "a real server of a service not defined on the lines before";
 	if (!why && (!rs || !parse_addr_port(rs, &a, &port)))
 		why = "the real server is not ADDRESS:PORT";
-	if (!why && a.family != va.family)
-		why = "a real server of another family than its service (IPVS tunnels only) has no equivalent in l4lb";
-	v = strtoul(weight, &end, 10);
-	if (!why && (*end || end == weight || v > L4LB_WEIGHT_MAX))
-		why = "a weight is 0 to 1000 in l4lb";
+	if (!why)
+		why = import_family(&a, &va);
+	if (!why)
+		why = import_weight(weight, &v);
 	if (why)
 		refuse(im, no, why);
 	else
-		fprintf(im->mem, "backend add %s %s weight %lu\n", im->svc, rs, v);
+		fprintf(im->im.mem, "backend add %s %s weight %lu\n", im->svc, rs, v);
 }
 
 int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 {
-	struct import im = { 0 };
+	struct ipvs im = { 0 };
 	char *text = NULL, *w[MAX_WORDS], *save, *p;
 	bool apply = false;
 	size_t len = 0;
@@ -210,9 +204,7 @@ int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 		if (!in)
 			fail("import-ipvsadm: %s: %s", argv[0], strerror(errno));
 	}
-	im.mem = open_memstream(&im.out, &im.len);
-	if (!im.mem)
-		fail("out of memory");
+	import_start(&im.im, "import-ipvsadm");
 	while (getline(&text, &len, in) > 0) {
 		no++;
 		n = 0;
@@ -231,24 +223,7 @@ int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 	free(text);
 	if (in != stdin)
 		fclose(in);
-	fclose(im.mem);
-	if (im.errors) {
-		fprintf(stderr, "%s: import-ipvsadm: %d lines without an equivalent; nothing %s\n",
-			prog, im.errors, apply ? "applied" : "printed");
-		free(im.out);
+	if (import_refused(&im.im, apply))
 		return 1;
-	}
-	if (!apply) {
-		fputs(im.out, stdout);
-		free(im.out);
-		return 0;
-	}
-	open_family(nl);
-	in = fmemopen(im.out, im.len ? im.len : 1, "r");
-	if (!in)
-		fail("out of memory");
-	n = restore_stream(nl, in);
-	fclose(in);
-	free(im.out);
-	return n;
+	return import_end(nl, &im.im, apply);
 }
