@@ -63,6 +63,7 @@ for conf in *.conf; do
 		{ bad "$conf: exit $rc"; sed 's/^/    /' "$tmp/stderr"; }
 	same "$conf: the l4lbadm lines" "$name.l4lb" "$tmp/stdout"
 	same "$conf: the healthd file" "$name.healthd" "$tmp/out"
+	cp "$tmp/out" "$tmp/$name.out"
 	# Without "healthd OUT" the checks follow the l4lbadm lines.
 	"$L4LBADM" import-keepalived "$conf" > "$tmp/both" 2>&1
 	{ cat "$name.l4lb"; grep -v '^#' "$name.healthd"; } > "$tmp/want"
@@ -82,11 +83,12 @@ done
 
 # The HTTP checks mean what they say: run against a web server (python's,
 # on 127.0.0.1) whose / answers 200 and /healthz 404, as healthd runs them.
-# run_check N PORT: the Nth exec check of http.healthd, %a and %p filled in.
+# run_check N PORT: the Nth exec check import-keepalived wrote for
+# http.conf, %a and %p filled in.
 run_check() {
 	local cmd
 
-	cmd=$(grep '^check .* exec ' http.healthd | sed -n "${1}p" |
+	cmd=$(grep '^check .* exec ' "$tmp/http.out" | sed -n "${1}p" |
 		sed 's/.* exec "\(.*\)" interval.*/\1/; s/%a/127.0.0.1/g; s/%p/'"$2"'/g')
 	sh -c "$cmd"
 }
@@ -106,6 +108,26 @@ kill "$www"
 wait "$www" 2> /dev/null
 run_check 2 "$port" && bad "HTTP_GET with no server: the check passes" ||
 	ok "HTTP_GET with no server: the check fails"
+
+# Bash completion: the verb, apply, files, then "healthd" and a file.
+complete_words() {
+	bash -c '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _l4lbadm; echo "${COMPREPLY[*]}"' \
+		../../../tools/l4lbadm/l4lbadm.bash-completion l4lbadm "$@"
+}
+# comp WANT WORD...: completing the last WORD offers WANT.
+comp() {
+	local want=$1 got
+
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want" ] && ok "completion: $*: $want" ||
+		bad "completion: $*: '$got', not '$want'"
+}
+comp import-keepalived import-k
+comp apply import-keepalived ap
+comp tcp-pool.conf import-keepalived apply tcp-pool.c
+comp healthd import-keepalived tcp-pool.conf ''
+comp tcp-pool.healthd import-keepalived apply tcp-pool.conf healthd tcp-pool.h
 
 # A file that is not there: one line, exit 1.
 "$L4LBADM" import-keepalived nosuch.conf > "$tmp/stdout" 2> "$tmp/stderr"
