@@ -42,44 +42,45 @@ const char *ka_arg(struct ka *ka, const struct ka_node *n)
 	return NULL;
 }
 
-/* Seconds (keepalived's TIMER: fractions allowed), or -1 (refused). */
-double ka_seconds(struct ka *ka, const struct ka_node *n, double max)
+/* A number from @min to @max (@whole: no fraction), or -1 (refused). */
+static double number(struct ka *ka, const struct ka_node *n, double min,
+		     double max, bool whole)
 {
 	const char *s = ka_arg(ka, n);
-	char *end;
+	char *end, why[64];
 	double v;
 
 	if (!s)
 		return -1;
 	v = strtod(s, &end);
-	if (*end || end == s || v < 0.01 || v > max) {
-		char why[64];
+	if (!*end && end != s && v >= min && v <= max &&
+	    (!whole || strspn(s, "0123456789") == strlen(s)))
+		return v;
+	snprintf(why, sizeof(why), whole ? "is a count from %g to %g here" :
+		 "is seconds from %g to %g here", min, max);
+	ka_refuse(ka, n, why);
+	return -1;
+}
 
-		snprintf(why, sizeof(why), "is seconds from 0.01 to %g here", max);
-		ka_refuse(ka, n, why);
-		return -1;
-	}
-	return v;
+/* Seconds (keepalived's TIMER: fractions allowed), or -1 (refused). */
+double ka_seconds(struct ka *ka, const struct ka_node *n, double max)
+{
+	return number(ka, n, 0.01, max, false);
 }
 
 /* A count from 0 to @max, or -1 (refused). */
 long ka_count(struct ka *ka, const struct ka_node *n, long max)
 {
-	const char *s = ka_arg(ka, n);
+	return number(ka, n, 0, max, true);
+}
+
+/* PORT of "ADDRESS PORT": 1 to 65535, or 0. */
+static unsigned long port_of(const char *s)
+{
 	char *end;
-	long v;
+	unsigned long v = strtoul(s, &end, 10);
 
-	if (!s)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end || end == s || v < 0 || v > max) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "is a count from 0 to %ld here", max);
-		ka_refuse(ka, n, why);
-		return -1;
-	}
-	return v;
+	return *end || end == s || v > 65535 ? 0 : v;
 }
 
 /* Each statement of @n through the first of @tables that names it. */
@@ -343,9 +344,8 @@ static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 {
 	static const struct ka_kw *const tables[] = { rs_kw, ka_timing_kw, NULL };
 	const char *why = NULL;
-	struct addr a;
-	char *end;
 	unsigned long port = ka->vs.port;
+	struct addr a;
 
 	memset(&ka->rs, 0, sizeof(ka->rs));
 	ka->rs.weight = 1;
@@ -356,11 +356,8 @@ static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 		why = "is real_server ADDRESS [PORT] { ... }";
 	else if (!parse_addr(n->arg[0], &a))
 		why = "the address is not an IP address";
-	if (!why && n->nargs == 2) {
-		port = strtoul(n->arg[1], &end, 10);
-		if (*end || !port || port > 65535)
-			why = "the port is 1 to 65535";
-	}
+	if (!why && n->nargs == 2 && !(port = port_of(n->arg[1])))
+		why = "the port is 1 to 65535";
 	if (!why)
 		why = import_family(&a, &ka->vs.addr);
 	if (why) {
@@ -384,8 +381,8 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 {
 	static const struct ka_kw *const tables[] = { vs_kw, ka_timing_kw, NULL };
 	const char *why = NULL;
-	char svc[80], *end;
 	unsigned long port = 0;
+	char svc[80];
 	size_t i;
 
 	(void)e;
@@ -404,11 +401,8 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 		why = "is virtual_server ADDRESS PORT { ... }";
 	else if (!parse_addr(n->arg[0], &ka->vs.addr))
 		why = "the address is not an IP address";
-	if (!why) {
-		port = strtoul(n->arg[1], &end, 10);
-		if (*end || !port || port > 65535)
-			why = "the port is 1 to 65535";
-	}
+	if (!why && !(port = port_of(n->arg[1])))
+		why = "the port is 1 to 65535";
 	if (why) {
 		ka_refuse(ka, n, why);
 		return;
