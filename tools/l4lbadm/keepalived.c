@@ -453,12 +453,16 @@ static const struct ka_kw top_kw[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* OUT.new, while it is not renamed over OUT: removed at any exit. */
+/*
+ * OUT.new, while it is not renamed over OUT: removed at any exit of this
+ * process (not of restore's children, which exit through the same atexit).
+ */
 static char *pending;
+static pid_t pending_pid;
 
 static void remove_pending(void)
 {
-	if (pending)
+	if (pending && getpid() == pending_pid)
 		unlink(pending);
 }
 
@@ -471,6 +475,7 @@ static char *write_checks(const char *out, const char *text)
 	if (asprintf(&tmp, "%s.new", out) < 0)
 		fail("out of memory");
 	pending = tmp;
+	pending_pid = getpid();
 	atexit(remove_pending);
 	f = fopen(tmp, "w");
 	if (!f) {
