@@ -440,7 +440,8 @@ ip netns exec ka "$L4LBADM" import-keepalived apply "$KA/refused.conf" \
 	healthd /tmp/ka-refused.healthd > /tmp/ka.out 2> /tmp/ka.err && rc=0 || rc=$?
 check_eq "a refused file: exit 1, nothing printed, no healthd file" \
 	"$rc $(wc -c < /tmp/ka.out) $(ls /tmp/ka-refused.healthd* 2> /dev/null)" "1 0 "
-check "its refusals as on the host" cmp "$KA/refused.err" \
+check "its refusals as on the host" cmp \
+	<(sed 's/nothing printed$/nothing applied/' "$KA/refused.err") \
 	<(sed "s|$KA/||" /tmp/ka.err)
 check_eq "and nothing changed" "$(ip netns exec ka "$L4LBADM" save)" "$before"
 # healthd runs the imported checks: the TCP pool's backends are not there,
