@@ -101,6 +101,22 @@ static char *word(char **p)
 	return out;
 }
 
+/*
+ * include and its variants: these make keepalived check the files before
+ * reading them; a pattern that matches no file is refused here either way.
+ */
+static bool is_include(const char *w)
+{
+	static const char *const kw[] = { "include", "includer", "includem",
+		"includew", "includeb", "includea" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (!strcmp(w, kw[i]))
+			return true;
+	return false;
+}
+
 /* One line's tokens; an include line is replaced by its files' tokens. */
 static void read_line(struct toks *ts, char *p, const char *file, int no,
 		      int depth)
@@ -128,8 +144,7 @@ static void read_line(struct toks *ts, char *p, const char *file, int no,
 		import_refuse(ts->im, file, no, "%s: conditional lines (@) and parameters ($) are not read: expand them first",
 			      ts->t[start].text);
 		ts->n = start;
-	} else if (!strncmp(ts->t[start].text, "include", 7) &&
-		   strlen(ts->t[start].text) <= 8 && ts->n == start + 2 &&
+	} else if (is_include(ts->t[start].text) && ts->n == start + 2 &&
 		   ts->t[start + 1].type == TOK_WORD) {
 		char *pattern = ts->t[start + 1].text;
 
