@@ -82,18 +82,21 @@ struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 	return NULL;
 }
 
-int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
-		     const union nf_inet_addr *addr, __be16 port, u16 weight)
+static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
+		       const union nf_inet_addr *addr, __be16 port, u16 weight,
+		       bool fallback)
 {
-	struct l4lb_backend *be;
+	struct l4lb_backend *be, *old;
 	int ret;
 
 	lockdep_assert_held(&ln->lock);
 
 	if (l4lb_backend_find(svc, addr, port))
 		return -EEXIST;
-	if (svc->n_backends >= L4LB_MAX_BACKENDS ||
-	    ln->n_backends >= l4lb_net_max_backends(ln))
+	/* A fallback replacing one leaves the counts as they were. */
+	if (!(fallback && svc->fallback) &&
+	    (svc->n_backends >= L4LB_MAX_BACKENDS ||
+	     ln->n_backends >= l4lb_net_max_backends(ln)))
 		return -ENOSPC;
 	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
 	if (!be)
@@ -108,6 +111,9 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	be->key.proto = svc->key.proto;
 	be->key.family = svc->key.family;
 	be->weight = weight;
+	be->fallback = fallback;
+	/* Out of every pool until one takes it: see l4lb_backend_gone(). */
+	be->standby = fallback;
 	be->health_since = jiffies;
 	be->svc = svc;
 	refcount_set(&be->ref, 1);
@@ -127,13 +133,22 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 	list_add_tail(&be->list, &svc->backends);
 	svc->n_backends++;
 	ln->n_backends++;
+	old = svc->fallback;
+	if (fallback)
+		svc->fallback = be;
 	ret = l4lb_service_update_pool(ln, svc);
 	if (ret)
 		goto err_unlist;
 	ln->genid++;
+	/* Replaced: it goes as a deleted backend, its flows living on. */
+	if (fallback && old)
+		l4lb_backend_remove(ln, old);
 	return 0;
 
 err_unlist:
+	svc->fallback = old;
+	/* A packet may have found it: a flow it made must see it gone. */
+	WRITE_ONCE(be->removed, true);
 	list_del(&be->list);
 	svc->n_backends--;
 	ln->n_backends--;
@@ -141,6 +156,23 @@ err_unlist:
 err_put:
 	l4lb_backend_put(be);
 	return ret;
+}
+
+int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
+		     const union nf_inet_addr *addr, __be16 port, u16 weight)
+{
+	return backend_add(ln, svc, addr, port, weight, false);
+}
+
+/*
+ * The service's fallback server, in place of the one it had, which is
+ * deleted (its flows live on) once the new one is in: no moment without
+ * one. Caller holds &l4lb_net.lock.
+ */
+int l4lb_backend_add_fallback(struct l4lb_net *ln, struct l4lb_service *svc,
+			      const union nf_inet_addr *addr, __be16 port)
+{
+	return backend_add(ln, svc, addr, port, 1, true);
 }
 
 /*
@@ -187,6 +219,8 @@ void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
 
 	list_del(&be->list);
 	WRITE_ONCE(be->removed, true);
+	if (svc->fallback == be)
+		svc->fallback = NULL;
 	svc->n_backends--;
 	ln->n_backends--;
 	ln->genid++;

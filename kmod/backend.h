@@ -47,6 +47,11 @@ struct l4lb_be_key {
  * @down: failed its health checks (no new flows); changed under the lock
  * @removed: deleted from its service, living on for its flows; set once,
  *	under the lock
+ * @fallback: the service's fallback server (&l4lb_service.fallback, or one
+ *	it replaced); set before the backend is published, never changes
+ * @standby: a fallback server out of the pool because another backend is
+ *	usable: its UDP sessions move to the pool; set with each pool, under
+ *	the lock
  * @health_since: jiffies when @down last changed; under the lock
  * @check: the checker's text on its last check; under the lock
  * @active: flows now pointing here (least-connection schedulers)
@@ -64,6 +69,8 @@ struct l4lb_backend {
 	u16 weight;
 	bool down;
 	bool removed;
+	bool fallback;
+	bool standby;
 	atomic_t active;
 	refcount_t ref;
 	struct l4lb_stats __percpu *stats;
@@ -73,7 +80,10 @@ struct l4lb_backend {
 	struct rcu_head rcu;
 };
 
-/* May take new flows: weighted and healthy. Under &l4lb_net.lock. */
+/*
+ * May take new flows: weighted and healthy (a fallback server only while
+ * no other backend is). Under &l4lb_net.lock.
+ */
 static inline bool l4lb_backend_usable(const struct l4lb_backend *be)
 {
 	return be->weight && !be->down;
@@ -104,6 +114,8 @@ struct l4lb_backend *l4lb_backend_find(struct l4lb_service *svc,
 				       __be16 port);
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 		     const union nf_inet_addr *addr, __be16 port, u16 weight);
+int l4lb_backend_add_fallback(struct l4lb_net *ln, struct l4lb_service *svc,
+			      const union nf_inet_addr *addr, __be16 port);
 struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
 					 const struct l4lb_be_key *key);
 int l4lb_backend_table_init(struct l4lb_net *ln);

@@ -30,18 +30,22 @@ static inline bool l4lb_backend_down_drops(const struct l4lb_net *ln,
 	       READ_ONCE(ln->down_flows) != L4LB_DOWN_FLOWS_KEEP;
 }
 
-/* Down or deleted: its flows have no future there. Under RCU. */
+/*
+ * Down, deleted, or a fallback server on standby (another backend can
+ * serve): its flows have no future there. Under RCU.
+ */
 static inline bool l4lb_backend_gone(const struct l4lb_backend *be)
 {
-	return unlikely(READ_ONCE(be->down) || READ_ONCE(be->removed));
+	return unlikely(READ_ONCE(be->down) || READ_ONCE(be->removed) ||
+			READ_ONCE(be->standby));
 }
 
 /*
  * A flow whoever meets it (the sweep, a packet) removes for its backend's
- * sake: a UDP session whose backend is down or deleted, which moves at its
- * next datagram; a TCP flow whose backend is down, with down-flows drop
- * (with reset the client's next packet removes it, and gets a RST). Under
- * RCU: the flow pins its backend.
+ * sake: a UDP session whose backend is down, deleted or a fallback server
+ * on standby, which moves at its next datagram; a TCP flow whose backend
+ * is down, with down-flows drop (with reset the client's next packet
+ * removes it, and gets a RST). Under RCU: the flow pins its backend.
  */
 static inline bool l4lb_conn_backend_down(const struct l4lb_net *ln,
 					  const struct l4lb_conn *conn)

@@ -632,6 +632,13 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 	}
 	if (p->rst)
 		return out_rewrite(be, skb, p);
+	/*
+	 * A late answer of a UDP backend that is gone (down, deleted, a
+	 * fallback on standby): it leaves as the VIP's, but makes no session
+	 * the client's next datagram would only move.
+	 */
+	if (p->proto == IPPROTO_UDP && l4lb_backend_gone(be))
+		return out_rewrite(be, skb, p);
 	if (p->proto == IPPROTO_TCP)
 		state = p->synack ? L4LB_CONN_SYN_RECV : L4LB_CONN_ADOPTED_REPLY;
 	l4lb_orig_key_svc(&key, svc, &p->daddr, p->dport);

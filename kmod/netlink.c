@@ -50,10 +50,11 @@ static const struct nla_policy be_key_policy[L4LB_A_MAX + 1] = {
 	BE_KEY_POLICY,
 };
 
-static const struct nla_policy be_weight_policy[L4LB_A_MAX + 1] = {
+static const struct nla_policy be_new_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	BE_KEY_POLICY,
 	[L4LB_A_BE_WEIGHT] = NLA_POLICY_MAX(NLA_U16, L4LB_WEIGHT_MAX),
+	[L4LB_A_BE_FALLBACK] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy pick_policy[L4LB_A_MAX + 1] = {
@@ -309,6 +310,7 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	    nla_put_u32(skb, L4LB_A_BE_HEALTH_SINCE, since) ||
 	    (be->check[0] && nla_put_string(skb, L4LB_A_BE_CHECK, be->check)) ||
 	    nla_put_u32(skb, L4LB_A_BE_ACTIVE, atomic_read(&be->active)) ||
+	    (be->fallback && nla_put_flag(skb, L4LB_A_BE_FALLBACK)) ||
 	    put_stats(skb, L4LB_A_BE_STATS, be->stats))
 		return -EMSGSIZE;
 	return 0;
@@ -625,6 +627,8 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
+	bool fallback = nla_get_flag(tb[L4LB_A_BE_FALLBACK]);
+	struct l4lb_backend *old;
 	struct l4lb_service *svc;
 	union nf_inet_addr addr;
 	u16 weight = 1;
@@ -634,6 +638,11 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	family = parse_be_key(tb, info->extack, &addr, &port);
 	if (family < 0)
 		return family;
+	if (fallback && tb[L4LB_A_BE_WEIGHT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_WEIGHT],
+				    "a fallback server has no weight");
+		return -EINVAL;
+	}
 	if (tb[L4LB_A_BE_WEIGHT])
 		weight = nla_get_u16(tb[L4LB_A_BE_WEIGHT]);
 
@@ -646,10 +655,25 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = check_family(svc, family, tb, info->extack);
 	if (ret)
 		goto out;
-	ret = l4lb_backend_add(ln, svc, &addr, port, weight);
+	/* Listed, so referenced: ours keeps it for its event once deleted. */
+	old = svc->fallback;
+	if (fallback && old)
+		refcount_inc(&old->ref);
+	if (fallback)
+		ret = l4lb_backend_add_fallback(ln, svc, &addr, port);
+	else
+		ret = l4lb_backend_add(ln, svc, &addr, port, weight);
+	if (!ret && fallback && old)
+		notify(info, L4LB_CMD_BACKEND_DEL, fill_backend, old);
+	if (fallback && old)
+		l4lb_backend_put(old);
 	if (!ret)
 		notify(info, L4LB_CMD_BACKEND_NEW, fill_backend,
 		       l4lb_backend_find(svc, &addr, port));
+	else if (ret == -EEXIST && old &&
+		 l4lb_backend_find(svc, &addr, port) == old)
+		NL_SET_ERR_MSG(info->extack,
+			       "backend is the service's fallback server already");
 	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 	else if (ret == -EEXIST)
@@ -947,6 +971,12 @@ static int backend_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(be);
 		goto out;
 	}
+	if (be->fallback && tb[L4LB_A_BE_WEIGHT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_WEIGHT],
+				    "a fallback server has no weight");
+		ret = -EINVAL;
+		goto out;
+	}
 	weight = tb[L4LB_A_BE_WEIGHT] ? nla_get_u16(tb[L4LB_A_BE_WEIGHT]) :
 					be->weight;
 	down = tb[L4LB_A_BE_HEALTH] ?
@@ -1158,7 +1188,7 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.cmd = L4LB_CMD_BACKEND_NEW,
 		.doit = backend_new_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
-		.policy = be_weight_policy,
+		.policy = be_new_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 	{

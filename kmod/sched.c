@@ -220,8 +220,14 @@ struct l4lb_pool *l4lb_pool_build(struct l4lb_service *svc)
 	if (!pool->be)
 		goto err;
 	list_for_each_entry(be, &svc->backends, list) {
-		if (!l4lb_backend_usable(be))
+		if (be->fallback || !l4lb_backend_usable(be))
 			continue;
+		refcount_inc(&be->ref);
+		pool->be[pool->n++] = be;
+	}
+	/* The fallback server, only while no other backend can serve. */
+	be = svc->fallback;
+	if (!pool->n && be && l4lb_backend_usable(be)) {
 		refcount_inc(&be->ref);
 		pool->be[pool->n++] = be;
 	}

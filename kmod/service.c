@@ -83,15 +83,27 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 /* Rebuilds the pool after a change of backends; old readers keep theirs. */
 int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 {
+	struct l4lb_backend *fb = svc->fallback;
 	struct l4lb_pool *pool, *old;
+	bool serving;
 
 	lockdep_assert_held(&ln->lock);
 
 	pool = l4lb_pool_build(svc);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
+	/*
+	 * The fallback's standby flag (read locklessly, see expiry.h) is
+	 * off before a pool holding it is seen, and on only once none is:
+	 * a flow made on it is never taken for gone while it serves.
+	 */
+	serving = fb && pool->n == 1 && pool->be[0] == fb;
+	if (serving)
+		WRITE_ONCE(fb->standby, false);
 	old = rcu_replace_pointer(svc->pool, pool, lockdep_is_held(&ln->lock));
 	l4lb_pool_free_rcu(old);
+	if (fb && !serving)
+		WRITE_ONCE(fb->standby, true);
 	return 0;
 }
 

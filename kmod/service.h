@@ -37,6 +37,8 @@ struct l4lb_svc_key {
  *	&l4lb_net.lock on every change
  * @backends: every backend, draining ones too; under &l4lb_net.lock
  * @n_backends: length of @backends; under &l4lb_net.lock
+ * @fallback: the fallback (sorry) server, one of @backends, or NULL; under
+ *	&l4lb_net.lock
  * @rr_pos: round robin's position, advanced by every new flow
  * @ref: one for the table, one per backend: backends and through them
  *	flows keep the service's memory after it is deleted
@@ -54,6 +56,7 @@ struct l4lb_service {
 	struct l4lb_pool __rcu *pool;
 	struct list_head backends;
 	unsigned int n_backends;
+	struct l4lb_backend *fallback;
 	atomic_t rr_pos;
 	refcount_t ref;
 	u32 udp_timeout;

@@ -34,6 +34,7 @@
 # About 5 minutes of guest time on an idle machine; the bound is for a
 # guest that hangs, or runs beside others:
 # guest-timeout: 1200
+# guest-alone: BFD must withdraw a hung balancer in less than 1 s
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 

@@ -75,6 +75,6 @@ check_err "a line the kernel refuses fails the restore" \
 	l4lbadm restore /tmp/refused
 check_eq "what was applied before it was undone" "$(l4lbadm save)" "$before"
 check_err "only adding lines" \
-	"l4lbadm: restore: line 1: only set, service add and backend add lines can be restored" \
+	"l4lbadm: restore: line 1: only set, service add, service set and backend add lines can be restored" \
 	sh -c "echo 'service del tcp 10.0.0.1:5432' | $L4LBADM restore"
 finish

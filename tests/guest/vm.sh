@@ -63,9 +63,13 @@ fetch_kernel() {
 }
 
 build_initramfs() {
-	local dir m path
+	local dir m path tmp
 
-	[ -f "$gdir/initramfs.cpio.gz" ] && return
+	# Rebuilt when the init script changes; never removed, so a guest
+	# starting beside one that rebuilds it always finds one.
+	[ -f "$gdir/initramfs.cpio.gz" ] &&
+		[ ! "$L4LB_REPO/tests/guest/initramfs-init" -nt \
+			"$gdir/initramfs.cpio.gz" ] && return
 	dir=$(mktemp -d)
 	mkdir -p "$dir"/{bin,dev,proc,sys,mods,newroot}
 	cp /bin/busybox "$dir/bin/busybox"
@@ -80,18 +84,17 @@ build_initramfs() {
 	done
 	cp "$L4LB_REPO/tests/guest/initramfs-init" "$dir/init"
 	chmod 755 "$dir/init"
-	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 \
-		> "$gdir/initramfs.cpio.gz.tmp"
-	mv "$gdir/initramfs.cpio.gz.tmp" "$gdir/initramfs.cpio.gz"
+	# Guests boot side by side: each builds in a file of its own, and
+	# the rename puts a whole one in place.
+	tmp=$(mktemp "$gdir/initramfs.XXXXXX")
+	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 > "$tmp"
+	chmod 644 "$tmp"
+	mv "$tmp" "$gdir/initramfs.cpio.gz"
 	rm -rf "$dir"
 }
 
 fetch_kernel
 [ "$1" != --fetch ] || exit 0
-# Rebuilt when the init script changes.
-if [ "$L4LB_REPO/tests/guest/initramfs-init" -nt "$gdir/initramfs.cpio.gz" ]; then
-	rm -f "$gdir/initramfs.cpio.gz"
-fi
 build_initramfs
 # The guest mounts the image's modules over /lib/modules: it needs a
 # mount point on the shared root.

@@ -11,6 +11,7 @@
 #include <net/net_namespace.h>
 
 #include "../../kmod/expiry.h"
+#include "../../kmod/sched.h"
 #include "fixture.h"
 
 static void reply_key(struct l4lb_reply_key *k, const struct l4lb_backend *be,
@@ -375,6 +376,99 @@ static void conn_create_clash_undone(struct kunit *test)
 	mutex_unlock(&f->ln->lock);
 }
 
+/*
+ * The fallback server through the control plane: on standby (its UDP
+ * sessions move) while the backend is usable, the pool's only member once
+ * it is down; replaced, the old one is deleted; an address that is a
+ * backend, or the fallback already, is refused.
+ */
+static void conn_fallback_server(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	union nf_inet_addr a = { .ip = htonl(0x0a090914) };
+	union nf_inet_addr b = { .ip = htonl(0x0a090915) };
+	struct l4lb_backend *fa, *fb;
+	struct l4lb_pool *pool;
+
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(80)), 0);
+	fa = l4lb_backend_find(f->svc, &a, htons(80));
+	KUNIT_ASSERT_NOT_NULL(test, fa);
+	KUNIT_EXPECT_PTR_EQ(test, f->svc->fallback, fa);
+	KUNIT_EXPECT_TRUE(test, fa->standby);
+	KUNIT_EXPECT_TRUE(test, l4lb_backend_gone(fa));
+	pool = rcu_dereference_protected(f->svc->pool, true);
+	KUNIT_EXPECT_EQ(test, pool->n, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, pool->be[0], f->be);
+
+	KUNIT_ASSERT_EQ(test, l4lb_backend_set(f->ln, f->be, 1, true), 0);
+	pool = rcu_dereference_protected(f->svc->pool, true);
+	KUNIT_EXPECT_EQ(test, pool->n, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, pool->be[0], fa);
+	KUNIT_EXPECT_FALSE(test, l4lb_backend_gone(fa));
+
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(80)), -EEXIST);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc,
+							&f->be->key.addr,
+							htons(80)), -EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, f->svc->fallback, fa);
+
+	/* Held for the checks below: the replacement deletes it. */
+	refcount_inc(&fa->ref);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &b,
+							htons(80)), 0);
+	fb = l4lb_backend_find(f->svc, &b, htons(80));
+	KUNIT_ASSERT_NOT_NULL(test, fb);
+	KUNIT_EXPECT_PTR_EQ(test, f->svc->fallback, fb);
+	KUNIT_EXPECT_TRUE(test, fa->removed);
+	KUNIT_EXPECT_NULL(test, l4lb_backend_find(f->svc, &a, htons(80)));
+	pool = rcu_dereference_protected(f->svc->pool, true);
+	KUNIT_EXPECT_EQ(test, pool->n, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, pool->be[0], fb);
+	KUNIT_EXPECT_EQ(test, f->svc->n_backends, 2U);
+
+	/* Up again: the fallback stands by; deleted, the service has none. */
+	KUNIT_ASSERT_EQ(test, l4lb_backend_set(f->ln, f->be, 1, false), 0);
+	KUNIT_EXPECT_TRUE(test, fb->standby);
+	l4lb_backend_remove(f->ln, fb);
+	KUNIT_EXPECT_NULL(test, f->svc->fallback);
+	mutex_unlock(&f->ln->lock);
+	l4lb_backend_put(fa);
+}
+
+/*
+ * A full service still swaps its fallback for another: no gap needed.
+ * One address, many ports: the namespace's address filters, which later
+ * suites rely on, gain one address only.
+ */
+static void conn_fallback_replaced_when_full(struct kunit *test)
+{
+	struct conn_fixture *f = test->priv;
+	union nf_inet_addr a = f->be->key.addr;
+	struct l4lb_backend *be, *tmp;
+	u16 port = 20000;
+
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(port)), 0);
+	while (f->svc->n_backends < L4LB_MAX_BACKENDS)
+		KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, f->svc, &a,
+						       htons(++port), 1), 0);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, f->svc, &a,
+					       htons(++port), 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add_fallback(f->ln, f->svc, &a,
+							htons(port)), 0);
+	KUNIT_EXPECT_EQ(test, f->svc->n_backends, L4LB_MAX_BACKENDS);
+	KUNIT_EXPECT_EQ(test, f->svc->fallback->key.port, htons(port));
+	list_for_each_entry_safe(be, tmp, &f->svc->backends, list)
+		if (be != f->be)
+			l4lb_backend_remove(f->ln, be);
+	KUNIT_EXPECT_NULL(test, f->svc->fallback);
+	mutex_unlock(&f->ln->lock);
+}
+
 struct walk_seen {
 	struct conn_fixture *f;
 	unsigned long *seen;
@@ -584,6 +678,8 @@ static struct kunit_case l4lb_conn_cases[] = {
 	KUNIT_CASE(conn_sweep_paced),
 	KUNIT_CASE(conn_be_seen_filter),
 	KUNIT_CASE(conn_create_clash_undone),
+	KUNIT_CASE(conn_fallback_server),
+	KUNIT_CASE(conn_fallback_replaced_when_full),
 	KUNIT_CASE(conn_walk_survives_resize),
 	KUNIT_CASE(conn_evicts_oldest_unassured),
 	KUNIT_CASE(conn_flush_filtered_whole),

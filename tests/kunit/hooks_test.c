@@ -424,6 +424,39 @@ static void hooks_adopt(struct kunit *test)
 }
 
 /*
+ * A UDP answer with no session, of an sh service: adopted from a backend
+ * that is up; from one that is down (or a fallback on standby), sent as
+ * the VIP's but no session made, which the client's next datagram would
+ * only move.
+ */
+static void hooks_udp_gone_answer_makes_no_session(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt b = { .proto = IPPROTO_UDP, .saddr = BE1, .sport = 7777,
+			  .daddr = CLIENT + 40, .dport = 5555 };
+	struct l4lb_backend *be;
+	union nf_inet_addr a = { .ip = htonl(BE1) };
+	struct sk_buff *skb;
+
+	mutex_lock(&f->ln->lock);
+	be = l4lb_backend_find(f->udp_svc, &a, htons(7777));
+	KUNIT_ASSERT_NOT_NULL(test, be);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_set(f->ln, be, 1, true), 0);
+	mutex_unlock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, send(test, &b, false, 28, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_NULL(test, flow_of(f, f->udp_svc, CLIENT + 40, 0));
+
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_set(f->ln, be, 1, false), 0);
+	mutex_unlock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, send(test, &b, false, 28, NULL), NF_ACCEPT);
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, f->udp_svc, CLIENT + 40, 0));
+}
+
+/*
  * Defect 4's states: SYN_SEEN, the backend's SYN-ACK makes SYN_RECV, the
  * client's ACK ESTABLISHED; a UDP session is assured by a reply.
  */
@@ -1580,6 +1613,7 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_one_lookup),
 	KUNIT_CASE(hooks_fragments),
 	KUNIT_CASE(hooks_adopt),
+	KUNIT_CASE(hooks_udp_gone_answer_makes_no_session),
 	KUNIT_CASE(hooks_backend_gone),
 	KUNIT_CASE(hooks_flood_evicts_unassured),
 	KUNIT_CASE(hooks_flood_spares_fresh_handshake),

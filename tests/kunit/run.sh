@@ -39,13 +39,24 @@ if [ "$(cat "$src/.l4lb-stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 
 # Graft: a copy of the sources only (an O= build must not find the objects
-# of an out-of-tree build in its source tree). cpio -m keeps modification
-# times, so unchanged files are not rebuilt.
-rm -rf "$src/net/l4lb"
-mkdir -p "$src/net/l4lb"
+# of an out-of-tree build in its source tree). A file is copied (with a new
+# modification time) only when its content changed since the last graft, so
+# unchanged files are not rebuilt, and a tree whose files are older than
+# the objects another tree built (a second checkout) is rebuilt all the same.
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
 (cd "$L4LB_REPO" && find Kbuild kmod include tests/kunit \
 	\( -name '*.[ch]' -o -name Kbuild -o -name Kconfig \) -print |
-	cpio -pdm --quiet "$src/net/l4lb")
+	cpio -pd --quiet "$stage")
+mkdir -p "$src/net/l4lb"
+(cd "$stage" && find . -type f) | while read -r f; do
+	cmp -s "$stage/$f" "$src/net/l4lb/$f" && continue
+	mkdir -p "$(dirname "$src/net/l4lb/$f")"
+	cp "$stage/$f" "$src/net/l4lb/$f"
+done
+(cd "$src/net/l4lb" && find . -type f) | while read -r f; do
+	[ -e "$stage/$f" ] || rm -f "$src/net/l4lb/$f"
+done
 grep -q 'net/l4lb/kmod/Kconfig' "$src/net/Kconfig" ||
 	sed -i '/source "net\/netfilter\/Kconfig"/a source "net/l4lb/kmod/Kconfig"' \
 		"$src/net/Kconfig"

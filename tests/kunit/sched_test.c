@@ -459,7 +459,55 @@ static void sched_wrr_large_pool(struct kunit *test)
 	drop_svc(svc);
 }
 
+/*
+ * A fallback server (the last of three) takes nothing while another
+ * backend is usable, everything once none is, whatever the scheduler, and
+ * nothing when it is down itself.
+ */
+static void sched_fallback_only_when_none_usable(struct kunit *test)
+{
+	static const u8 scheds[] = { L4LB_SCHED_RR, L4LB_SCHED_WRR,
+				     L4LB_SCHED_LC, L4LB_SCHED_WLC,
+				     L4LB_SCHED_SH, L4LB_SCHED_MH };
+	struct l4lb_backend *be, *b[3];
+	struct l4lb_service *svc;
+	unsigned int s, i, n;
+
+	for (s = 0; s < ARRAY_SIZE(scheds); s++) {
+		svc = make_svc(test, scheds[s], 3, NULL);
+		n = 0;
+		list_for_each_entry(be, &svc->backends, list)
+			b[n++] = be;
+		b[2]->fallback = true;
+		svc->fallback = b[2];
+		rebuild(test, svc);
+		for (i = 0; i < 64; i++)
+			KUNIT_EXPECT_NE(test, pick(svc, htonl(0xc0a80000 + i)),
+					2);
+
+		b[0]->down = true;
+		b[1]->weight = 0;
+		rebuild(test, svc);
+		for (i = 0; i < 64; i++)
+			KUNIT_EXPECT_EQ(test, pick(svc, htonl(0xc0a80000 + i)),
+					2);
+
+		b[2]->down = true;
+		rebuild(test, svc);
+		KUNIT_EXPECT_EQ(test, pick(svc, htonl(0xc0a80001)), -1);
+
+		b[2]->down = false;
+		b[1]->weight = 1;
+		rebuild(test, svc);
+		for (i = 0; i < 64; i++)
+			KUNIT_EXPECT_EQ(test, pick(svc, htonl(0xc0a80000 + i)),
+					1);
+		drop_svc(svc);
+	}
+}
+
 static struct kunit_case l4lb_sched_cases[] = {
+	KUNIT_CASE(sched_fallback_only_when_none_usable),
 	KUNIT_CASE(sched_rr_exact),
 	KUNIT_CASE(sched_rr_skips_drained),
 	KUNIT_CASE(sched_skips_down),

@@ -166,7 +166,7 @@ def value_of(v):
 
 def policy_says(text):
     """(type, checks) of one policy entry of kmod/netlink.c."""
-    t = re.search(r"NLA_(U8|U16|U32|U64|NUL_STRING|NESTED)", text)
+    t = re.search(r"NLA_(U8|U16|U32|U64|NUL_STRING|NESTED|FLAG)", text)
     checks = {}
     m = re.search(r"NLA_POLICY_(MIN|MAX)\(NLA_\w+, (\w+)\)", text)
     if m:

@@ -177,6 +177,8 @@ def value(spec):
         return v.encode() + b"\0"
     if kind == "hex":
         return bytes.fromhex(v)
+    if kind == "flag":
+        return b""
     sys.exit("genl.py: unknown kind '%s'" % kind)
 
 
@@ -261,7 +263,7 @@ TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "TIMEOUT_CLOSING": "u32", "TIMEOUT_FIN_WAIT": "u32",
          "DOWN_FLOWS": "u32",
          "SVC_ADDR6": "ip6", "BE_ADDR6": "ip6", "FLOW_CADDR4": "ip",
-         "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16"}
+         "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16", "BE_FALLBACK": "flag"}
 
 
 def fuzz_typed(rnd):
@@ -284,6 +286,11 @@ def fuzz_typed(rnd):
             v = "2001:db8:99:%d::%d" % (rnd.randrange(2), rnd.randrange(4))
         elif kind == "str":
             v = "x" * rnd.randrange(70)
+        elif kind == "flag":
+            # A flag with a payload is a lie the policy must refuse.
+            v = ""
+            if rnd.random() < 0.2:
+                kind, v = "hex", "01"
         elif name == "SVC_PROTO":
             v = str(rnd.choice((6, 17, 17, 6, 1)))
         elif name in ("SVC_PORT", "BE_PORT"):

@@ -44,6 +44,7 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 	if (tb[L4LB_A_BE_CHECK])
 		snprintf(info->check, sizeof(info->check), "%s",
 			 mnl_attr_get_str(tb[L4LB_A_BE_CHECK]));
+	info->fallback = tb[L4LB_A_BE_FALLBACK];
 	parse_stats(tb[L4LB_A_BE_STATS], &info->stats);
 	return true;
 }
@@ -60,13 +61,23 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* "backend add tcp VIP:PORT ADDRESS:PORT weight N" (@verb add or set). */
+/*
+ * "backend add tcp VIP:PORT ADDRESS:PORT weight N" (@verb add or set); a
+ * fallback server is added by "service set tcp VIP:PORT fallback ADDR:PORT".
+ */
 void print_backend_line(const char *verb, const struct be_info *be)
 {
+	if (be->fallback && !strcmp(verb, "add")) {
+		printf("service set %s %s fallback %s\n",
+		       proto_name(be->svc.proto),
+		       fmt_addr_port(&be->svc.addr, be->svc.port),
+		       fmt_addr_port(&be->addr, be->port));
+		return;
+	}
 	printf("backend %s %s %s %s", verb, proto_name(be->svc.proto),
 	       fmt_addr_port(&be->svc.addr, be->svc.port),
 	       fmt_addr_port(&be->addr, be->port));
-	if (strcmp(verb, "del"))
+	if (strcmp(verb, "del") && !be->fallback)
 		printf(" weight %u", be->weight);
 	putchar('\n');
 }
@@ -347,6 +358,56 @@ static int backend_pick(struct nl *nl, int argc, char **argv)
 	}
 	if (json)
 		puts("]");
+	return 0;
+}
+
+/*
+ * "service set PROTO VIP:PORT fallback ADDRESS:PORT|none": the server that
+ * takes new flows while no backend can. The kernel swaps the old one for
+ * the new at once; none deletes it (its flows live on). Setting the one in
+ * place, or none when there is none, changes nothing.
+ */
+int set_fallback(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct be_list list = { 0 };
+	struct nlmsghdr *nlh;
+	struct be_info be;
+	char *be_argv[3];
+	size_t i;
+
+	if (argc != 4 || strcmp(argv[2], "fallback"))
+		fail("service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none");
+	if (strcmp(argv[3], "none")) {
+		be_argv[0] = argv[0];
+		be_argv[1] = argv[1];
+		be_argv[2] = argv[3];
+		nlh = backend_msg(nl, buf, 3, be_argv, L4LB_CMD_BACKEND_NEW,
+				  "service set", &be);
+		mnl_attr_put(nlh, L4LB_A_BE_FALLBACK, 0, NULL);
+		/* EEXIST naming the fallback: it is this one already. */
+		if (nl_talk(nl, nlh, NULL, NULL) == 0 ||
+		    (errno == EEXIST && strstr(nl->ext_msg, "fallback")))
+			return 0;
+		fail_nl(nl, "service set");
+	}
+	memset(&be, 0, sizeof(be));
+	parse_svc_id(2, argv, &be.svc);
+	if (dry_run)
+		return 0;
+	nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_GET, 0);
+	put_svc_id(nlh, &be.svc);
+	if (nl_dump(nl, nlh, be_cb, &list, be_list_reset) < 0)
+		fail_nl(nl, "service set");
+	for (i = 0; i < list.n && !list.v[i].fallback; i++)
+		;
+	if (i < list.n) {
+		nlh = nl_msg(nl, buf, L4LB_CMD_BACKEND_DEL, 0);
+		put_be_id(nlh, &list.v[i]);
+		if (nl_talk(nl, nlh, NULL, NULL) < 0)
+			fail_nl(nl, "service set");
+	}
+	free(list.v);
 	return 0;
 }
 

@@ -79,6 +79,11 @@ static bool undo_of(const struct line *l, struct line *undo)
 		undo->argv[4] = NULL;
 		return true;
 	}
+	/* Into an empty configuration, as restore is meant: none before. */
+	if (is(l, "service", "set") && l->argc == 6) {
+		undo->argv[5] = "none";
+		return true;
+	}
 	if (is(l, "backend", "add") && l->argc >= 5) {
 		undo->argv[1] = "del";
 		undo->argc = 5;
@@ -148,8 +153,9 @@ int restore_stream(struct nl *nl, FILE *f)
 	for (i = 0; i < n; i++) {
 		if (!is(&lines[i], "set", NULL) &&
 		    !is(&lines[i], "service", "add") &&
+		    !is(&lines[i], "service", "set") &&
 		    !is(&lines[i], "backend", "add"))
-			fail("restore: line %d: only set, service add and backend add lines can be restored",
+			fail("restore: line %d: only set, service add, service set and backend add lines can be restored",
 			     lines[i].no);
 		if (!run_line(&lines[i], true, false))
 			exit(1);

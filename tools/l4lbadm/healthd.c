@@ -455,7 +455,8 @@ static int be_cb(const struct nlmsghdr *nlh, void *data)
 /*
  * Whether every service at @a's VIP has min-up usable backends (up, with
  * weight), as the last listing and the verdicts since have it; if not,
- * why not in @why.
+ * why not in @why. A fallback server does not count: a balancer left with
+ * only its sorry server should give the route to one that can serve.
  */
 static bool vip_ready(const struct healthd *h, const struct announce *a,
 		      char *why, size_t len)
@@ -472,6 +473,7 @@ static bool vip_ready(const struct healthd *h, const struct announce *a,
 		usable = 0;
 		for (j = 0; j < h->n_bes; j++)
 			usable += svc_id_eq(&h->bes[j].svc, svc) &&
+				  !h->bes[j].fallback &&
 				  h->bes[j].health == L4LB_HEALTH_UP &&
 				  h->bes[j].weight > 0;
 		if (usable < a->min_up) {

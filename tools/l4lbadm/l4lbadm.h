@@ -66,6 +66,7 @@ struct be_info {
 	uint16_t weight;
 	uint32_t active;
 	uint8_t health;		/* enum l4lb_health */
+	bool fallback;		/* the service's fallback server */
 	uint32_t health_since;	/* seconds */
 	char check[L4LB_CHECK_LEN_MAX];
 	struct stats stats;
@@ -195,6 +196,7 @@ void put_be_id(struct nlmsghdr *nlh, const struct be_info *be);
 int set_backend_health(struct nl *nl, const struct be_info *be,
 		       uint8_t health, const char *check);
 void print_backend_line(const char *verb, const struct be_info *be);
+int set_fallback(struct nl *nl, int argc, char **argv);
 
 /* stats.c */
 int cmd_stats(struct nl *nl, int argc, char **argv);

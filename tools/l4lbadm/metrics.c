@@ -107,6 +107,11 @@ static unsigned int be_weight(const struct be_info *be)
 	return be->weight;
 }
 
+static unsigned int be_fallback(const struct be_info *be)
+{
+	return be->fallback;
+}
+
 /* A backend's gauges: what it is now. */
 static const struct {
 	const char *name, *help;
@@ -117,6 +122,9 @@ static const struct {
 	  be_up },
 	{ "l4lb_backend_weight", "The backend's weight (0: draining, no new flows).",
 	  be_weight },
+	{ "l4lb_backend_fallback",
+	  "1 for the service's fallback server (new flows only while no other backend is usable).",
+	  be_fallback },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -94,10 +94,13 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 		print_be_json(&be);
 	} else if (cmd == L4LB_CMD_BACKEND_SET) {
 		/* Weight and health: the operator's, or a checker's. */
-		printf("backend set %s %s %s weight %u health %s",
-		       proto_name(be.svc.proto),
+		printf("backend set %s %s %s", proto_name(be.svc.proto),
 		       fmt_addr_port(&be.svc.addr, be.svc.port),
-		       fmt_addr_port(&be.addr, be.port), be.weight,
+		       fmt_addr_port(&be.addr, be.port));
+		/* A fallback server has no weight to set. */
+		if (!be.fallback)
+			printf(" weight %u", be.weight);
+		printf(" health %s",
 		       be.health == L4LB_HEALTH_DOWN ? "down" : "up");
 		if (be.check[0])
 			printf(" check \"%s\"", be.check);

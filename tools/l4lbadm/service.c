@@ -51,6 +51,7 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_SVC_ADDR6] = MNL_TYPE_BINARY,
 	[L4LB_A_BE_ADDR6] = MNL_TYPE_BINARY,
 	[L4LB_A_FLOW_CADDR6] = MNL_TYPE_BINARY,
+	[L4LB_A_BE_FALLBACK] = MNL_TYPE_FLAG,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -282,13 +283,16 @@ const char *be_state(const struct be_info *be)
 	return be->weight ? "up" : "drain";
 }
 
-/* "state":"up","health":"up","health_since":12,"check":"..." */
+/*
+ * "state":"up","health":"up","health_since":12,"fallback":false,
+ * "check":"..."
+ */
 void print_be_state_json(const struct be_info *be)
 {
 	printf("\"state\":\"%s\",\"health\":\"%s\",\"health_since\":%u,"
-	       "\"check\":", be_state(be),
+	       "\"fallback\":%s,\"check\":", be_state(be),
 	       be->health == L4LB_HEALTH_DOWN ? "down" : "up",
-	       be->health_since);
+	       be->health_since, be->fallback ? "true" : "false");
 	print_json_str(be->check);
 }
 
@@ -343,6 +347,9 @@ static void print_service_text(const struct svc_info *s,
 		       (unsigned long long)be[i].stats.pkts_in,
 		       (unsigned long long)be[i].stats.pkts_out,
 		       be_state(&be[i]));
+		/* Takes new flows only while no other backend can. */
+		if (be[i].fallback)
+			printf(" fallback");
 		/* A health checker's verdict: since when, and why. */
 		if (be[i].check[0] || be[i].health == L4LB_HEALTH_DOWN)
 			printf(" for %s", fmt_duration(be[i].health_since));
@@ -477,14 +484,16 @@ static int service_show(struct nl *nl, int argc, char **argv,
 int cmd_service(struct nl *nl, int argc, char **argv)
 {
 	if (!argc)
-		fail("service needs a verb: add, del or show");
+		fail("service needs a verb: add, set, del or show");
 	if (!strcmp(argv[0], "add"))
 		return service_add(nl, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "set"))
+		return set_fallback(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "del"))
 		return service_del(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "show"))
 		return service_show(nl, argc - 1, argv + 1, true);
-	fail("service: unknown verb '%s': use add, del or show", argv[0]);
+	fail("service: unknown verb '%s': use add, set, del or show", argv[0]);
 }
 
 int cmd_list(struct nl *nl, int argc, char **argv)

@@ -291,6 +291,12 @@ enum l4lb_flow_state {
  * @L4LB_A_FLOW_CADDR6: 16 bytes, an IPv6 flow's client address
  * @L4LB_A_TIMEOUT_FIN_WAIT: u32, idle TCP flow after one side's FIN, the
  *	other side still open (120)
+ * @L4LB_A_BE_FALLBACK: flag; in %L4LB_CMD_BACKEND_NEW: the backend is the
+ *	service's fallback (sorry) server, replacing the one it had: it takes
+ *	the service's new flows only while no other backend is usable (up,
+ *	weight above 0), and has no weight of its own; its UDP sessions move
+ *	to the pool at their next datagram once a backend is usable again.
+ *	In replies: the backend is the fallback server.
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -327,6 +333,7 @@ enum l4lb_attr {
 	L4LB_A_BE_ADDR6,
 	L4LB_A_FLOW_CADDR6,
 	L4LB_A_TIMEOUT_FIN_WAIT,
+	L4LB_A_BE_FALLBACK,
 
 	__L4LB_A_MAX
 };
