@@ -231,6 +231,13 @@ static void real_server(struct ka *ka, const struct ka_node *n,
 	ka->vs.rs[ka->vs.n_rs++] = n;
 }
 
+static void sorry_server(struct ka *ka, const struct ka_node *n,
+			 const struct ka_kw *e)
+{
+	(void)e;
+	ka->vs.sorry = n;
+}
+
 /* Accepted at its default (quorum 1, hysteresis 0), else refused. */
 static void quorum(struct ka *ka, const struct ka_node *n,
 		   const struct ka_kw *e)
@@ -270,9 +277,10 @@ static const struct ka_kw vs_kw[] = {
 	{ "persistence_timeout", NULL, "persistence has no equivalent in l4lb yet (sh or mh keep a client on one backend)" },
 	{ "persistence_granularity", NULL, "persistence has no equivalent in l4lb yet" },
 	{ "persistence_engine", NULL, "persistence engines have no equivalent in l4lb" },
-	{ "sorry_server", NULL, "a sorry server has no equivalent in l4lb yet" },
-	{ "sorry_server_inhibit", NULL, "a sorry server has no equivalent in l4lb yet" },
-	{ "sorry_server_lvs_method", NULL, "a sorry server has no equivalent in l4lb yet" },
+	{ "sorry_server", sorry_server, NULL },	/* the fallback server */
+	/* l4lb's fallback takes no flow while a backend is usable. */
+	{ "sorry_server_inhibit", NULL, NULL },
+	{ "sorry_server_lvs_method", method, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -339,12 +347,35 @@ static const char *virtualhost(const struct ka_node *n, const char *dflt)
 	return dflt;
 }
 
+/*
+ * "ADDRESS [PORT]" of a real or sorry server (@block: with its block) in
+ * @a and @port (the virtual server's without); false if refused.
+ */
+static bool server(struct ka *ka, const struct ka_node *n, bool block,
+		   struct addr *a, unsigned long *port)
+{
+	const char *why = NULL;
+
+	*port = ka->vs.port;
+	if (n->nargs < 1 || n->nargs > 2 || n->block != block)
+		why = block ? "is real_server ADDRESS [PORT] { ... }" :
+		      "is sorry_server ADDRESS [PORT]";
+	else if (!parse_addr(n->arg[0], a))
+		why = "the address is not an IP address";
+	if (!why && n->nargs == 2 && !(*port = port_of(n->arg[1])))
+		why = "the port is 1 to 65535";
+	if (!why)
+		why = import_family(a, &ka->vs.addr);
+	if (why)
+		ka_refuse(ka, n, why);
+	return !why;
+}
+
 /* real_server IP [PORT] { ... }: a backend line, and its check's. */
 static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 {
 	static const struct ka_kw *const tables[] = { rs_kw, ka_timing_kw, NULL };
-	const char *why = NULL;
-	unsigned long port = ka->vs.port;
+	unsigned long port;
 	struct addr a;
 
 	memset(&ka->rs, 0, sizeof(ka->rs));
@@ -352,18 +383,8 @@ static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 	ka->rs.t = ka->vs.t;
 	ka->rs.vhost = virtualhost(n, ka->vs.vhost);
 	ka->t = &ka->rs.t;
-	if (n->nargs < 1 || n->nargs > 2 || !n->block)
-		why = "is real_server ADDRESS [PORT] { ... }";
-	else if (!parse_addr(n->arg[0], &a))
-		why = "the address is not an IP address";
-	if (!why && n->nargs == 2 && !(port = port_of(n->arg[1])))
-		why = "the port is 1 to 65535";
-	if (!why)
-		why = import_family(&a, &ka->vs.addr);
-	if (why) {
-		ka_refuse(ka, n, why);
+	if (!server(ka, n, true, &a, &port))
 		return;
-	}
 	ka_walk(ka, n->child, tables, false);
 	snprintf(ka->rs.name, sizeof(ka->rs.name), "%s",
 		 fmt_addr_port(&a, port));
@@ -382,6 +403,7 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 	static const struct ka_kw *const tables[] = { vs_kw, ka_timing_kw, NULL };
 	const char *why = NULL;
 	unsigned long port = 0;
+	struct addr sorry;
 	char svc[80];
 	size_t i;
 
@@ -427,6 +449,9 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 		ka->vs.hash_port ? " hash-port" : "");
 	for (i = 0; i < ka->vs.n_rs; i++)
 		backend(ka, ka->vs.rs[i], svc);
+	if (ka->vs.sorry && server(ka, ka->vs.sorry, false, &sorry, &port))
+		fprintf(ka->im.mem, "service set %s fallback %s\n", svc,
+			fmt_addr_port(&sorry, port));
 }
 
 /* global_defs: keepalived's, but for IPVS's own settings. */

@@ -50,6 +50,7 @@ struct ka {
 	struct {			/* the virtual server being read */
 		const char *proto, *sched, *vhost;
 		const struct ka_node *stateless;	/* its ops */
+		const struct ka_node *sorry;		/* its sorry_server */
 		bool hash_port;
 		struct addr addr;
 		uint16_t port;
