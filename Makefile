@@ -8,6 +8,7 @@
 #   make kunit        KUnit suites under UML (with KASAN and lockdep)
 #   make guest-tests  the end-to-end tests in a guest kernel
 #   make dkms-check   DKMS build and install, then modprobe in a guest
+#   make import-check import-keepalived's samples (on the host)
 #   make dkms-install install the module with DKMS (as root)
 #   make deb          Debian packages l4lb-dkms and l4lbadm, in .deb/
 #   make deps         install the Debian packages all of this needs
@@ -75,8 +76,13 @@ demo: all
 dkms-check:
 	tests/dkms.sh check
 
+# import-keepalived on the host: keepalived's parser takes every sample,
+# the lines come out byte for byte, healthd takes the checks.
+import-check: tools
+	tests/import/keepalived.sh
+
 # The guest tests come last: their closing line counts them.
-check: check-build checkpatch spec-check tools kunit dkms-check deb \
+check: check-build checkpatch spec-check tools import-check kunit dkms-check deb \
 	bench-guard guest-tests
 
 dkms-install: tools
@@ -97,4 +103,5 @@ deb:
 
 .PHONY: all module tools clean check-build checkpatch kunit guest-tests \
 	demo bench bench-guard bench-baseline check spec-check dkms-check \
+	import-check \
 	dkms-install deps deb

@@ -5,7 +5,9 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # bird2 and frr serve the guest tests, which run their own daemons in
-# network namespaces: no package may start a daemon on this machine. A
+# network namespaces, keepalived the host test of import-keepalived (its
+# --config-test reads the samples): no package may start a daemon on this
+# machine. A
 # policy-rc.d refusing every start (as container images have) is put in
 # place for the install if there is none.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -21,4 +23,4 @@ apt-get install -y --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils \
 	iproute2 iputils-ping procps util-linux socat ncat iperf3 ipvsadm \
 	nftables python3-prometheus-client debhelper dh-dkms bash-completion \
-	systemd bird2 frr
+	systemd bird2 frr keepalived

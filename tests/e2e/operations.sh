@@ -19,7 +19,10 @@
 #  6. healthd: alternating checks change nothing; a reload keeps a failing
 #     backend down; a restart with flows open and a backend drained changes
 #     nothing.
-#  7. import-ipvsadm of what ipvsadm-save printed for a real IPVS setup.
+#  7. import-ipvsadm of what ipvsadm-save printed for a real IPVS setup;
+#     import-keepalived apply of the keepalived.conf samples, saved back
+#     exactly, healthd running their checks, a refused file changing
+#     nothing.
 #  8. bash completion of services and backends.
 #
 #   cl 10.0.1.2 (+ .10-.15) --- lb (VIP 10.0.0.1) --- b1 b2 b3
@@ -419,6 +422,38 @@ for what in "persistence has no equivalent" "firewall-mark services have no equi
 done
 check_eq "and nothing applied" "$(ip netns exec imp2 "$L4LBADM" save | grep -vc '^set')" 0
 ipvs -C
+
+# import-keepalived apply: the samples of tests/import (checked there line
+# by line on the host) in a namespace of their own, saved back exactly.
+KA=$L4LB_REPO/tests/data/keepalived
+ns_add ka
+for f in tcp-pool udp-dns http misc ipv6; do
+	check "import-keepalived apply $f.conf" ip netns exec ka \
+		"$L4LBADM" import-keepalived apply "$KA/$f.conf" healthd "/tmp/ka-$f.healthd"
+	check "and its healthd file" cmp "$KA/$f.healthd" "/tmp/ka-$f.healthd"
+done
+check_eq "save prints back the lines import-keepalived printed" \
+	"$(ip netns exec ka "$L4LBADM" save | grep -v '^set ' | sort)" \
+	"$(cat "$KA"/{tcp-pool,udp-dns,http,misc,ipv6}.l4lb | sort)"
+before=$(ip netns exec ka "$L4LBADM" save)
+ip netns exec ka "$L4LBADM" import-keepalived apply "$KA/refused.conf" \
+	healthd /tmp/ka-refused.healthd > /tmp/ka.out 2> /tmp/ka.err && rc=0 || rc=$?
+check_eq "a refused file: exit 1, nothing printed, no healthd file" \
+	"$rc $(wc -c < /tmp/ka.out) $(ls /tmp/ka-refused.healthd* 2> /dev/null)" "1 0 "
+check "its refusals as on the host" cmp \
+	<(sed 's/nothing printed$/nothing applied/' "$KA/refused.err") \
+	<(sed "s|$KA/||" /tmp/ka.err)
+check_eq "and nothing changed" "$(ip netns exec ka "$L4LBADM" save)" "$before"
+# healthd runs the imported checks: the TCP pool's backends are not there,
+# so the first connect check of each (at once) puts its failure beside it.
+ip netns exec ka "$L4LBADM" healthd /tmp/ka-tcp-pool.healthd 2> /tmp/ka-hd.log &
+kahd=$!
+wait_for "healthd reads the imported checks" 10 \
+	grep -q "4 checks from /tmp/ka-tcp-pool.healthd" /tmp/ka-hd.log
+wait_for "and checks the imported backends" 15 sh -c \
+	"[ \$(ip netns exec ka '$L4LBADM' list | grep -c 'connect: ') = 4 ]"
+kill $kahd
+wait $kahd
 
 # 8. Completion asks l4lbadm for what the module has.
 complete_words() {

@@ -20,21 +20,17 @@
 
 #define MAX_WORDS	32
 
-struct import {
-	char *out;		/* the lines made so far */
-	size_t len;
-	FILE *mem;
-	int errors;
+struct ipvs {
+	struct import im;
 	/* The last -A line's service, as l4lbadm writes it, "" if refused. */
 	char svc[80];
 	bool svc_refused;
 	bool have_svc;
 };
 
-static void refuse(struct import *im, int no, const char *what)
+static void refuse(struct ipvs *im, int no, const char *what)
 {
-	fprintf(stderr, "%s: import-ipvsadm: line %d: %s\n", prog, no, what);
-	im->errors++;
+	import_refuse(&im->im, NULL, no, "%s", what);
 }
 
 /*
@@ -42,7 +38,7 @@ static void refuse(struct import *im, int no, const char *what)
  * "-t [2001:db8::1]:80"), its address in @a; false (and refused) if not
  * one.
  */
-static bool service_words(struct import *im, int no, const char *flag,
+static bool service_words(struct ipvs *im, int no, const char *flag,
 			  const char *addr, char *buf, size_t size,
 			  struct addr *a)
 {
@@ -71,13 +67,12 @@ static bool service_words(struct import *im, int no, const char *flag,
 }
 
 /* "-A -t VIP:PORT -s SCHED [-o] [-b FLAGS] [-p T [-M MASK]] [--pe X]" */
-static void add_service(struct import *im, int no, int argc, char **w)
+static void add_service(struct ipvs *im, int no, int argc, char **w)
 {
 	const char *sched = "wlc";
 	bool stateless = false, hash_port = false, ok = true;
 	char svc[80], *flags, *f, *save;
 	struct addr va;
-	uint8_t s;
 	int i;
 
 	im->have_svc = true;
@@ -116,8 +111,8 @@ static void add_service(struct import *im, int no, int argc, char **w)
 			return;
 		}
 	}
-	if (!parse_sched(sched, &s)) {
-		refuse(im, no, "this scheduler has no equivalent in l4lb (rr, wrr, lc, wlc, sh, mh)");
+	if (import_sched(sched)) {
+		refuse(im, no, import_sched(sched));
 		return;
 	}
 	if (stateless && strncmp(svc, "udp", 3)) {
@@ -128,7 +123,7 @@ static void add_service(struct import *im, int no, int argc, char **w)
 		return;
 	snprintf(im->svc, sizeof(im->svc), "%s", svc);
 	im->svc_refused = false;
-	fprintf(im->mem, "service add %s sched %s%s%s\n", svc, sched,
+	fprintf(im->im.mem, "service add %s sched %s%s%s\n", svc, sched,
 		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
 }
 
@@ -199,14 +194,14 @@ static const char *thresholds(const struct rs_opts *o, unsigned long *max,
  * "-a -t VIP:PORT -r RIP:PORT -m [-w W] [-x U -y L]", or -e: the same,
  * the backend changed (weight and thresholds, as ipvsadm -e sets them).
  */
-static void add_backend(struct import *im, int no, int argc, char **w,
+static void add_backend(struct ipvs *im, int no, int argc, char **w,
 			bool edit)
 {
 	struct rs_opts o = { .weight = "1" };
 	unsigned long v, max = 0, min = 0;
-	char svc[80], *end;
 	struct addr a, va;
 	const char *why;
+	char svc[80];
 	uint16_t port;
 
 	/* Its service was refused: named once, on its own line. */
@@ -220,30 +215,29 @@ static void add_backend(struct import *im, int no, int argc, char **w,
 		why = "a real server of a service not defined on the lines before";
 	if (!why && (!o.rs || !parse_addr_port(o.rs, &a, &port)))
 		why = "the real server is not ADDRESS:PORT";
-	if (!why && a.family != va.family)
-		why = "a real server of another family than its service (IPVS tunnels only) has no equivalent in l4lb";
-	v = strtoul(o.weight, &end, 10);
-	if (!why && (*end || end == o.weight || v > L4LB_WEIGHT_MAX))
-		why = "a weight is 0 to 1000 in l4lb";
+	if (!why)
+		why = import_family(&a, &va);
+	if (!why)
+		why = import_weight(o.weight, &v);
 	if (!why)
 		why = thresholds(&o, &max, &min);
 	if (why) {
 		refuse(im, no, why);
 		return;
 	}
-	fprintf(im->mem, "backend %s %s %s weight %lu", edit ? "set" : "add",
+	fprintf(im->im.mem, "backend %s %s %s weight %lu", edit ? "set" : "add",
 		im->svc, o.rs, v);
 	/* An edit sets both, as ipvsadm -e does: absent is 0. */
 	if (max || edit)
-		fprintf(im->mem, " max-conns %lu", max);
+		fprintf(im->im.mem, " max-conns %lu", max);
 	if (min)
-		fprintf(im->mem, " min-conns %lu", min);
-	fputc('\n', im->mem);
+		fprintf(im->im.mem, " min-conns %lu", min);
+	fputc('\n', im->im.mem);
 }
 
 int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 {
-	struct import im = { 0 };
+	struct ipvs im = { 0 };
 	char *text = NULL, *w[MAX_WORDS], *save, *p;
 	bool apply = false;
 	size_t len = 0;
@@ -259,9 +253,7 @@ int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 		if (!in)
 			fail("import-ipvsadm: %s: %s", argv[0], strerror(errno));
 	}
-	im.mem = open_memstream(&im.out, &im.len);
-	if (!im.mem)
-		fail("out of memory");
+	import_start(&im.im, "import-ipvsadm");
 	while (getline(&text, &len, in) > 0) {
 		no++;
 		n = 0;
@@ -282,24 +274,7 @@ int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv)
 	free(text);
 	if (in != stdin)
 		fclose(in);
-	fclose(im.mem);
-	if (im.errors) {
-		fprintf(stderr, "%s: import-ipvsadm: %d lines without an equivalent; nothing %s\n",
-			prog, im.errors, apply ? "applied" : "printed");
-		free(im.out);
+	if (import_refused(&im.im, apply))
 		return 1;
-	}
-	if (!apply) {
-		fputs(im.out, stdout);
-		free(im.out);
-		return 0;
-	}
-	open_family(nl);
-	in = fmemopen(im.out, im.len ? im.len : 1, "r");
-	if (!in)
-		fail("out of memory");
-	n = restore_stream(nl, in);
-	fclose(in);
-	free(im.out);
-	return n;
+	return import_end(nl, &im.im, apply);
 }

@@ -161,6 +161,27 @@ int cmd_save(struct nl *nl, int argc, char **argv);
 int cmd_restore(struct nl *nl, int argc, char **argv);
 int restore_stream(struct nl *nl, FILE *f);
 
+/* import.c: what the import-* verbs share. */
+struct import {
+	const char *verb;	/* "import-ipvsadm": the refusals' prefix */
+	FILE *mem;		/* the lines made so far */
+	char *out;
+	size_t len;
+	int errors;		/* refusals */
+};
+
+void import_start(struct import *im, const char *verb);
+void import_refuse(struct import *im, const char *file, int line,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *import_sched(const char *sched);
+const char *import_weight(const char *s, unsigned long *v);
+const char *import_family(const struct addr *a, const struct addr *va);
+bool import_refused(struct import *im, bool apply);
+int import_end(struct nl *nl, struct import *im, bool apply);
+
+/* keepalived.c */
+int cmd_import_keepalived(struct nl *nl, int argc, char **argv);
+
 /* ipvsadm.c */
 int cmd_import_ipvsadm(struct nl *nl, int argc, char **argv);
 void save_services(struct nl *nl);

@@ -94,11 +94,17 @@ static const char usage[] =
 "                                  all or nothing: on an error, what was\n"
 "                                  applied is undone\n"
 "\n"
-"Migration from IPVS (NAT services; what has no equivalent is named and\n"
-"nothing is done):\n"
+"Migration from IPVS and keepalived (NAT services; what has no equivalent\n"
+"is named, one line each, and nothing is done):\n"
 "  l4lbadm import-ipvsadm [apply] [FILE]  ipvsadm-save -n output (standard\n"
 "                                  input without FILE) as l4lbadm lines, or\n"
 "                                  applied at once, all or nothing\n"
+"  l4lbadm import-keepalived [apply] FILE [healthd OUT]\n"
+"                                  keepalived.conf's virtual servers as\n"
+"                                  l4lbadm lines (or applied, all or nothing),\n"
+"                                  their checkers as healthd check lines: to\n"
+"                                  OUT, or printed after the l4lbadm lines\n"
+"                                  (split them with grep '^check ')\n"
 "\n"
 "Other:\n"
 "  l4lbadm version                 l4lbadm's and the module's versions\n"
@@ -227,6 +233,7 @@ static const struct {
 	{ "drain", cmd_drain, true },
 	{ "undrain", cmd_undrain, true },
 	{ "import-ipvsadm", cmd_import_ipvsadm, true },
+	{ "import-keepalived", cmd_import_keepalived, true },
 };
 
 /* Runs one command line (no options): the verb and its arguments. */

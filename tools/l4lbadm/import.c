@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What every import-* verb shares: the lines made so far, refusals (one
+ * line each on stderr, naming where), the checks of what l4lb can map
+ * (schedulers, weights, families), and the end: nothing printed or applied
+ * if anything was refused, else the lines printed, or restored all or
+ * nothing.
+ */
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l4lbadm.h"
+
+void import_start(struct import *im, const char *verb)
+{
+	memset(im, 0, sizeof(*im));
+	im->verb = verb;
+	im->mem = open_memstream(&im->out, &im->len);
+	if (!im->mem)
+		fail("out of memory");
+}
+
+/* "l4lbadm: VERB: FILE:LINE: why", or "line LINE" without a file. */
+void import_refuse(struct import *im, const char *file, int line,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", prog, im->verb);
+	if (file)
+		fprintf(stderr, "%s:%d: ", file, line);
+	else
+		fprintf(stderr, "line %d: ", line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	im->errors++;
+}
+
+/* Why @sched has no equivalent, or NULL. */
+const char *import_sched(const char *sched)
+{
+	uint8_t s;
+
+	if (!parse_sched(sched, &s))
+		return "this scheduler has no equivalent in l4lb (rr, wrr, lc, wlc, sh, mh)";
+	return NULL;
+}
+
+/* Why @s is no l4lb weight, or NULL with the weight in @v. */
+const char *import_weight(const char *s, unsigned long *v)
+{
+	char *end;
+
+	*v = strtoul(s, &end, 10);
+	if (*end || end == s || *v > L4LB_WEIGHT_MAX)
+		return "a weight is 0 to 1000 in l4lb";
+	return NULL;
+}
+
+/* Why a backend at @a cannot serve a service at @va, or NULL. */
+const char *import_family(const struct addr *a, const struct addr *va)
+{
+	if (a->family != va->family)
+		return "a real server of another family than its service (IPVS tunnels only) has no equivalent in l4lb";
+	return NULL;
+}
+
+/*
+ * The lines are complete: true (and the refusals counted, the lines
+ * dropped) if anything was refused.
+ */
+bool import_refused(struct import *im, bool apply)
+{
+	fclose(im->mem);
+	im->mem = NULL;
+	if (!im->errors)
+		return false;
+	fprintf(stderr, "%s: %s: %d lines without an equivalent; nothing %s\n",
+		prog, im->verb, im->errors, apply ? "applied" : "printed");
+	free(im->out);
+	im->out = NULL;
+	return true;
+}
+
+/* Prints the lines, or restores them (all or nothing); the exit status. */
+int import_end(struct nl *nl, struct import *im, bool apply)
+{
+	FILE *in;
+	int rc;
+
+	if (!apply) {
+		fputs(im->out, stdout);
+		free(im->out);
+		return 0;
+	}
+	open_family(nl);
+	in = fmemopen(im->out, im->len ? im->len : 1, "r");
+	if (!in)
+		fail("out of memory");
+	rc = restore_stream(nl, in);
+	fclose(in);
+	free(im->out);
+	return rc;
+}
