@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# guest-timeout: 900
+# guest-timeout: 1800
 #
 # The bad hours: servers die, are deleted, drained, flap; the daemon is
 # reloaded and restarted; an operator reads metrics and migrates from IPVS.
