@@ -225,14 +225,22 @@ void l4lb_backend_set_limits(struct l4lb_net *ln, struct l4lb_backend *be,
 			     const struct l4lb_be_limits *lim)
 {
 	u32 min = lim->min_conns ?: l4lb_min_conns_default(lim->max_conns);
+	bool full;
 
 	lockdep_assert_held(&ln->lock);
 
 	if (be->max_conns == lim->max_conns && be->min_conns == min)
 		return;
+	/*
+	 * As IPVS's __ip_vs_dest_update_overload(): a full backend between
+	 * its new limits stays full (the hysteresis goes on); the packet
+	 * path's next pick sets the rest right.
+	 */
+	full = lim->max_conns && READ_ONCE(be->full) &&
+	       (u32)atomic_read(&be->active) >= min;
 	WRITE_ONCE(be->max_conns, lim->max_conns);
 	WRITE_ONCE(be->min_conns, min);
-	WRITE_ONCE(be->full, false);
+	WRITE_ONCE(be->full, full);
 	ln->genid++;
 }
 

@@ -270,7 +270,11 @@ static int put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, L4LB_STATS_A_ADOPTED, sum.adopted,
 			      L4LB_STATS_A_PAD))
 		goto err;
-	/* The first reasons' attributes follow each other; later ones not. */
+	/*
+	 * The first reasons' attributes follow each other; BACKENDS_FULL,
+	 * the last, has its own. A reason added after it needs a mapping.
+	 */
+	BUILD_BUG_ON(__L4LB_DROP_MAX - L4LB_DROP_BACKENDS_FULL != 1);
 	for (i = 0; i < __L4LB_DROP_MAX; i++)
 		if (nla_put_u64_64bit(skb, i < L4LB_DROP_BACKENDS_FULL ?
 					   L4LB_STATS_A_DROP_NO_FLOW + i :

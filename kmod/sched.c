@@ -4,7 +4,9 @@
  * with the pool (weighted sequences, Maglev's table) happens when the pool
  * is built, under &l4lb_net.lock; picking costs O(1), except for the least
  * connection schedulers, which look at every backend of the pool (at most
- * L4LB_MAX_BACKENDS), never at the flows.
+ * L4LB_MAX_BACKENDS), never at the flows, and while a backend is full
+ * (max-conns), when the search for one that is not walks the pool (twice
+ * for wrr at most).
  */
 
 #include <linux/gcd.h>
