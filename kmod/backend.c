@@ -218,8 +218,8 @@ int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
  * the default). Under &l4lb_net.lock; the packet path reads them with no
  * lock and may see the new upper limit with the old lower one for a
  * moment: one verdict of l4lb_backend_full() off, made right by the next
- * new flow's. The verdict starts afresh: full again at once if the
- * backend has @lim->max_conns flows or more, as IPVS's update does.
+ * new flow's. A full backend stays full while its flows are at the new
+ * lower limit or above (see below); otherwise the next pick decides.
  */
 void l4lb_backend_set_limits(struct l4lb_net *ln, struct l4lb_backend *be,
 			     const struct l4lb_be_limits *lim)
