@@ -35,6 +35,7 @@ static const char *const state_names[] = {
 	[L4LB_FLOW_FIN_WAIT] = "fin-wait",
 	[L4LB_FLOW_CLOSE_WAIT] = "close-wait",
 	[L4LB_FLOW_UDP_REPLIED] = "replied",
+	[L4LB_FLOW_PERSIST] = "persist",
 };
 
 static const char *state_name(uint8_t state)

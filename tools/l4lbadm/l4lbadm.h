@@ -55,6 +55,8 @@ struct svc_info {
 	uint8_t sched;
 	uint32_t flags;
 	uint32_t udp_timeout;
+	uint32_t persist;	/* seconds; 0: off */
+	uint8_t netmask;	/* prefix length, while persistent */
 	uint32_t active;
 	struct stats stats;
 };
