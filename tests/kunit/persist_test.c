@@ -376,6 +376,7 @@ static void persist_backend_gone(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, tpl4(f, client(0, 1)));
 	b = pick4(test, client(0, 1), 1002);
 	KUNIT_EXPECT_PTR_NE(test, b, a);
+	KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
 	KUNIT_EXPECT_PTR_EQ(test, tpl4(f, client(0, 1))->be, b);
 	set_be(f, a, 1, false);
 
@@ -387,6 +388,7 @@ static void persist_backend_gone(struct kunit *test)
 	l4lb_backend_remove(f->ln, b);
 	mutex_unlock(&f->ln->lock);
 	KUNIT_EXPECT_PTR_NE(test, pick4(test, client(0, 1), 1004), b);
+	KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
 	KUNIT_EXPECT_PTR_NE(test, tpl4(f, client(0, 1))->be, b);
 	/* The old template is out of the table, kept by its flow. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 2);
