@@ -55,6 +55,8 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_MAX_CONNS] = MNL_TYPE_U32,
 	[L4LB_A_BE_MIN_CONNS] = MNL_TYPE_U32,
 	[L4LB_A_BE_FULL] = MNL_TYPE_FLAG,
+	[L4LB_A_SVC_PERSIST] = MNL_TYPE_U32,
+	[L4LB_A_SVC_PERSIST_MASK] = MNL_TYPE_U8,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
