@@ -37,6 +37,7 @@ static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
 };
 
 static struct netlink_range_validation persist_range = {
+	.min = 0,
 	.max = L4LB_PERSIST_MAX,
 };
 
