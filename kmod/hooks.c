@@ -274,7 +274,9 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
  * A client's packet of @svc with no usable flow: schedule a new one. A TCP
  * packet other than a SYN is adopted if @svc hashes (sh, mh): any balancer
  * would pick the backend the connection began with, unless the backends
- * changed since; other schedulers cannot know it, and drop the packet.
+ * changed since; other schedulers cannot know it, and drop the packet. A
+ * persistent service's new flow goes where the client's template says
+ * (persist.c), and is counted on it; an adopted one keeps the hash's.
  */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
@@ -301,16 +303,18 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	 * this balancer's count says.
 	 */
 	persist = READ_ONCE(svc->persist);
-	pool = rcu_dereference(svc->pool);
-	if (persist && state != L4LB_CONN_ADOPTED)
+	if (persist && state != L4LB_CONN_ADOPTED) {
+		/* The client's template's backend, or a new template's. */
 		be = l4lb_persist_pick(ln, svc, persist, &p->saddr, p->sport,
 				       &tpl, &full);
-	else
+	} else {
+		pool = rcu_dereference(svc->pool);
 		be = pool ? l4lb_sched_pick(svc, pool,
 					    READ_ONCE(ln->hash_seed),
 					    &p->saddr, p->sport,
 					    state == L4LB_CONN_ADOPTED ?
 					    NULL : &full) : NULL;
+	}
 	if (!be) {
 		*why = full ? L4LB_DROP_BACKENDS_FULL : L4LB_DROP_NO_BACKEND;
 		return NULL;
