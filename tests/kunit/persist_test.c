@@ -55,9 +55,12 @@ static struct in6_addr client6(u8 net, u8 host)
 	return a;
 }
 
-/* The service under test, persistent @secs under a /@prefix mask. */
-static void add_svc(struct kunit *test, u8 proto, bool v6, u32 secs,
-		    u8 prefix)
+/*
+ * The service under test, scheduled by @sched, persistent @secs under a
+ * /@prefix mask.
+ */
+static void add_svc_sched(struct kunit *test, u8 proto, bool v6, u8 sched,
+			  u32 secs, u8 prefix)
 {
 	struct persist_fixture *f = test->priv;
 	struct l4lb_svc_config cfg;
@@ -69,7 +72,7 @@ static void add_svc(struct kunit *test, u8 proto, bool v6, u32 secs,
 	else
 		l4lb_svc_key_init4(&f->key, proto, htonl(VIP), htons(80));
 	l4lb_service_default_config(proto, &cfg);
-	cfg.sched = L4LB_SCHED_RR;
+	cfg.sched = sched;
 	cfg.persist = l4lb_persist_make(secs, prefix);
 	mutex_lock(&f->ln->lock);
 	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &f->key, &cfg), 0);
@@ -88,6 +91,12 @@ static void add_svc(struct kunit *test, u8 proto, bool v6, u32 secs,
 	}
 	mutex_unlock(&f->ln->lock);
 	conn_fixture_settle(test, f->ln);
+}
+
+static void add_svc(struct kunit *test, u8 proto, bool v6, u32 secs,
+		    u8 prefix)
+{
+	add_svc_sched(test, proto, v6, L4LB_SCHED_RR, secs, prefix);
 }
 
 static int persist_init(struct kunit *test)
@@ -500,6 +509,40 @@ static void persist_off(struct kunit *test)
 }
 
 /*
+ * Every scheduler: a client's connections keep its template's backend
+ * while the flows of the others (lc and wlc count them) pile up on it.
+ */
+static void persist_every_sched(struct kunit *test)
+{
+	struct persist_fixture *f = test->priv;
+	struct l4lb_backend *a;
+	struct l4lb_conn *conn;
+	u8 sched;
+	int i;
+
+	for (sched = 0; sched <= L4LB_SCHED_MAX; sched++) {
+		add_svc_sched(test, IPPROTO_TCP, false, sched, PERSIST, 32);
+		conn = send4(test, client(0, 1), 1000);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+		a = conn->be;
+		/* Flows stay: lc and wlc would pick another backend. */
+		for (i = 1; i < 6; i++) {
+			conn = send4(test, client(0, 1), 1000 + i);
+			KUNIT_ASSERT_NOT_NULL(test, conn);
+			KUNIT_EXPECT_PTR_EQ(test, conn->be, a);
+		}
+		KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
+		KUNIT_EXPECT_EQ(test, tpl_flows(tpl4(f, client(0, 1))), 6);
+		KUNIT_EXPECT_EQ(test, atomic_read(&a->active), 6);
+		conn_fixture_flush(f->ln);
+		mutex_lock(&f->ln->lock);
+		l4lb_service_remove(f->ln, &f->key);
+		mutex_unlock(&f->ln->lock);
+		f->svc = NULL;
+	}
+}
+
+/*
  * Taking and retiring a template exclude each other (one cmpxchg): a
  * template with a flow on it is never retired, a retired one never taken.
  */
@@ -536,6 +579,7 @@ static struct kunit_case l4lb_persist_cases[] = {
 	KUNIT_CASE(persist_ipv6),
 	KUNIT_CASE(persist_max_flows),
 	KUNIT_CASE(persist_off),
+	KUNIT_CASE(persist_every_sched),
 	KUNIT_CASE(persist_take_retire),
 	{}
 };
