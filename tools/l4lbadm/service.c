@@ -326,11 +326,12 @@ static void print_service_json(const struct svc_info *s,
 	       s->flags & L4LB_SVC_F_HASH_PORT ? "true" : "false");
 	if (s->id.proto == IPPROTO_UDP)
 		printf("\"udp_timeout\":%u,", s->udp_timeout);
-	printf("\"persist\":%u,", s->persist);
-	if (s->persist)
-		printf("\"netmask\":%u,", s->netmask);
 	printf("\"flows\":%u,", s->active);
 	print_stats_json(&s->stats);
+	/* After the keys that were there before it: scripts match those. */
+	printf(",\"persist\":%u", s->persist);
+	if (s->persist)
+		printf(",\"netmask\":%u", s->netmask);
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
