@@ -129,6 +129,13 @@ check "its health down" lb backend set tcp $VIP:81 "$ip:81" weight 1 health down
 check_eq "down: the network moves, to one backend" \
 	"$(names 10.0.3.2 tcp 81 3 | grep -c "$first")$(names 10.0.3.2 tcp 81 3 | wc -w)" 01
 check "its health up" lb backend set tcp $VIP:81 "$ip:81" health up
+first=$(names 10.0.4.2 tcp 81 1)
+ip=10.0.2.1$(echo "$first" | tr -dc 0-9)
+check "10.0.4.0/24's template is its backend's" sh -c \
+	"ip netns exec lb $L4LBADM flows tcp $VIP:81 $ip:81 | grep -q '^tcp   10.0.4.0 .* persist '"
+check "flush of that backend" lb flush tcp $VIP:81 "$ip:81"
+check "the flush took its templates" sh -c \
+	"! ip netns exec lb $L4LBADM flows tcp $VIP:81 $ip:81 | grep -q ' persist '"
 wait_for "tcp: the templates of :80 go 3 s after their last flow ended" 60 \
 	sh -c "! ip netns exec lb $L4LBADM flows tcp $VIP:80 | grep -q ' persist '"
 
