@@ -90,14 +90,17 @@ struct l4lb_backend *l4lb_persist_pick(struct l4lb_net *ln,
 		return NULL;
 	t = l4lb_conn_create(ln, &key, be, L4LB_CONN_PERSIST, &created, &why);
 	/* Another CPU's template for the client: its backend, if usable. */
-	if (t && !created && !READ_ONCE(t->dead) &&
-	    l4lb_backend_gone(t->be))
-		t = NULL;
-	if (t && l4lb_tpl_take(t)) {
+	if (!t || (!created && l4lb_backend_gone(t->be)))
+		return be;
+	if (l4lb_tpl_take(t)) {
 		*tpl = t;
 		return t->be;
 	}
-	return be;
+	/*
+	 * Retired or unlinked this very moment (the sweep, an eviction, a
+	 * flush): its backend all the same, the flow counted on none.
+	 */
+	return t->be;
 }
 
 /*
