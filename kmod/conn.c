@@ -69,6 +69,7 @@ static void orig_key_of(const struct l4lb_conn *conn, struct l4lb_orig_key *k)
 	else
 		l4lb_orig_key_init4(k, sk->proto, conn->caddr, conn->cport,
 				    sk->addr.ip, sk->port);
+	k->tpl = l4lb_conn_is_tpl(conn);
 }
 
 static void reply_key_of(const struct l4lb_conn *conn,
@@ -114,7 +115,8 @@ static int orig_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct l4lb_svc_key *sk = &conn->be->svc->key;
 
 	if (conn->v6 != k->v6 || conn->cport != k->cport ||
-	    sk->port != k->vport || sk->proto != k->proto)
+	    sk->port != k->vport || sk->proto != k->proto ||
+	    l4lb_conn_is_tpl(conn) != k->tpl)
 		return 1;
 	if (!k->v6)
 		return conn->caddr != k->ip.caddr || sk->addr.ip != k->ip.vaddr;
@@ -237,14 +239,47 @@ err_reply:
 	return ret;
 }
 
-static void conn_free_one(void *ptr, void *arg)
+static void conn_free(struct l4lb_conn *conn)
 {
-	struct l4lb_conn *conn = ptr;
-
-	if (conn->state != L4LB_CONN_CLOSING)
-		atomic_dec(&conn->be->active);
 	l4lb_backend_put(conn->be);
 	kmem_cache_free(cache_of(conn->v6), conn);
+}
+
+static void conn_free_rcu(struct rcu_head *head)
+{
+	conn_free(container_of(head, struct l4lb_conn, rcu));
+}
+
+/*
+ * A template's memory goes once it is out of the table (L4LB_TPL_LINKED
+ * cleared, by its teardown's owner, after the removal) and no flow counts
+ * on it: a flow keeps its template, unlinked or not, until the flow ends.
+ */
+static void tpl_release(struct l4lb_conn *tpl, int users)
+{
+	if (!(users & ~L4LB_TPL_RETIRED))
+		call_rcu(&tpl->rcu, conn_free_rcu);
+}
+
+/*
+ * One entry at the table's end, in any order: a template waits for its
+ * last flow, a flow releases its template.
+ */
+static void conn_free_one(void *ptr, void *arg)
+{
+	struct l4lb_conn *conn = ptr, *tpl;
+
+	if (l4lb_conn_is_tpl(conn)) {
+		tpl_release(conn, atomic_sub_return(L4LB_TPL_LINKED,
+						    &conn->users));
+		return;
+	}
+	if (conn->state != L4LB_CONN_CLOSING)
+		atomic_dec(&conn->be->active);
+	tpl = conn->tpl;
+	conn_free(conn);
+	if (tpl)
+		tpl_release(tpl, atomic_dec_return(&tpl->users));
 }
 
 /* The hooks are gone and synchronize_net() ran: nobody else sees the table. */
@@ -274,6 +309,8 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_FIN_WAIT]);
 	case L4LB_CONN_CLOSING:
 		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_CLOSING]);
+	case L4LB_CONN_PERSIST:
+		return l4lb_persist_timeout(READ_ONCE(conn->be->svc->persist));
 	default:
 		/* SYN_SEEN, and SYN_RECV: half-open as much, as short. */
 		return READ_ONCE(ln->timeout[L4LB_TIMEOUT_SYN]);
@@ -458,29 +495,120 @@ void l4lb_conn_udp_answer(struct l4lb_net *ln, struct l4lb_conn *conn)
 			  L4LB_CONN_UDP_REPLIED);
 }
 
-static void conn_free_rcu(struct rcu_head *head)
-{
-	struct l4lb_conn *conn = container_of(head, struct l4lb_conn, rcu);
+/*
+ * Templates (persistence, persist.c): an entry of the client side's
+ * table whose &l4lb_conn.users counts the flows that chose its backend
+ * through it, with two flags:
+ *
+ *   L4LB_TPL_LINKED   in the table; cleared by the one caller that owns
+ *                     its teardown (tpl_teardown()), after the removal
+ *   L4LB_TPL_RETIRED  no flow may take it any more: it had none when set
+ *
+ * A flow takes a template (l4lb_tpl_take()) only while it is linked and
+ * not retired, and the sweep or an eviction retires one only while it has
+ * no flow, both with a cmpxchg of the same word: a template is never
+ * retired under a flow that just took it. A template whose backend went
+ * (down, deleted, on standby), or flushed, is unlinked with flows still
+ * on it (l4lb_conn_unlink()): its flows keep it until they end, none
+ * finds it any more. Its memory goes when it is out of the table and has
+ * no flows, after RCU.
+ */
 
-	l4lb_backend_put(conn->be);
-	kmem_cache_free(cache_of(conn->v6), conn);
+/* Under RCU: a flow of @tpl's backend is about to be made. */
+bool l4lb_tpl_take(struct l4lb_conn *tpl)
+{
+	int old = atomic_read(&tpl->users);
+
+	do {
+		if ((old & L4LB_TPL_RETIRED) || !(old & L4LB_TPL_LINKED))
+			return false;
+	} while (!atomic_try_cmpxchg(&tpl->users, &old, old + 1));
+	return true;
+}
+
+/*
+ * A flow of @tpl ended (or was never made): the template expires its
+ * service's persistence after now, unless another flow is still on it.
+ * The deadline is written before the count drops: a sweep that sees the
+ * count drop sees the deadline too.
+ */
+void l4lb_tpl_put(struct l4lb_net *ln, struct l4lb_conn *tpl)
+{
+	WRITE_ONCE(tpl->deadline, l4lb_now() + l4lb_conn_timeout(ln, tpl));
+	tpl_release(tpl, atomic_dec_return(&tpl->users));
+}
+
+/* By the one owner of its teardown, under RCU. */
+static void tpl_teardown(struct l4lb_net *ln, struct l4lb_conn *tpl)
+{
+	rhashtable_remove_fast(&ln->conn_orig, &tpl->orig, orig_params);
+	atomic_dec(&ln->nr_conns);
+	/* Out of the table first: only then may its last flow free it. */
+	tpl_release(tpl, atomic_sub_return(L4LB_TPL_LINKED, &tpl->users));
+}
+
+/*
+ * Ends an idle template (no flow on it), once @expired_only: only if its
+ * deadline passed. False if a flow holds it (or took it meanwhile), or it
+ * is not yet due. The deadline is read again after the cmpxchg: a flow
+ * that took and left it between the first read and the cmpxchg moved it.
+ */
+bool l4lb_tpl_retire(struct l4lb_net *ln, struct l4lb_conn *tpl,
+		     bool expired_only)
+{
+	u32 now = l4lb_now();
+
+	if (expired_only && !l4lb_conn_expired(tpl, now))
+		return false;
+	if (atomic_cmpxchg(&tpl->users, L4LB_TPL_LINKED,
+			   L4LB_TPL_LINKED | L4LB_TPL_RETIRED) !=
+	    L4LB_TPL_LINKED)
+		return false;
+	if (expired_only && !l4lb_conn_expired(tpl, now)) {
+		atomic_andnot(L4LB_TPL_RETIRED, &tpl->users);
+		return false;
+	}
+	/* A flush unlinking it meanwhile owns its teardown then. */
+	if (!xchg(&tpl->dead, 1))
+		tpl_teardown(ln, tpl);
+	return true;
 }
 
 /*
  * Takes the conn out of both tables, once: the packet path, the sweep, a
  * flush and an eviction may all find it at the same time, and only the
- * one that sets @dead goes on. Readers under RCU may still hold it.
+ * one that sets @dead goes on. Readers under RCU may still hold it. A
+ * template goes out of its table whatever flows it has (they keep it).
  */
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
+	struct l4lb_conn *tpl;
+
 	if (xchg(&conn->dead, 1))
 		return;
+	if (l4lb_conn_is_tpl(conn)) {
+		tpl_teardown(ln, conn);
+		return;
+	}
 	rhashtable_remove_fast(&ln->conn_orig, &conn->orig, orig_params);
 	rhashtable_remove_fast(&ln->conn_reply, &conn->reply, reply_params);
 	if (xchg(&conn->state, L4LB_CONN_CLOSING) != L4LB_CONN_CLOSING)
 		atomic_dec(&conn->be->active);
 	atomic_dec(&ln->nr_conns);
+	/* @tpl shares @rcu's space: read before call_rcu() writes it. */
+	tpl = conn->tpl;
 	call_rcu(&conn->rcu, conn_free_rcu);
+	if (tpl)
+		l4lb_tpl_put(ln, tpl);
+}
+
+/* A full table's victim: a template only while no flow is on it. */
+void l4lb_conn_evict(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
+	if (l4lb_conn_is_tpl(conn))
+		l4lb_tpl_retire(ln, conn, false);
+	else
+		l4lb_conn_unlink(ln, conn);
 }
 
 /*
@@ -623,7 +751,7 @@ static u32 evict_idle(struct l4lb_net *ln, const struct l4lb_conn *conn,
 	s32 left = READ_ONCE(conn->deadline) - now;
 	s64 idle;
 
-	if (READ_ONCE(conn->dead))
+	if (READ_ONCE(conn->dead) || l4lb_tpl_busy(conn))
 		return 0;
 	if (left > 0 && !l4lb_conn_state_unassured(READ_ONCE(conn->state)))
 		return 0;
@@ -682,7 +810,9 @@ static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
 }
 
 /*
- * A new flow to @be for the client in @key. Returns it with *@created
+ * A new flow to @be for the client in @key, counted on template @tpl if
+ * not NULL (the caller took it; it puts it back unless *@created), or a
+ * new template (@state PERSIST, @key a template's). Returns it with *@created
  * true, or the flow another CPU inserted for the same key a moment
  * earlier with *@created false (the caller counts no new flow), or NULL
  * with *@why an &enum l4lb_drop_reason: the table is full (and nothing
@@ -695,10 +825,11 @@ static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
  * one is in both tables: an existing flow, a clash or a memory refusal
  * evicts nothing.
  */
-struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
-				   const struct l4lb_orig_key *key,
-				   struct l4lb_backend *be, u8 state,
-				   bool *created, int *why)
+struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
+				       const struct l4lb_orig_key *key,
+				       struct l4lb_backend *be, u8 state,
+				       struct l4lb_conn *tpl, bool *created,
+				       int *why)
 {
 	struct l4lb_conn *conn, *old = NULL, *victim = NULL;
 	struct l4lb_reply_key rkey;
@@ -730,11 +861,17 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	conn->answered = 0;
 	conn->dead = 1;
 	conn->deadline = now + l4lb_conn_timeout(ln, conn);
+	if (state == L4LB_CONN_PERSIST)
+		atomic_set(&conn->users, L4LB_TPL_LINKED);
+	else
+		conn->tpl = tpl;
 
 	old = rhashtable_lookup_get_insert_key(&ln->conn_orig, key,
 					       &conn->orig, orig_params);
 	if (old)
 		goto err_free;
+	if (state == L4LB_CONN_PERSIST)
+		goto live;
 	reply_key_of(conn, &rkey);
 	ret = rhashtable_lookup_insert_key(&ln->conn_reply, &rkey, &conn->reply,
 					   reply_params);
@@ -744,10 +881,11 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 			*why = L4LB_DROP_CLASH;
 		goto err_orig;
 	}
+	atomic_inc(&be->active);
+live:
 	/* Room for it: the victim may have gone meanwhile, all the same. */
 	if (victim)
-		l4lb_conn_unlink(ln, victim);
-	atomic_inc(&be->active);
+		l4lb_conn_evict(ln, victim);
 	/* In both tables: from now on whoever unlinks it owns it. */
 	smp_store_release(&conn->dead, 0);
 	*created = true;

@@ -53,6 +53,9 @@ struct l4lb_net;
  * L4LB_UDP_ASSURE_DELAY or more after that answer (as conntrack assures a
  * UDP stream), then UDP. All live the service's timeout.
  *
+ * PERSIST is no flow: a persistence template (persist.c), in the client
+ * side's table only, never in a packet's way, never changing state.
+ *
  * A flow is assured once both ends have spoken, and the UDP stream lasted
  * (ESTABLISHED, FIN_WAIT, CLOSE_WAIT, UDP). A full table evicts any other
  * (SYN_SEEN, SYN_RECV, ADOPTED, ADOPTED_REPLY, CLOSING, UDP_UNREPLIED,
@@ -70,6 +73,7 @@ enum l4lb_conn_state {
 	L4LB_CONN_FIN_WAIT = L4LB_FLOW_FIN_WAIT,
 	L4LB_CONN_CLOSE_WAIT = L4LB_FLOW_CLOSE_WAIT,
 	L4LB_CONN_UDP_REPLIED = L4LB_FLOW_UDP_REPLIED,
+	L4LB_CONN_PERSIST = L4LB_FLOW_PERSIST,
 };
 
 /* The TCP timeouts of a namespace (&l4lb_net.timeout), in jiffies. */
@@ -100,6 +104,9 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	packet path finds its flow with this one lookup
  * @reply: in &l4lb_net.conn_reply, keyed by backend address and port,
  *	client address and port (0 for UDP), protocol
+ * @users: a template's (@state PERSIST, never in &l4lb_net.conn_reply):
+ *	its live flows, plus L4LB_TPL_LINKED while it is in the table; it is
+ *	freed when that reaches 0 (persist.c)
  * @be: the backend; the conn holds a reference on it, and through it on
  *	the service
  * @caddr: the client's IPv4 address (unused by an IPv6 flow)
@@ -113,11 +120,17 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	makes it 1 and publishes it with 0 only once both inserts succeeded,
  *	so a half-inserted conn is never torn down by anyone else
  * @v6: an IPv6 flow, inside a &struct l4lb_conn6; never changes
- * @rcu: frees the conn once no packet can still see it
+ * @tpl: a flow's template (persistence), or NULL; the flow is counted in
+ *	its @users until l4lb_conn_unlink(), which keeps the template's memory
+ * @rcu: frees the conn once no packet can still see it; shares @tpl's
+ *	space, which l4lb_conn_unlink() reads before call_rcu()
  */
 struct l4lb_conn {
 	struct rhash_head orig;
-	struct rhash_head reply;
+	union {
+		struct rhash_head reply;
+		atomic_t users;
+	};
 	struct l4lb_backend *be;
 	__be32 caddr;
 	u32 deadline;
@@ -126,7 +139,10 @@ struct l4lb_conn {
 	u8 dead;
 	u8 v6;
 	u16 answered;
-	struct rcu_head rcu;
+	union {
+		struct l4lb_conn *tpl;
+		struct rcu_head rcu;
+	};
 };
 
 /**
@@ -160,14 +176,16 @@ static inline void l4lb_conn_caddr(const struct l4lb_conn *conn,
  * What a client's packet is looked up by: its source, and its destination
  * (a service's address and port) and protocol. An IPv4 key is the first
  * 16 bytes (four words to hash), an IPv6 key all 40 (ten words): @v6
- * tells which, and keeps the families apart.
+ * tells which, and keeps the families apart. @tpl is 1 in a template's
+ * key: no packet's key (any client port, 0 too) can name a template.
  */
 struct l4lb_orig_key {
 	__be16 cport;
 	__be16 vport;
 	u8 proto;
 	u8 v6;
-	u8 pad[2];
+	u8 tpl;
+	u8 pad;
 	union {
 		struct {
 			__be32 caddr;
@@ -216,8 +234,8 @@ static inline void l4lb_orig_key_hdr(struct l4lb_orig_key *k, u8 proto,
 	k->vport = vport;
 	k->proto = proto;
 	k->v6 = v6;
-	k->pad[0] = 0;
-	k->pad[1] = 0;
+	k->tpl = 0;
+	k->pad = 0;
 }
 
 static inline void l4lb_orig_key_init4(struct l4lb_orig_key *k, u8 proto,
@@ -288,11 +306,44 @@ struct l4lb_conn *l4lb_conn_lookup_orig(struct l4lb_net *ln,
 struct l4lb_conn *l4lb_conn_lookup_reply(struct l4lb_net *ln,
 					 const struct l4lb_reply_key *key);
 /* Why l4lb_conn_create() made no flow (an &enum l4lb_drop_reason). */
-struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
-				   const struct l4lb_orig_key *key,
-				   struct l4lb_backend *be, u8 state,
-				   bool *created, int *why);
+struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
+				       const struct l4lb_orig_key *key,
+				       struct l4lb_backend *be, u8 state,
+				       struct l4lb_conn *tpl, bool *created,
+				       int *why);
+
+static inline struct l4lb_conn *
+l4lb_conn_create(struct l4lb_net *ln, const struct l4lb_orig_key *key,
+		 struct l4lb_backend *be, u8 state, bool *created, int *why)
+{
+	return l4lb_conn_create_tpl(ln, key, be, state, NULL, created, why);
+}
+
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn);
+void l4lb_conn_evict(struct l4lb_net *ln, struct l4lb_conn *conn);
+
+/* &l4lb_conn.users of a template: flags above its count of flows. */
+#define L4LB_TPL_LINKED		BIT(30)
+#define L4LB_TPL_RETIRED	BIT(29)
+
+static inline bool l4lb_conn_is_tpl(const struct l4lb_conn *conn)
+{
+	/* A flow never becomes a template, nor a template anything else. */
+	return conn->state == L4LB_CONN_PERSIST;
+}
+
+/* A template with a flow on it: it does not expire. */
+static inline bool l4lb_tpl_busy(const struct l4lb_conn *conn)
+{
+	return l4lb_conn_is_tpl(conn) &&
+	       (atomic_read(&conn->users) &
+		~(L4LB_TPL_LINKED | L4LB_TPL_RETIRED));
+}
+
+bool l4lb_tpl_take(struct l4lb_conn *tpl);
+void l4lb_tpl_put(struct l4lb_net *ln, struct l4lb_conn *tpl);
+bool l4lb_tpl_retire(struct l4lb_net *ln, struct l4lb_conn *tpl,
+		     bool expired_only);
 
 static inline bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now)
 {
@@ -300,12 +351,14 @@ static inline bool l4lb_conn_expired(const struct l4lb_conn *conn, u32 now)
 }
 
 /*
- * May the packet path still use it? Not once expired, dead or orphaned.
- * Under RCU: the flow pins its backend, which pins its service.
+ * May the packet path still use it? Not once expired (a template with
+ * flows on it does not expire), dead or orphaned. Under RCU: the flow
+ * pins its backend, which pins its service.
  */
 static inline bool l4lb_conn_alive(const struct l4lb_conn *conn, u32 now)
 {
-	return !READ_ONCE(conn->dead) && !l4lb_conn_expired(conn, now) &&
+	return !READ_ONCE(conn->dead) &&
+	       (!l4lb_conn_expired(conn, now) || l4lb_tpl_busy(conn)) &&
 	       !READ_ONCE(conn->be->svc->dead);
 }
 

@@ -19,6 +19,7 @@
 #include "departed.h"
 #include "expiry.h"
 #include "netns.h"
+#include "persist.h"
 
 /*
  * One step: unlinks the flows past their deadline, or whose backend is
@@ -38,6 +39,10 @@ static int sweep_one(struct l4lb_conn *conn, void *arg)
 	struct sweep *sw = arg;
 
 	sw->cost++;
+	if (unlikely(l4lb_conn_is_tpl(conn))) {
+		sw->gone += l4lb_tpl_sweep(sw->ln, conn);
+		return 0;
+	}
 	if (!l4lb_conn_alive(conn, sw->now) ||
 	    l4lb_conn_backend_down(sw->ln, conn)) {
 		l4lb_conn_unlink(sw->ln, conn);

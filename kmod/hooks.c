@@ -32,6 +32,7 @@
 #include "hooks.h"
 #include "nat.h"
 #include "netns.h"
+#include "persist.h"
 #include "pkt.h"
 #include "sched.h"
 #include "service.h"
@@ -273,17 +274,20 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
  * A client's packet of @svc with no usable flow: schedule a new one. A TCP
  * packet other than a SYN is adopted if @svc hashes (sh, mh): any balancer
  * would pick the backend the connection began with, unless the backends
- * changed since; other schedulers cannot know it, and drop the packet.
+ * changed since; other schedulers cannot know it, and drop the packet. A
+ * persistent service's new flow goes where the client's template says
+ * (persist.c), and is counted on it; an adopted one keeps the hash's.
  */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
 				  const struct l4lb_pkt *p, int *why)
 {
 	u8 state = L4LB_CONN_UDP_UNREPLIED;
+	struct l4lb_conn *conn, *tpl = NULL;
 	struct l4lb_backend *be;
 	struct l4lb_pool *pool;
-	struct l4lb_conn *conn;
 	bool created, full = false;
+	u32 persist;
 
 	if (p->proto == IPPROTO_TCP) {
 		state = p->syn ? L4LB_CONN_SYN_SEEN : L4LB_CONN_ADOPTED;
@@ -298,16 +302,27 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	 * would answer it with a RST), and that backend serves it whatever
 	 * this balancer's count says.
 	 */
-	pool = rcu_dereference(svc->pool);
-	be = pool ? l4lb_sched_pick(svc, pool, READ_ONCE(ln->hash_seed),
-				    &p->saddr, p->sport,
-				    state == L4LB_CONN_ADOPTED ? NULL : &full) :
-		    NULL;
+	persist = READ_ONCE(svc->persist);
+	if (persist && state != L4LB_CONN_ADOPTED) {
+		/* The client's template's backend, or a new template's. */
+		be = l4lb_persist_pick(ln, svc, persist, &p->saddr, p->sport,
+				       &tpl, &full);
+	} else {
+		pool = rcu_dereference(svc->pool);
+		be = pool ? l4lb_sched_pick(svc, pool,
+					    READ_ONCE(ln->hash_seed),
+					    &p->saddr, p->sport,
+					    state == L4LB_CONN_ADOPTED ?
+					    NULL : &full) : NULL;
+	}
 	if (!be) {
 		*why = full ? L4LB_DROP_BACKENDS_FULL : L4LB_DROP_NO_BACKEND;
 		return NULL;
 	}
-	conn = l4lb_conn_create(ln, key, be, state, &created, why);
+	conn = l4lb_conn_create_tpl(ln, key, be, state, tpl, &created, why);
+	/* The template counted a flow that is not made, or not this one. */
+	if (tpl && !created)
+		l4lb_tpl_put(ln, tpl);
 	if (created) {
 		l4lb_stats_conn(svc->stats, state == L4LB_CONN_ADOPTED);
 		l4lb_stats_conn(conn->be->stats, state == L4LB_CONN_ADOPTED);

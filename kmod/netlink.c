@@ -36,8 +36,23 @@ static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 };
 
+static struct netlink_range_validation persist_range = {
+	.min = 0,
+	.max = L4LB_PERSIST_MAX,
+};
+
+#define SVC_PERSIST_POLICY \
+	[L4LB_A_SVC_PERSIST] = NLA_POLICY_FULL_RANGE(NLA_U32, &persist_range), \
+	[L4LB_A_SVC_PERSIST_MASK] = NLA_POLICY_RANGE(NLA_U8, 1, 128)
+
+static const struct nla_policy svc_set_policy[L4LB_A_MAX + 1] = {
+	SVC_KEY_POLICY,
+	SVC_PERSIST_POLICY,
+};
+
 static const struct nla_policy svc_new_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
+	SVC_PERSIST_POLICY,
 	[L4LB_A_SVC_SCHED] = NLA_POLICY_MAX(NLA_U8, L4LB_SCHED_MAX),
 	[L4LB_A_SVC_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_ALL),
 	[L4LB_A_SVC_UDP_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32,
@@ -310,6 +325,10 @@ static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
 	    nla_put_u8(skb, L4LB_A_SVC_SCHED, svc->sched) ||
 	    nla_put_u32(skb, L4LB_A_SVC_FLAGS, svc->flags) ||
 	    nla_put_u32(skb, L4LB_A_SVC_UDP_TIMEOUT, svc->udp_timeout / HZ) ||
+	    nla_put_u32(skb, L4LB_A_SVC_PERSIST, svc->persist >> 8) ||
+	    (svc->persist &&
+	     nla_put_u8(skb, L4LB_A_SVC_PERSIST_MASK,
+			l4lb_persist_prefix(svc->persist))) ||
 	    nla_put_u32(skb, L4LB_A_SVC_ACTIVE, active) ||
 	    put_stats(skb, L4LB_A_SVC_STATS, svc->stats))
 		return -EMSGSIZE;
@@ -499,6 +518,43 @@ static int info_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Persistence from %L4LB_A_SVC_PERSIST and %L4LB_A_SVC_PERSIST_MASK over
+ * @cur (the service's now, 0 for a new one) into *@persist. A mask needs
+ * persistence, given or the service's; an IPv4 one is at most /32; the
+ * default mask is the whole address, or the one the service has.
+ */
+static int parse_persist(struct nlattr **tb, struct netlink_ext_ack *extack,
+			 u8 family, bool stateless, u32 cur, u32 *persist)
+{
+	u8 full = family == AF_INET6 ? 128 : 32;
+	u32 secs = cur >> 8;
+	u8 prefix = cur ? l4lb_persist_prefix(cur) : full;
+
+	if (tb[L4LB_A_SVC_PERSIST])
+		secs = nla_get_u32(tb[L4LB_A_SVC_PERSIST]);
+	if (tb[L4LB_A_SVC_PERSIST_MASK]) {
+		prefix = nla_get_u8(tb[L4LB_A_SVC_PERSIST_MASK]);
+		if (!secs) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_PERSIST_MASK],
+					    "a netmask needs persistence");
+			return -EINVAL;
+		}
+		if (prefix > full) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_PERSIST_MASK],
+					    "an IPv4 service's netmask is at most /32");
+			return -EINVAL;
+		}
+	}
+	if (secs && stateless) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_PERSIST],
+				    "a stateless service has no flows to persist");
+		return -EINVAL;
+	}
+	*persist = l4lb_persist_make(secs, prefix);
+	return 0;
+}
+
 static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
@@ -545,6 +601,10 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 				    "a UDP timeout needs a UDP service");
 		return -EINVAL;
 	}
+	ret = parse_persist(tb, info->extack, key.family,
+			    cfg.flags & L4LB_SVC_F_STATELESS, 0, &cfg.persist);
+	if (ret)
+		return ret;
 
 	mutex_lock(&ln->lock);
 	ret = l4lb_service_add(ln, &key, &cfg);
@@ -561,6 +621,38 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG(info->extack,
 			       "namespace has the most services it may hold");
+	return ret;
+}
+
+/* Persistence, the one setting of a service that changes in place. */
+static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct l4lb_service *svc;
+	u32 persist;
+	int ret;
+
+	if (!tb[L4LB_A_SVC_PERSIST] && !tb[L4LB_A_SVC_PERSIST_MASK]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to change: give persist or a netmask");
+		return -EINVAL;
+	}
+	mutex_lock(&ln->lock);
+	svc = find_service(ln, tb, info->extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	ret = parse_persist(tb, info->extack, svc->key.family,
+			    svc->flags & L4LB_SVC_F_STATELESS, svc->persist,
+			    &persist);
+	if (ret)
+		goto out;
+	l4lb_service_set_persist(ln, svc, persist);
+	notify(info, L4LB_CMD_SERVICE_SET, fill_service, svc);
+out:
+	mutex_unlock(&ln->lock);
 	return ret;
 }
 
@@ -920,6 +1012,9 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 
 	if (!l4lb_conn_alive(conn, d->now) || !flow_matches(conn, d->filter))
 		return 0;
+	/* A template with flows on it: its whole time is still ahead. */
+	if (l4lb_tpl_busy(conn))
+		left = l4lb_conn_timeout(l4lb_net(sock_net(d->skb->sk)), conn);
 	hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
 			  d->cb->nlh->nlmsg_seq, &l4lb_genl_family,
 			  NLM_F_MULTI, L4LB_CMD_FLOW_GET);
@@ -1268,6 +1363,13 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		.doit = service_new_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = svc_new_policy,
+		.maxattr = L4LB_A_MAX,
+	},
+	{
+		.cmd = L4LB_CMD_SERVICE_SET,
+		.doit = service_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = svc_set_policy,
 		.maxattr = L4LB_A_MAX,
 	},
 	{

@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "hooks.h"
 #include "netns.h"
+#include "persist.h"
 #include "sched.h"
 #include "service.h"
 
@@ -68,6 +69,7 @@ void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg)
 	cfg->sched = proto == IPPROTO_UDP ? L4LB_SCHED_SH : L4LB_SCHED_RR;
 	cfg->flags = 0;
 	cfg->udp_timeout = L4LB_DEFAULT_UDP_TIMEOUT;
+	cfg->persist = 0;
 }
 
 /*
@@ -130,6 +132,7 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	svc->sched = cfg->sched;
 	svc->flags = cfg->flags;
 	svc->udp_timeout = cfg->udp_timeout * HZ;
+	svc->persist = cfg->persist;
 	INIT_LIST_HEAD(&svc->backends);
 	refcount_set(&svc->ref, 1);
 	ret = l4lb_service_update_pool(ln, svc);
@@ -166,6 +169,25 @@ err_free:
 	free_percpu(svc->stats);
 	kfree(svc);
 	return ret;
+}
+
+/*
+ * Persistence on, off or changed (l4lb_persist_make()). Templates of a
+ * mask no longer in use, or of a service no longer persistent, are
+ * unlinked; a new timeout applies from each template's next flow end.
+ */
+void l4lb_service_set_persist(struct l4lb_net *ln, struct l4lb_service *svc,
+			      u32 persist)
+{
+	u32 old = svc->persist;
+
+	lockdep_assert_held(&ln->lock);
+
+	WRITE_ONCE(svc->persist, persist);
+	ln->genid++;
+	if (old && (!persist ||
+		    l4lb_persist_prefix(old) != l4lb_persist_prefix(persist)))
+		l4lb_persist_flush(ln, svc);
 }
 
 static void service_free_rcu(struct rcu_head *head)

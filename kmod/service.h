@@ -2,6 +2,7 @@
 #ifndef _L4LB_SERVICE_H
 #define _L4LB_SERVICE_H
 
+#include <linux/jiffies.h>
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
@@ -43,6 +44,9 @@ struct l4lb_svc_key {
  * @ref: one for the table, one per backend: backends and through them
  *	flows keep the service's memory after it is deleted
  * @udp_timeout: jiffies a UDP session lives without packets
+ * @persist: persistence: 0 when off, else its seconds << 8 | the prefix
+ *	length of its mask, one word so that a packet reads both together;
+ *	changed under &l4lb_net.lock, read locklessly
  * @sched: &enum l4lb_sched; never changes
  * @flags: L4LB_SVC_F_*
  * @dead: deleted: its flows are no longer used and get swept
@@ -60,6 +64,7 @@ struct l4lb_service {
 	atomic_t rr_pos;
 	refcount_t ref;
 	u32 udp_timeout;
+	u32 persist;
 	u8 sched;
 	u8 flags;
 	u8 dead;
@@ -71,7 +76,25 @@ struct l4lb_svc_config {
 	u8 sched;
 	u8 flags;
 	u32 udp_timeout;
+	u32 persist;
 };
+
+/* @persist of a service persistent @secs seconds under a /@prefix mask. */
+static inline u32 l4lb_persist_make(u32 secs, u8 prefix)
+{
+	return secs ? secs << 8 | prefix : 0;
+}
+
+/* The jiffies a template outlives its last flow; 0: not persistent. */
+static inline u32 l4lb_persist_timeout(u32 persist)
+{
+	return (persist >> 8) * HZ;
+}
+
+static inline u8 l4lb_persist_prefix(u32 persist)
+{
+	return persist & 0xff;
+}
 
 int l4lb_service_table_init(struct l4lb_net *ln);
 void l4lb_service_table_uninit(struct l4lb_net *ln);
@@ -84,6 +107,8 @@ void l4lb_service_put(struct l4lb_service *svc);
 int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc);
 int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key);
 void l4lb_service_flush(struct l4lb_net *ln);
+void l4lb_service_set_persist(struct l4lb_net *ln, struct l4lb_service *svc,
+			      u32 persist);
 
 void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg);
 void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,

@@ -102,6 +102,17 @@ stateless wlc | EINVAL attr=SVC_SCHED: lc and wlc count flows, and a stateless s
 hash-port with rr | EINVAL attr=SVC_FLAGS: hash-port needs the sh or mh scheduler | SERVICE_NEW $NEW SVC_FLAGS=u32:2
 hash-port for UDP sessions (one per client address) | EINVAL attr=SVC_FLAGS: a UDP session covers every port of its client: hash-port needs TCP or a stateless service | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_FLAGS=u32:2 SVC_SCHED=u8:5
 unknown command | EOPNOTSUPP | 99
+persist over 24 days | ERANGE attr=SVC_PERSIST: integer out of range | SERVICE_NEW $NEW SVC_PERSIST=u32:2073601
+persist as u16 | EINVAL attr=SVC_PERSIST: invalid attribute length | SERVICE_NEW $NEW SVC_PERSIST=u16:60
+netmask /0 | ERANGE attr=SVC_PERSIST_MASK: integer out of range | SERVICE_NEW $NEW SVC_PERSIST=u32:60 SVC_PERSIST_MASK=u8:0
+netmask /129 | ERANGE attr=SVC_PERSIST_MASK: integer out of range | SERVICE_NEW $NEW SVC_PERSIST=u32:60 SVC_PERSIST_MASK=u8:129
+netmask /33 for IPv4 | EINVAL attr=SVC_PERSIST_MASK: an IPv4 service's netmask is at most /32 | SERVICE_NEW $NEW SVC_PERSIST=u32:60 SVC_PERSIST_MASK=u8:33
+netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_NEW $NEW SVC_PERSIST_MASK=u8:24
+persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_PERSIST=u32:60
+service set with nothing | EINVAL: nothing to change: give persist or a netmask | SERVICE_SET $TCP
+service set of an unknown service | ENOENT: no such service | SERVICE_SET $NEW SVC_PERSIST=u32:60
+service set: a netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_SET $TCP SVC_PERSIST_MASK=u8:24
+service set: persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_SET SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:53 SVC_PERSIST=u32:60
 
 # Unknown objects, duplicates, nothing to do.
 duplicate service | EEXIST: service already exists | SERVICE_NEW $TCP
@@ -132,7 +143,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 62
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 73
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

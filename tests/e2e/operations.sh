@@ -388,6 +388,8 @@ ipvs -A -u 10.0.0.1:53 -s rr -o
 ipvs -a -u 10.0.0.1:53 -r 10.0.2.11:53 -m
 ipvs -A -t 10.0.0.1:443 -s mh -b mh-port
 ipvs -a -t 10.0.0.1:443 -r 10.0.2.12:443 -m -w 2
+ipvs -A -t 10.0.0.1:81 -s rr -p 120 -M 255.255.255.0
+ipvs -a -t 10.0.0.1:81 -r 10.0.2.11:81 -m
 ip netns exec ipvs ipvsadm-save -n > /tmp/ipvs.save
 echo "# ipvsadm-save -n:"
 sed 's/^/#   /' /tmp/ipvs.save
@@ -399,6 +401,8 @@ service add udp 10.0.0.1:53 sched rr stateless
 backend add udp 10.0.0.1:53 10.0.2.11:53 weight 1
 service add tcp 10.0.0.1:443 sched mh hash-port
 backend add tcp 10.0.0.1:443 10.0.2.12:443 weight 2
+service add tcp 10.0.0.1:81 sched rr persist 120 netmask 24
+backend add tcp 10.0.0.1:81 10.0.2.11:81 weight 1
 EOF
 )
 check_eq "import-ipvsadm prints the equivalent lines" \
@@ -407,7 +411,6 @@ check "import-ipvsadm apply" \
 	ip netns exec imp "$L4LBADM" import-ipvsadm apply /tmp/ipvs.save
 check_eq "what it applied saves as the same lines (UDP's default timeout)" \
 	"$(ip netns exec imp "$L4LBADM" save | grep -v '^set' | sed 's/ timeout 60 / /' | sort)" "$want"
-ipvs -A -t 10.0.0.2:80 -s rr -p 300
 ipvs -A -f 7 -s rr
 ipvs -A -t 10.0.0.3:80 -s rr
 ipvs -a -t 10.0.0.3:80 -r 10.0.2.11:80 -g
@@ -418,7 +421,7 @@ ip netns exec imp2 "$L4LBADM" import-ipvsadm apply /tmp/ipvs-bad.save \
 echo "# import-ipvsadm of a setup with no equivalent:"
 sed 's/^/#   /' /tmp/imp.err
 check_eq "what has no equivalent: an exit of 1, nothing printed" "$rc $(wc -c < /tmp/imp.out)" "1 0"
-for what in "persistence has no equivalent" "firewall-mark services have no equivalent" \
+for what in "firewall-mark services have no equivalent" \
 	    "direct routing (-g) has no equivalent" "tunnel forwarding (-i) has no equivalent"; do
 	check_eq "named in one line: $what" "$(grep -cF "$what" /tmp/imp.err)" 1
 done

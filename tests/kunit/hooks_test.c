@@ -1640,16 +1640,35 @@ static unsigned int mutate(u8 *buf, unsigned int len)
 	return len;
 }
 
+static int count_tpl(struct l4lb_conn *conn, void *arg)
+{
+	*(unsigned int *)arg += l4lb_conn_is_tpl(conn);
+	return 0;
+}
+
+/* Persistence on the fuzzed services that keep flows: 60 s, /24, /32. */
+static void fuzz_persist(struct hooks_fixture *f)
+{
+	mutex_lock(&f->ln->lock);
+	l4lb_service_set_persist(f->ln, f->tcp_svc, l4lb_persist_make(60, 24));
+	l4lb_service_set_persist(f->ln, f->udp_svc, l4lb_persist_make(60, 32));
+	l4lb_service_set_persist(f->ln, f->mh_svc, l4lb_persist_make(60, 24));
+	mutex_unlock(&f->ln->lock);
+}
+
 /*
  * Tens of thousands of packets, mutated, in random layouts, through both
  * hooks: every verdict accept or drop, every accepted header's checksum
  * right, and (in the exit) every flow freed after a flush with every
- * count back to zero. KASAN, UBSAN and lockdep watch the rest.
+ * count back to zero. KASAN, UBSAN and lockdep watch the rest. The
+ * second half with persistent services: templates made, taken, expired
+ * and evicted (a small table) under the same packets.
  */
+
 static void hooks_fuzz(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
-	unsigned int i, len, verdict, ran = 0;
+	unsigned int i, len, verdict, ran = 0, tpls = 0;
 	struct sk_buff *skb;
 	bool in, done;
 
@@ -1668,6 +1687,9 @@ static void hooks_fuzz(struct kunit *test)
 		/* Now and then time moves on: flows expire under traffic. */
 		if (!(i % 1000))
 			l4lb_clock_offset += 40 * HZ;
+		/* The second half persistent: templates under the same. */
+		if (i == 20000)
+			fuzz_persist(f);
 		verdict = kpkt_hook(skb, in, NULL);
 		/* A fragment to a VIP or from a backend, kept to reassemble. */
 		if (verdict == NF_STOLEN)
@@ -1685,7 +1707,11 @@ static void hooks_fuzz(struct kunit *test)
 			cond_resched();
 		}
 	}
-	kunit_info(test, "%u packets through the hooks in %u tries\n", ran, i);
+	l4lb_conn_walk(f->ln, count_tpl, &tpls);
+	kunit_info(test, "%u packets through the hooks in %u tries, %u templates at the end\n",
+		   ran, i, tpls);
+	/* The persistent half reached the templates. */
+	KUNIT_EXPECT_GT(test, tpls, 0U);
 	/* Few are refused by ip_rcv's checks (kpkt_ip_rcv()): most ran. */
 	KUNIT_EXPECT_GE(test, ran, 30000U);
 }

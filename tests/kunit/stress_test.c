@@ -24,6 +24,7 @@
 #include "../../kmod/departed.h"
 #include "../../kmod/expiry.h"
 #include "../../kmod/netns.h"
+#include "../../kmod/persist.h"
 #include "../../kmod/service.h"
 #include "fixture.h"
 #include "packet.h"
@@ -76,6 +77,15 @@ static void be_addr(union nf_inet_addr *a, unsigned int i, unsigned int b)
  * side; 1 UDP sh, 2 stateless UDP rr; 3-5 the same over IPv6) with NR_BE
  * backends.
  */
+/* Persistence of 1 to 3 s, by address or by network (/24, /64). */
+static u32 random_persist(const struct l4lb_svc_key *key)
+{
+	bool v6 = key->family == AF_INET6;
+	u8 prefix = get_random_u32_below(2) ? (v6 ? 64 : 24) : (v6 ? 128 : 32);
+
+	return l4lb_persist_make(1 + get_random_u32_below(3), prefix);
+}
+
 static void svc_add(struct l4lb_net *ln, unsigned int i)
 {
 	struct l4lb_svc_config cfg;
@@ -92,6 +102,8 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 		cfg.sched = L4LB_SCHED_MH;
 		cfg.flags = L4LB_SVC_F_HASH_PORT;
 	}
+	if (!(cfg.flags & L4LB_SVC_F_STATELESS) && get_random_u32_below(2))
+		cfg.persist = random_persist(&key);
 	mutex_lock(&ln->lock);
 	if (!l4lb_service_add(ln, &key, &cfg)) {
 		rcu_read_lock();
@@ -240,6 +252,11 @@ static int control_fn(void *arg)
 		case 3:
 			if (svc && !((r >> 14) & 7))
 				l4lb_service_remove(s->ln, &key);
+			/* Persistence on, off, or another mask. */
+			else if (svc && !(svc->flags & L4LB_SVC_F_STATELESS))
+				l4lb_service_set_persist(s->ln, svc,
+							 (r >> 17) & 1 ? 0 :
+							 random_persist(&key));
 			break;
 		default:
 			WRITE_ONCE(s->ln->down_flows, ((r >> 14) & 3) % 3);

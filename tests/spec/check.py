@@ -175,8 +175,8 @@ def policy_says(text):
             else int(m.group(2)))
     m = re.search(r"NLA_POLICY_RANGE\(NLA_\w+,\s*(\w+),\s*(\w+)\)", text)
     if m:
-        checks = {"min": defines.get(m.group(1), m.group(1)),
-                  "max": defines.get(m.group(2), m.group(2))}
+        checks = {k: int(v) if v.isdigit() else defines.get(v, v)
+                  for k, v in zip(("min", "max"), m.groups())}
     m = re.search(r"NLA_POLICY_FULL_RANGE\(NLA_\w+,\s*&(\w+)\)", text)
     if m:
         checks = dict(zip(("min", "max"), ranges[m.group(1)]))

@@ -35,6 +35,7 @@ static const char *const state_names[] = {
 	[L4LB_FLOW_FIN_WAIT] = "fin-wait",
 	[L4LB_FLOW_CLOSE_WAIT] = "close-wait",
 	[L4LB_FLOW_UDP_REPLIED] = "replied",
+	[L4LB_FLOW_PERSIST] = "persist",
 };
 
 static const char *state_name(uint8_t state)
@@ -116,7 +117,9 @@ static void print_flows(const struct flow_list *list)
 		if (json) {
 			printf("%s{\"proto\":\"%s\",\"client\":\"%s\",", i ? "," : "",
 			       proto_name(f->svc.proto), fmt_addr(&f->caddr));
-			if (f->svc.proto == IPPROTO_TCP)
+			/* A template covers every port of its clients. */
+			if (f->svc.proto == IPPROTO_TCP &&
+			    f->state != L4LB_FLOW_PERSIST)
 				printf("\"client_port\":%u,", f->cport);
 			printf("\"service\":\"%s\",",
 			       fmt_addr_port(&f->svc.addr, f->svc.port));
@@ -126,7 +129,8 @@ static void print_flows(const struct flow_list *list)
 			continue;
 		}
 		/* A UDP session covers every port of its client. */
-		client = f->svc.proto == IPPROTO_TCP ?
+		client = f->svc.proto == IPPROTO_TCP &&
+			 f->state != L4LB_FLOW_PERSIST ?
 			 fmt_addr_port(&f->caddr, f->cport) :
 			 fmt_addr(&f->caddr);
 		printf("%-5s %-21s %-21s ", proto_name(f->svc.proto), client,

@@ -7,6 +7,7 @@
  * nothing.
  */
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,63 @@ const char *import_weight(const char *s, unsigned long *v)
 	if (*end || end == s || *v > L4LB_WEIGHT_MAX)
 		return "a weight is 0 to 1000 in l4lb";
 	return NULL;
+}
+
+/* Why @s is no persistence timeout, or NULL with its seconds in @v. */
+const char *import_persist(const char *s, unsigned long *v)
+{
+	char *end;
+
+	*v = strtoul(s, &end, 10);
+	if (*end || end == s || *s == '-' || *v > L4LB_PERSIST_MAX)
+		return "persistence is 0 to 2073600 seconds (24 days) in l4lb";
+	return NULL;
+}
+
+/*
+ * Why @s is no netmask for a service at @va, or NULL with its prefix
+ * length in @prefix: an IPv4 service's is a dotted mask (IPVS's and
+ * keepalived's) or a prefix length, an IPv6 one's a prefix length.
+ */
+const char *import_netmask(const char *s, const struct addr *va,
+			   unsigned int *prefix)
+{
+	unsigned int full = va->family == AF_INET6 ? 128 : 32;
+	struct in_addr m;
+	unsigned long n;
+	uint32_t bits;
+	char *end;
+
+	if (va->family == AF_INET && inet_pton(AF_INET, s, &m) == 1) {
+		bits = ntohl(m.s_addr);
+		n = __builtin_popcount(bits);
+		if (!n || bits != ~0U << (32 - n))
+			return "a netmask is contiguous ones, at least one (255.255.255.0, /24)";
+		*prefix = n;
+		return NULL;
+	}
+	n = strtoul(s + (*s == '/'), &end, 10);
+	if (*end || end == s + (*s == '/') || s[*s == '/'] == '-' || !n ||
+	    n > full)
+		return full == 32 ?
+		       "an IPv4 service's netmask is a dotted mask or a prefix length of 1 to 32" :
+		       "an IPv6 service's netmask is a prefix length of 1 to 128";
+	*prefix = n;
+	return NULL;
+}
+
+/*
+ * " persist T netmask P", as service add takes it: nothing for 0 (off),
+ * no netmask for the whole address (the default).
+ */
+void import_print_persist(FILE *f, unsigned long persist,
+			  unsigned int prefix, const struct addr *va)
+{
+	if (!persist)
+		return;
+	fprintf(f, " persist %lu", persist);
+	if (prefix && prefix != (va->family == AF_INET6 ? 128U : 32U))
+		fprintf(f, " netmask %u", prefix);
 }
 
 /* Why a backend at @a cannot serve a service at @va, or NULL. */

@@ -4,11 +4,12 @@
  * prints it, turned into l4lbadm's lines: printed, or with "apply" restored
  * (all or nothing, as restore). NAT-mode TCP and UDP services map one to
  * one; what l4lb has no equivalent for (direct routing and tunnel
- * forwarding, firewall-mark and SCTP services, persistence, persistence
- * engines, other schedulers) is named, one line each on stderr, and
+ * forwarding, firewall-mark and SCTP services, persistence engines,
+ * other schedulers) is named, one line each on stderr, and
  * nothing is printed or applied. Connection thresholds (-x, -y) are
  * max-conns and min-conns, with the same meaning (0: none, or for -y three
- * quarters of -x); an -e line (edit) becomes a backend set.
+ * quarters of -x); an -e line (edit) becomes a backend set. Persistence
+ * (-p [T], 300 s without T, and -M MASK) is persist and netmask.
  */
 
 #include <errno.h>
@@ -69,9 +70,11 @@ static bool service_words(struct ipvs *im, int no, const char *flag,
 /* "-A -t VIP:PORT -s SCHED [-o] [-b FLAGS] [-p T [-M MASK]] [--pe X]" */
 static void add_service(struct ipvs *im, int no, int argc, char **w)
 {
-	const char *sched = "wlc";
+	const char *sched = "wlc", *why, *mask = NULL;
 	bool stateless = false, hash_port = false, ok = true;
-	char svc[80], *flags, *f, *save;
+	char svc[80], *flags, *f, *save, *end;
+	unsigned long persist = 0;
+	unsigned int prefix = 0;
 	struct addr va;
 	int i;
 
@@ -99,13 +102,22 @@ static void add_service(struct ipvs *im, int no, int argc, char **w)
 				}
 			}
 		} else if (!strcmp(w[i], "-p") || !strcmp(w[i], "--persistent")) {
-			refuse(im, no, "persistence has no equivalent in l4lb (sh or mh keep a client on one backend)");
-			return;
+			/* Its timeout is optional: IPVS's default is 300 s. */
+			persist = 300;
+			if (i + 1 < argc && w[i + 1][0] != '-' &&
+			    (strtoul(w[i + 1], &end, 10), !*end)) {
+				why = import_persist(w[++i], &persist);
+				if (why) {
+					refuse(im, no, why);
+					ok = false;
+				}
+			}
 		} else if (!strcmp(w[i], "--pe")) {
 			refuse(im, no, "persistence engines have no equivalent in l4lb");
 			return;
-		} else if (!strcmp(w[i], "-M") && i + 1 < argc) {
-			i++;
+		} else if ((!strcmp(w[i], "-M") || !strcmp(w[i], "--netmask")) &&
+			   i + 1 < argc) {
+			mask = w[++i];
 		} else {
 			refuse(im, no, "an option l4lb has no equivalent for");
 			return;
@@ -119,12 +131,26 @@ static void add_service(struct ipvs *im, int no, int argc, char **w)
 		refuse(im, no, "one-packet scheduling (-o) is for UDP services");
 		return;
 	}
+	/* IPVS takes a mask without -p, and uses none. */
+	if (persist && mask) {
+		why = import_netmask(mask, &va, &prefix);
+		if (why) {
+			refuse(im, no, why);
+			ok = false;
+		}
+	}
+	if (persist && stateless) {
+		refuse(im, no, "persistence (-p) needs sessions, and one-packet scheduling (-o) keeps none");
+		ok = false;
+	}
 	if (!ok)
 		return;
 	snprintf(im->svc, sizeof(im->svc), "%s", svc);
 	im->svc_refused = false;
-	fprintf(im->im.mem, "service add %s sched %s%s%s\n", svc, sched,
+	fprintf(im->im.mem, "service add %s sched %s%s%s", svc, sched,
 		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
+	import_print_persist(im->im.mem, persist, prefix, &va);
+	fputc('\n', im->im.mem);
 }
 
 /* A real server's options, as ipvsadm-save writes them. */

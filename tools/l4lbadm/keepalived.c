@@ -221,6 +221,29 @@ static void hash_port(struct ka *ka, const struct ka_node *n,
 	ka->vs.hash_port = true;
 }
 
+/* persistence_timeout [T]: keepalived's default is 360 s. */
+static void persistence(struct ka *ka, const struct ka_node *n,
+			const struct ka_kw *e)
+{
+	const char *why;
+
+	(void)e;
+	ka->vs.persist = 360;
+	if (n->nargs) {
+		why = import_persist(n->arg[0], &ka->vs.persist);
+		if (why)
+			ka_refuse(ka, n, why);
+	}
+}
+
+static void granularity(struct ka *ka, const struct ka_node *n,
+			const struct ka_kw *e)
+{
+	(void)e;
+	if (ka_arg(ka, n))
+		ka->vs.granularity = n;
+}
+
 static void real_server(struct ka *ka, const struct ka_node *n,
 			const struct ka_kw *e)
 {
@@ -274,8 +297,8 @@ static const struct ka_kw vs_kw[] = {
 	{ "quorum_up", NULL, hooks },
 	{ "quorum_down", NULL, hooks },
 	{ "omega", NULL, hooks },
-	{ "persistence_timeout", NULL, "persistence has no equivalent in l4lb yet (sh or mh keep a client on one backend)" },
-	{ "persistence_granularity", NULL, "persistence has no equivalent in l4lb yet" },
+	{ "persistence_timeout", persistence, NULL },
+	{ "persistence_granularity", granularity, NULL },
 	{ "persistence_engine", NULL, "persistence engines have no equivalent in l4lb" },
 	{ "sorry_server", sorry_server, NULL },	/* the fallback server */
 	/* l4lb's fallback takes no flow while a backend is usable. */
@@ -451,6 +474,7 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 {
 	static const struct ka_kw *const tables[] = { vs_kw, ka_timing_kw, NULL };
 	const char *why = NULL;
+	unsigned int prefix = 0;
 	unsigned long port = 0;
 	struct addr sorry;
 	char svc[80];
@@ -489,13 +513,28 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 		ka_refuse(ka, ka->vs.stateless, "one-packet scheduling is for UDP services");
 		return;
 	}
+	if (ka->vs.persist && ka->vs.stateless) {
+		ka_refuse(ka, ka->vs.stateless, "persistence needs sessions, and one-packet scheduling keeps none");
+		return;
+	}
+	/* A granularity without a timeout: keepalived persists nothing. */
+	if (ka->vs.persist && ka->vs.granularity) {
+		why = import_netmask(ka->vs.granularity->arg[0], &ka->vs.addr,
+				     &prefix);
+		if (why) {
+			ka_refuse(ka, ka->vs.granularity, why);
+			return;
+		}
+	}
 	snprintf(svc, sizeof(svc), "%s %s", ka->vs.proto,
 		 fmt_addr_port(&ka->vs.addr, port));
 	fprintf(ka->im.mem, "service add %s sched %s", svc, ka->vs.sched);
 	if (!strcmp(ka->vs.proto, "udp"))
 		fprintf(ka->im.mem, " timeout %u", ka->udp_timeout);
-	fprintf(ka->im.mem, "%s%s\n", ka->vs.stateless ? " stateless" : "",
+	fprintf(ka->im.mem, "%s%s", ka->vs.stateless ? " stateless" : "",
 		ka->vs.hash_port ? " hash-port" : "");
+	import_print_persist(ka->im.mem, ka->vs.persist, prefix, &ka->vs.addr);
+	fputc('\n', ka->im.mem);
 	for (i = 0; i < ka->vs.n_rs; i++)
 		backend(ka, ka->vs.rs[i], svc);
 	if (ka->vs.sorry && server(ka, ka->vs.sorry, false, &sorry, &port))

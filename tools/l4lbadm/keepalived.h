@@ -52,6 +52,8 @@ struct ka {
 		const struct ka_node *stateless;	/* its ops */
 		const struct ka_node *sorry;		/* its sorry_server */
 		bool hash_port;
+		unsigned long persist;			/* seconds, 0: off */
+		const struct ka_node *granularity;	/* its netmask */
 		struct addr addr;
 		uint16_t port;
 		struct ka_timing t;

@@ -55,6 +55,8 @@ struct svc_info {
 	uint8_t sched;
 	uint32_t flags;
 	uint32_t udp_timeout;
+	uint32_t persist;	/* seconds; 0: off */
+	uint8_t netmask;	/* prefix length, while persistent */
 	uint32_t active;
 	struct stats stats;
 };
@@ -176,6 +178,11 @@ void import_refuse(struct import *im, const char *file, int line,
 const char *import_sched(const char *sched);
 const char *import_weight(const char *s, unsigned long *v);
 const char *import_family(const struct addr *a, const struct addr *va);
+const char *import_persist(const char *s, unsigned long *v);
+const char *import_netmask(const char *s, const struct addr *va,
+			   unsigned int *prefix);
+void import_print_persist(FILE *f, unsigned long persist,
+			  unsigned int prefix, const struct addr *va);
 bool import_refused(struct import *im, bool apply);
 int import_end(struct nl *nl, struct import *im, bool apply);
 

@@ -44,6 +44,11 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 		if (s->id.proto == IPPROTO_UDP)
 			printf(",\"udp_timeout\":%u", s->udp_timeout);
 	}
+	if (strcmp(event, "service del")) {
+		printf(",\"persist\":%u", s->persist);
+		if (s->persist)
+			printf(",\"netmask\":%u", s->netmask);
+	}
 	puts("}");
 }
 
@@ -64,6 +69,7 @@ static void print_be_json(const struct be_info *be)
 static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 {
 	const char *event = cmd == L4LB_CMD_SERVICE_NEW ? "service add" :
+			    cmd == L4LB_CMD_SERVICE_SET ? "service set" :
 							  "service del";
 	struct svc_info s;
 
@@ -74,6 +80,15 @@ static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 		print_svc_json(event, &s);
 	else if (cmd == L4LB_CMD_SERVICE_NEW)
 		print_service_add(&s);
+	else if (cmd == L4LB_CMD_SERVICE_SET && s.persist)
+		printf("service set %s %s persist %u netmask %u\n",
+		       proto_name(s.id.proto),
+		       fmt_addr_port(&s.id.addr, s.id.port), s.persist,
+		       s.netmask);
+	else if (cmd == L4LB_CMD_SERVICE_SET)
+		printf("service set %s %s persist off\n",
+		       proto_name(s.id.proto),
+		       fmt_addr_port(&s.id.addr, s.id.port));
 	else
 		printf("service del %s %s\n", proto_name(s.id.proto),
 		       fmt_addr_port(&s.id.addr, s.id.port));
@@ -130,6 +145,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	switch (genl->cmd) {
 	case L4LB_CMD_SERVICE_NEW:
+	case L4LB_CMD_SERVICE_SET:
 	case L4LB_CMD_SERVICE_DEL:
 		print_service_event(genl->cmd, nlh);
 		break;

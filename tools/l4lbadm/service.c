@@ -55,6 +55,8 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_BE_MAX_CONNS] = MNL_TYPE_U32,
 	[L4LB_A_BE_MIN_CONNS] = MNL_TYPE_U32,
 	[L4LB_A_BE_FULL] = MNL_TYPE_FLAG,
+	[L4LB_A_SVC_PERSIST] = MNL_TYPE_U32,
+	[L4LB_A_SVC_PERSIST_MASK] = MNL_TYPE_U8,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -202,6 +204,10 @@ bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info)
 		info->flags = mnl_attr_get_u32(tb[L4LB_A_SVC_FLAGS]);
 	if (tb[L4LB_A_SVC_UDP_TIMEOUT])
 		info->udp_timeout = mnl_attr_get_u32(tb[L4LB_A_SVC_UDP_TIMEOUT]);
+	if (tb[L4LB_A_SVC_PERSIST])
+		info->persist = mnl_attr_get_u32(tb[L4LB_A_SVC_PERSIST]);
+	if (tb[L4LB_A_SVC_PERSIST_MASK])
+		info->netmask = mnl_attr_get_u8(tb[L4LB_A_SVC_PERSIST_MASK]);
 	if (tb[L4LB_A_SVC_ACTIVE])
 		info->active = mnl_attr_get_u32(tb[L4LB_A_SVC_ACTIVE]);
 	parse_stats(tb[L4LB_A_SVC_STATS], &info->stats);
@@ -322,6 +328,10 @@ static void print_service_json(const struct svc_info *s,
 		printf("\"udp_timeout\":%u,", s->udp_timeout);
 	printf("\"flows\":%u,", s->active);
 	print_stats_json(&s->stats);
+	/* After the keys that were there before it: scripts match those. */
+	printf(",\"persist\":%u", s->persist);
+	if (s->persist)
+		printf(",\"netmask\":%u", s->netmask);
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
@@ -339,8 +349,8 @@ static void print_service_json(const struct svc_info *s,
 static void print_service_text(const struct svc_info *s,
 			       const struct be_info *be, size_t nbe)
 {
-	char opts[64] = "";
-	size_t i;
+	char opts[96] = "";
+	size_t i, n;
 
 	if (s->flags & L4LB_SVC_F_STATELESS)
 		snprintf(opts, sizeof(opts), " stateless");
@@ -348,6 +358,10 @@ static void print_service_text(const struct svc_info *s,
 		snprintf(opts, sizeof(opts), " timeout %u", s->udp_timeout);
 	if (s->flags & L4LB_SVC_F_HASH_PORT)
 		strncat(opts, " hash-port", sizeof(opts) - strlen(opts) - 1);
+	n = strlen(opts);
+	if (s->persist)
+		snprintf(opts + n, sizeof(opts) - n, " persist %u netmask %u",
+			 s->persist, s->netmask);
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
 	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
@@ -405,10 +419,53 @@ static void print_services(struct nl *nl, const struct svc_list *list,
 		puts("]");
 }
 
+/*
+ * persist SECONDS|off and netmask PREFIX (or /PREFIX) at argv[*@i], into
+ * @nlh; false if argv[*@i] is neither. *@persist and *@netmask: what was
+ * given (-1 if not).
+ */
+static bool parse_persist_opt(int argc, char **argv, int *i,
+			      const struct svc_id *id, struct nlmsghdr *nlh,
+			      long *persist, long *netmask)
+{
+	unsigned int full = id->addr.family == AF_INET6 ? 128 : 32;
+	const char *v;
+	unsigned long n;
+	char *end;
+
+	if (strcmp(argv[*i], "persist") && strcmp(argv[*i], "netmask"))
+		return false;
+	if (*i + 1 >= argc)
+		fail("'%s' needs a value", argv[*i]);
+	v = argv[*i + 1];
+	if (!strcmp(argv[*i], "persist")) {
+		n = strtoul(v, &end, 10);
+		if (!strcmp(v, "off"))
+			n = 0;
+		else if (*end || end == v || *v == '-' ||
+			 n > L4LB_PERSIST_MAX)
+			fail("persist '%s' is not off or 0 to %u seconds", v,
+			     L4LB_PERSIST_MAX);
+		*persist = n;
+		mnl_attr_put_u32(nlh, L4LB_A_SVC_PERSIST, n);
+	} else {
+		n = strtoul(v + (*v == '/'), &end, 10);
+		if (*end || end == v + (*v == '/') || v[*v == '/'] == '-' ||
+		    n < 1 || n > full)
+			fail("netmask '%s' is not a prefix length of 1 to %u for an %s service",
+			     v, full, full == 32 ? "IPv4" : "IPv6");
+		*netmask = n;
+		mnl_attr_put_u8(nlh, L4LB_A_SVC_PERSIST_MASK, n);
+	}
+	*i += 1;
+	return true;
+}
+
 static int service_add(struct nl *nl, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
+	long persist = -1, netmask = -1;
 	uint32_t flags = 0;
 	struct svc_id id;
 	unsigned long v;
@@ -420,6 +477,9 @@ static int service_add(struct nl *nl, int argc, char **argv)
 	nlh = nl_msg(nl, buf, L4LB_CMD_SERVICE_NEW, 0);
 	put_svc_id(nlh, &id);
 	for (i = 2; i < argc; i++) {
+		if (parse_persist_opt(argc, argv, &i, &id, nlh, &persist,
+				      &netmask))
+			continue;
 		if (!strcmp(argv[i], "stateless")) {
 			flags |= L4LB_SVC_F_STATELESS;
 			continue;
@@ -447,10 +507,39 @@ static int service_add(struct nl *nl, int argc, char **argv)
 			fail("service add: unknown option '%s'", argv[i]);
 		}
 	}
+	if (netmask >= 0 && persist <= 0)
+		fail("service add: netmask needs persist SECONDS");
 	if (flags)
 		mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS, flags);
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)
 		fail_nl(nl, "service add");
+	return 0;
+}
+
+/* service set ... fallback ADDRESS:PORT|none, or persistence. */
+static int service_set(struct nl *nl, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	long persist = -1, netmask = -1;
+	struct nlmsghdr *nlh;
+	struct svc_id id;
+	int i;
+
+	if (argc > 2 && !strcmp(argv[2], "fallback"))
+		return set_fallback(nl, argc, argv);
+	parse_svc_id(argc, argv, &id);
+	if (argc < 3)
+		fail("service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none, or persist SECONDS|off [netmask PREFIX]");
+	nlh = nl_msg(nl, buf, L4LB_CMD_SERVICE_SET, 0);
+	put_svc_id(nlh, &id);
+	for (i = 2; i < argc; i++)
+		if (!parse_persist_opt(argc, argv, &i, &id, nlh, &persist,
+				       &netmask))
+			fail("service set: unknown option '%s'", argv[i]);
+	if (netmask >= 0 && persist == 0)
+		fail("service set: netmask needs persist SECONDS, not off");
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		fail_nl(nl, "service set");
 	return 0;
 }
 
@@ -502,7 +591,7 @@ int cmd_service(struct nl *nl, int argc, char **argv)
 	if (!strcmp(argv[0], "add"))
 		return service_add(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "set"))
-		return set_fallback(nl, argc - 1, argv + 1);
+		return service_set(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "del"))
 		return service_del(nl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "show"))
@@ -528,6 +617,12 @@ void print_service_add(const struct svc_info *s)
 		printf(" stateless");
 	if (s->flags & L4LB_SVC_F_HASH_PORT)
 		printf(" hash-port");
+	if (s->persist)
+		printf(" persist %u", s->persist);
+	/* The whole address is the default: said only when narrower. */
+	if (s->persist && s->netmask != (s->id.addr.family == AF_INET6 ?
+					 128 : 32))
+		printf(" netmask %u", s->netmask);
 	putchar('\n');
 }
 

@@ -54,6 +54,9 @@
  *	every balancer of an ECMP group must agree on; connection limits
  *	(%L4LB_A_BE_MAX_CONNS) are not applied: a full backend's clients are
  *	spilled by each balancer on its own count. Changes nothing
+ * @L4LB_CMD_SERVICE_SET: change a service's persistence
+ *	(%L4LB_A_SVC_PERSIST, %L4LB_A_SVC_PERSIST_MASK): at least one of them;
+ *	turning it off or changing the mask drops the service's templates
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -70,6 +73,7 @@ enum l4lb_cmd {
 	L4LB_CMD_SETTINGS_GET,
 	L4LB_CMD_SETTINGS_SET,
 	L4LB_CMD_BACKEND_PICK,
+	L4LB_CMD_SERVICE_SET,
 
 	__L4LB_CMD_MAX
 };
@@ -107,6 +111,11 @@ enum l4lb_sched {
 #define L4LB_UDP_TIMEOUT_MIN	1
 #define L4LB_UDP_TIMEOUT_MAX	3600
 #define L4LB_WEIGHT_MAX		1000
+/*
+ * Persistence: a template lives up to 24 days after its last flow, the
+ * most a deadline in 32-bit jiffies holds at HZ 1000.
+ */
+#define L4LB_PERSIST_MAX	(24U * 24 * 3600)
 #define L4LB_TCP_TIMEOUT_MAX	86400
 #define L4LB_MAX_FLOWS_MAX	(64U * 1024 * 1024)
 #define L4LB_CHECK_LEN_MAX	64	/* %L4LB_A_BE_CHECK, with its NUL */
@@ -246,6 +255,9 @@ enum l4lb_stats_attr {
  *	client may still send
  * @L4LB_FLOW_UDP_REPLIED: a UDP session its backend has answered once, not
  *	yet assured (no packet either way 2 s or more after the answer)
+ * @L4LB_FLOW_PERSIST: a persistence template: the backend a client (its
+ *	address under the service's mask, client port 0) keeps; it expires
+ *	%L4LB_A_SVC_PERSIST seconds after its last flow ended
  */
 enum l4lb_flow_state {
 	L4LB_FLOW_SYN_SEEN,
@@ -259,6 +271,7 @@ enum l4lb_flow_state {
 	L4LB_FLOW_FIN_WAIT,
 	L4LB_FLOW_CLOSE_WAIT,
 	L4LB_FLOW_UDP_REPLIED,
+	L4LB_FLOW_PERSIST,
 };
 
 /**
@@ -324,6 +337,13 @@ enum l4lb_flow_state {
  *	Refused without a %L4LB_A_BE_MAX_CONNS
  * @L4LB_A_BE_FULL: flag, the backend is full (replies); as last seen by
  *	a new flow of its service
+ * @L4LB_A_SVC_PERSIST: u32, seconds a client keeps its backend after its
+ *	last flow ended (IPVS -p, keepalived persistence_timeout), 0 (off,
+ *	the default) to %L4LB_PERSIST_MAX; refused on a stateless service
+ * @L4LB_A_SVC_PERSIST_MASK: u8, the prefix length of the client addresses
+ *	that share a backend (IPVS -M, keepalived persistence_granularity),
+ *	1 to 128, at most 32 for IPv4; default the whole address. Needs
+ *	persistence
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -364,6 +384,8 @@ enum l4lb_attr {
 	L4LB_A_BE_MAX_CONNS,
 	L4LB_A_BE_MIN_CONNS,
 	L4LB_A_BE_FULL,
+	L4LB_A_SVC_PERSIST,
+	L4LB_A_SVC_PERSIST_MASK,
 
 	__L4LB_A_MAX
 };
