@@ -70,6 +70,9 @@ static void orig_key_of(const struct l4lb_conn *conn, struct l4lb_orig_key *k)
 		l4lb_orig_key_init4(k, sk->proto, conn->caddr, conn->cport,
 				    sk->addr.ip, sk->port);
 	k->tpl = l4lb_conn_is_tpl(conn);
+	/* A template's port is its mask's prefix, UDP's too (persist.c). */
+	if (k->tpl)
+		k->cport = conn->cport;
 }
 
 static void reply_key_of(const struct l4lb_conn *conn,

@@ -12,8 +12,10 @@
 
 #include "backend.h"
 #include "conn.h"
+#include "expiry.h"
 #include "netlink.h"
 #include "netns.h"
+#include "persist.h"
 #include "sched.h"
 #include "service.h"
 #include "stats.h"
@@ -1028,7 +1030,8 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
 	    put_addr(d->skb, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6,
 		     be->key.family, &caddr) ||
-	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT, ntohs(conn->cport)) ||
+	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT,
+			l4lb_conn_is_tpl(conn) ? 0 : ntohs(conn->cport)) ||
 	    nla_put_u8(d->skb, L4LB_A_FLOW_STATE, READ_ONCE(conn->state)) ||
 	    nla_put_u32(d->skb, L4LB_A_FLOW_EXPIRES,
 			jiffies_to_msecs(max(left, 0)))) {
@@ -1315,6 +1318,12 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_lock();
 	l4lb_orig_key_svc(&key, svc, &caddr, cport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
+	if (!(conn && l4lb_conn_alive(conn, l4lb_now())) && svc->persist) {
+		l4lb_tpl_key(&key, svc, svc->persist, &caddr);
+		conn = l4lb_conn_lookup_orig(ln, &key);
+		if (conn && l4lb_backend_gone(conn->be))
+			conn = NULL;
+	}
 	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
 		be = conn->be;
 		from_flow = true;
@@ -1330,7 +1339,7 @@ static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG(info->extack, "the service has no backend to pick");
 		else
 			NL_SET_ERR_MSG(info->extack,
-				       "no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client");
+				       "no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client");
 		goto out_rcu;
 	}
 	ret = -EMSGSIZE;

@@ -20,18 +20,32 @@
 #include "persist.h"
 #include "sched.h"
 
-/* The key of @svc's template for the client at @caddr. */
+/* @caddr's network under @svc's mask (@persist, as read once): in @net. */
+void l4lb_persist_net(const struct l4lb_service *svc, u32 persist,
+		      const union nf_inet_addr *caddr, union nf_inet_addr *net)
+{
+	u8 prefix = l4lb_persist_prefix(persist);
+
+	if (svc->key.family == AF_INET6)
+		ipv6_addr_prefix(&net->in6, &caddr->in6, prefix);
+	else
+		net->ip = caddr->ip & inet_make_mask(prefix);
+}
+
+/*
+ * The key of @svc's template for the client at @caddr. Its client port
+ * is the mask's prefix: a template made by a packet that read the old
+ * mask while it changed (10.0.0.0/16) is never found under the new one
+ * (10.0.0.0/24), it only expires.
+ */
 void l4lb_tpl_key(struct l4lb_orig_key *k, const struct l4lb_service *svc,
 		  u32 persist, const union nf_inet_addr *caddr)
 {
-	u8 prefix = l4lb_persist_prefix(persist);
 	union nf_inet_addr net;
 
-	if (svc->key.family == AF_INET6)
-		ipv6_addr_prefix(&net.in6, &caddr->in6, prefix);
-	else
-		net.ip = caddr->ip & inet_make_mask(prefix);
+	l4lb_persist_net(svc, persist, caddr, &net);
 	l4lb_orig_key_svc(k, svc, &net, 0);
+	k->cport = htons(l4lb_persist_prefix(persist));
 	k->tpl = 1;
 }
 
@@ -140,7 +154,8 @@ static int flush_one(struct l4lb_conn *conn, void *arg)
  * Unlinks @svc's templates (its persistence went off or its mask
  * changed); their flows go on. A packet that read the old setting may
  * still make one after the walk: the sweep unlinks it if persistence is
- * off, and one of the old mask is only never found again, and expires.
+ * off, and one of the old mask (its key has the prefix) is never found
+ * again, and expires.
  */
 void l4lb_persist_flush(struct l4lb_net *ln, struct l4lb_service *svc)
 {

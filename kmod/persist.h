@@ -7,6 +7,8 @@
 #include "netns.h"
 #include "service.h"
 
+void l4lb_persist_net(const struct l4lb_service *svc, u32 persist,
+		      const union nf_inet_addr *caddr, union nf_inet_addr *net);
 void l4lb_tpl_key(struct l4lb_orig_key *k, const struct l4lb_service *svc,
 		  u32 persist, const union nf_inet_addr *caddr);
 struct l4lb_backend *l4lb_persist_pick(struct l4lb_net *ln,

@@ -16,6 +16,7 @@
 #include <linux/l4lb.h>
 
 #include "backend.h"
+#include "persist.h"
 #include "sched.h"
 #include "service.h"
 
@@ -299,16 +300,26 @@ static struct l4lb_backend *spill(const struct l4lb_pool *pool, u32 start)
 
 /*
  * sh's and mh's hash of a client: its address (all of an IPv6 one), and
- * its port if asked.
+ * its port if asked. A persistent service's hashes the client's network
+ * under the mask, without the port: what its template is keyed by, so a
+ * flow adopted without a SYN, here or on another balancer, goes where the
+ * template sends the network's new flows.
  */
 static u32 client_hash(const struct l4lb_service *svc, u32 seed,
 		       const union nf_inet_addr *saddr, __be16 sport)
 {
-	u32 addr = (__force u32)saddr->ip;
+	u32 persist = READ_ONCE(svc->persist);
+	union nf_inet_addr net;
+	u32 addr;
 
+	if (persist) {
+		l4lb_persist_net(svc, persist, saddr, &net);
+		saddr = &net;
+	}
+	addr = (__force u32)saddr->ip;
 	if (svc->key.family == AF_INET6)
 		addr = jhash2((const u32 *)saddr->ip6, 4, seed);
-	if (svc->flags & L4LB_SVC_F_HASH_PORT)
+	if ((svc->flags & L4LB_SVC_F_HASH_PORT) && !persist)
 		return jhash_2words(addr, (__force u32)sport, seed);
 	return jhash_1word(addr, seed);
 }

@@ -133,6 +133,9 @@ first=$(names 10.0.4.2 tcp 81 1)
 ip=10.0.2.1$(echo "$first" | tr -dc 0-9)
 check "10.0.4.0/24's template is its backend's" sh -c \
 	"ip netns exec lb $L4LBADM flows tcp $VIP:81 $ip:81 | grep -q '^tcp   10.0.4.0 .* persist '"
+check_eq "backend pick: a client of 10.0.4.0/24 without a flow, its template's backend (rr picks none)" \
+	"$(ip netns exec lb $L4LBADM backend pick tcp $VIP:81 10.0.4.77)" \
+	"10.0.4.77 $ip:81 flow"
 check "flush of that backend" lb flush tcp $VIP:81 "$ip:81"
 check "the flush took its templates" sh -c \
 	"! ip netns exec lb $L4LBADM flows tcp $VIP:81 $ip:81 | grep -q ' persist '"

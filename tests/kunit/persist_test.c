@@ -59,8 +59,8 @@ static struct in6_addr client6(u8 net, u8 host)
  * The service under test, scheduled by @sched, persistent @secs under a
  * /@prefix mask.
  */
-static void add_svc_sched(struct kunit *test, u8 proto, bool v6, u8 sched,
-			  u32 secs, u8 prefix)
+static void add_svc_flags(struct kunit *test, u8 proto, bool v6, u8 sched,
+			  u32 flags, u32 secs, u8 prefix)
 {
 	struct persist_fixture *f = test->priv;
 	struct l4lb_svc_config cfg;
@@ -73,6 +73,7 @@ static void add_svc_sched(struct kunit *test, u8 proto, bool v6, u8 sched,
 		l4lb_svc_key_init4(&f->key, proto, htonl(VIP), htons(80));
 	l4lb_service_default_config(proto, &cfg);
 	cfg.sched = sched;
+	cfg.flags = flags;
 	cfg.persist = l4lb_persist_make(secs, prefix);
 	mutex_lock(&f->ln->lock);
 	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &f->key, &cfg), 0);
@@ -91,6 +92,12 @@ static void add_svc_sched(struct kunit *test, u8 proto, bool v6, u8 sched,
 	}
 	mutex_unlock(&f->ln->lock);
 	conn_fixture_settle(test, f->ln);
+}
+
+static void add_svc_sched(struct kunit *test, u8 proto, bool v6, u8 sched,
+			  u32 secs, u8 prefix)
+{
+	add_svc_flags(test, proto, v6, sched, 0, secs, prefix);
 }
 
 static void add_svc(struct kunit *test, u8 proto, bool v6, u32 secs,
@@ -140,13 +147,13 @@ static void persist_exit(struct kunit *test)
  * service; returns the flow it made (valid while the test holds it in
  * the table), or NULL if it was dropped.
  */
-static struct l4lb_conn *send4(struct kunit *test, u32 caddr, u16 cport)
+static struct l4lb_conn *send4_flags(struct kunit *test, u32 caddr,
+				     u16 cport, u8 flags)
 {
 	struct persist_fixture *f = test->priv;
 	u8 proto = f->key.proto;
 	struct kpkt p = { .proto = proto, .saddr = caddr, .daddr = VIP,
-			  .sport = cport, .dport = 80,
-			  .flags = proto == IPPROTO_TCP ? KPKT_SYN : 0 };
+			  .sport = cport, .dport = 80, .flags = flags };
 	unsigned int len = kpkt_build(f->buf, &p);
 	struct sk_buff *skb = kpkt_skb(f->buf, len, len, 0);
 	struct l4lb_orig_key k;
@@ -164,6 +171,14 @@ static struct l4lb_conn *send4(struct kunit *test, u32 caddr, u16 cport)
 	conn = l4lb_conn_lookup_orig(f->ln, &k);
 	rcu_read_unlock();
 	return conn;
+}
+
+static struct l4lb_conn *send4(struct kunit *test, u32 caddr, u16 cport)
+{
+	struct persist_fixture *f = test->priv;
+
+	return send4_flags(test, caddr, cport,
+			   f->key.proto == IPPROTO_TCP ? KPKT_SYN : 0);
 }
 
 static struct l4lb_conn *send6(struct kunit *test,
@@ -268,7 +283,8 @@ static void persist_same_client(struct kunit *test)
 	/* A template each, listed as an entry of its own. */
 	KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
 	KUNIT_EXPECT_PTR_EQ(test, tpl4(f, client(0, 1))->be, a);
-	KUNIT_EXPECT_EQ(test, tpl4(f, client(0, 1))->cport, 0);
+	/* Its port is the mask's prefix: no packet's key has the flag. */
+	KUNIT_EXPECT_EQ(test, tpl4(f, client(0, 1))->cport, htons(32));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->active), 0);
 }
@@ -569,7 +585,53 @@ static void persist_take_retire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 0);
 }
 
+/*
+ * sh with hash-port, persistent under /24: the scheduler hashes the
+ * network, so a connection adopted without a SYN (its flow lost, or begun
+ * on another balancer) goes where the template sends the network's new
+ * connections. Break: hashing each client's address and port, the
+ * adopted connections of ten clients spread over the three backends.
+ */
+static void persist_sh_adopt(struct kunit *test)
+{
+	struct l4lb_backend *a;
+	struct l4lb_conn *conn;
+	int i;
+
+	add_svc_flags(test, IPPROTO_TCP, false, L4LB_SCHED_SH,
+		      L4LB_SVC_F_HASH_PORT, PERSIST, 24);
+	a = pick4(test, client(0, 1), 1000);
+	for (i = 2; i < 12; i++) {
+		conn = send4_flags(test, client(0, i), 3000 + 7 * i, KPKT_ACK);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+		KUNIT_EXPECT_EQ(test, conn->state, L4LB_CONN_ADOPTED);
+		KUNIT_EXPECT_PTR_EQ(test, conn->be, a);
+	}
+}
+
+/*
+ * A template is keyed by its mask too: one a packet made under the old
+ * mask while the mask changed (10.1.0.0/16) is not found under the new
+ * one (10.1.0.0/24), whose network address is the same. Break: a key
+ * without the prefix finds it.
+ */
+static void persist_mask_in_key(struct kunit *test)
+{
+	struct persist_fixture *f = test->priv;
+
+	add_svc(test, IPPROTO_TCP, false, PERSIST, 16);
+	pick4(test, client(0, 1), 1000);
+	KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
+	/* The new mask without the service set's flush: the race's view. */
+	WRITE_ONCE(f->svc->persist, l4lb_persist_make(PERSIST, 24));
+	KUNIT_EXPECT_NULL(test, tpl4(f, client(0, 1)));
+	WRITE_ONCE(f->svc->persist, l4lb_persist_make(PERSIST, 16));
+	KUNIT_EXPECT_NOT_NULL(test, tpl4(f, client(0, 1)));
+}
+
 static struct kunit_case l4lb_persist_cases[] = {
+	KUNIT_CASE(persist_sh_adopt),
+	KUNIT_CASE(persist_mask_in_key),
 	KUNIT_CASE(persist_same_client),
 	KUNIT_CASE(persist_netmask),
 	KUNIT_CASE(persist_expiry),

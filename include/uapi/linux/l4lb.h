@@ -49,8 +49,9 @@
  * @L4LB_CMD_SETTINGS_GET: the namespace's settings and flow count
  * @L4LB_CMD_SETTINGS_SET: change any of the namespace's settings
  * @L4LB_CMD_BACKEND_PICK: which backend the named service gives a client
- *	(%L4LB_A_FLOW_CADDR4, %L4LB_A_FLOW_CPORT): its flow's if it has one
- *	(%L4LB_A_PICK_FLOW set in the reply), else sh's or mh's choice; what
+ *	(%L4LB_A_FLOW_CADDR4, %L4LB_A_FLOW_CPORT): its flow's if it has one,
+ *	else its persistence template's (%L4LB_A_PICK_FLOW set in the reply
+ *	for either), else sh's or mh's choice; what
  *	every balancer of an ECMP group must agree on; connection limits
  *	(%L4LB_A_BE_MAX_CONNS) are not applied: a full backend's clients are
  *	spilled by each balancer on its own count. Changes nothing
