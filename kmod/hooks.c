@@ -276,7 +276,9 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
  * would pick the backend the connection began with, unless the backends
  * changed since; other schedulers cannot know it, and drop the packet. A
  * persistent service's new flow goes where the client's template says
- * (persist.c), and is counted on it; an adopted one keeps the hash's.
+ * (persist.c), and is counted on it; so does an adopted one if this
+ * balancer has the template (else the hash's, which hashes the client's
+ * network as the template is keyed: sched.c).
  */
 static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 				  const struct l4lb_orig_key *key,
@@ -303,7 +305,12 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	 * this balancer's count says.
 	 */
 	persist = READ_ONCE(svc->persist);
-	if (persist && state != L4LB_CONN_ADOPTED) {
+	if (persist && state == L4LB_CONN_ADOPTED)
+		tpl = l4lb_persist_find(ln, svc, persist, &p->saddr);
+	if (tpl) {
+		/* Adopted: the template's backend began the connection. */
+		be = tpl->be;
+	} else if (persist && state != L4LB_CONN_ADOPTED) {
 		/* The client's template's backend, or a new template's. */
 		be = l4lb_persist_pick(ln, svc, persist, &p->saddr, p->sport,
 				       &tpl, &full);

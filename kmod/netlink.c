@@ -1269,8 +1269,10 @@ out:
 
 /*
  * Which backend @svc gives the client named in the request: the one its
- * flow has, or the one sh or mh would pick (what every balancer of an ECMP
- * group must agree on). Nothing changes: no flow is made, no rr turn taken.
+ * flow has, or its persistence template, or the one sh or mh would pick
+ * (what every balancer of an ECMP group must agree on, but for what one
+ * balancer's table holds). Nothing changes: no flow is made, no rr turn
+ * taken.
  */
 static int backend_pick_doit(struct sk_buff *skb, struct genl_info *info)
 {

@@ -5,12 +5,16 @@
  * long as it has flows there, and the service's persistence after its
  * last one ended. What remembers the choice is a template, an entry of
  * the client side's table (state PERSIST, conn.c has its lifetime): keyed
- * by the masked address, client port 0 and the service, with a flag in
- * the key no packet's key has; it counts in max-flows as any entry.
+ * by the masked address, the mask's prefix as client port, and the
+ * service, with a flag in the key no packet's key has; it counts in
+ * max-flows as any entry.
  *
  * Each new flow of a persistent service looks its template up once: one
- * lookup more than a flow of another service, and nothing else. Flows
- * adopted without a SYN (sh, mh) keep the hash's choice, no template.
+ * lookup more than a flow of another service, and nothing else. A flow
+ * adopted without a SYN (sh, mh) takes the template if there is one, and
+ * makes none: with none, sh and mh hash the client's network (sched.c),
+ * so another balancer's template and this hash agree while the backends
+ * do not change.
  */
 
 #include <linux/inetdevice.h>
@@ -69,6 +73,23 @@ static struct l4lb_conn *tpl_find(struct l4lb_net *ln,
 	if (l4lb_tpl_retire(ln, tpl, true))
 		return NULL;
 	return l4lb_tpl_take(tpl) ? tpl : NULL;
+}
+
+/*
+ * The template of the client at @caddr of @svc (persistent: @persist, as
+ * read once), taken for a flow adopted without a SYN: a connection of the
+ * client's network began where it says (a hash could say otherwise: the
+ * template's backend was full, drained, or the backends changed since).
+ * NULL if there is none usable; none is made. Under RCU.
+ */
+struct l4lb_conn *l4lb_persist_find(struct l4lb_net *ln,
+				    struct l4lb_service *svc, u32 persist,
+				    const union nf_inet_addr *caddr)
+{
+	struct l4lb_orig_key key;
+
+	l4lb_tpl_key(&key, svc, persist, caddr);
+	return tpl_find(ln, &key);
 }
 
 /*

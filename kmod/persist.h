@@ -11,6 +11,9 @@ void l4lb_persist_net(const struct l4lb_service *svc, u32 persist,
 		      const union nf_inet_addr *caddr, union nf_inet_addr *net);
 void l4lb_tpl_key(struct l4lb_orig_key *k, const struct l4lb_service *svc,
 		  u32 persist, const union nf_inet_addr *caddr);
+struct l4lb_conn *l4lb_persist_find(struct l4lb_net *ln,
+				    struct l4lb_service *svc, u32 persist,
+				    const union nf_inet_addr *caddr);
 struct l4lb_backend *l4lb_persist_pick(struct l4lb_net *ln,
 				       struct l4lb_service *svc, u32 persist,
 				       const union nf_inet_addr *caddr,

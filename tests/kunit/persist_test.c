@@ -449,7 +449,7 @@ static void persist_udp(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, conn->be, a);
 	}
 	KUNIT_EXPECT_PTR_NE(test, pick4(test, client(0, 2), 5000), a);
-	/* A template's port (0) is no session's: each is an entry. */
+	/* A template's key is no session's: each is an entry. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 3);
 }
 
@@ -610,6 +610,37 @@ static void persist_sh_adopt(struct kunit *test)
 }
 
 /*
+ * An adopted connection takes this balancer's template where the hash
+ * says otherwise: the network's backend was drained after its template
+ * was made, so it is out of the pool the hash picks from. Its flow is
+ * counted on the template. Break: adopting by the hash alone.
+ */
+static void persist_adopt_drained(struct kunit *test)
+{
+	struct persist_fixture *f = test->priv;
+	struct l4lb_backend *a;
+	struct l4lb_conn *conn;
+	int i;
+
+	add_svc_sched(test, IPPROTO_TCP, false, L4LB_SCHED_SH, PERSIST, 24);
+	a = pick4(test, client(0, 1), 1000);
+	set_be(f, a, 0, false);
+	for (i = 2; i < 6; i++) {
+		conn = send4_flags(test, client(0, i), 4000 + i, KPKT_ACK);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+		KUNIT_EXPECT_EQ(test, conn->state, L4LB_CONN_ADOPTED);
+		KUNIT_EXPECT_PTR_EQ(test, conn->be, a);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, tpl4(f, client(0, 1)));
+	KUNIT_EXPECT_EQ(test, tpl_flows(tpl4(f, client(0, 1))), 4);
+	/* Another network has no template: the hash, over what is left. */
+	conn = send4_flags(test, client(1, 1), 4000, KPKT_ACK);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_PTR_NE(test, conn->be, a);
+	KUNIT_EXPECT_NULL(test, tpl4(f, client(1, 1)));
+}
+
+/*
  * A template is keyed by its mask too: one a packet made under the old
  * mask while the mask changed (10.1.0.0/16) is not found under the new
  * one (10.1.0.0/24), whose network address is the same. Break: a key
@@ -631,6 +662,7 @@ static void persist_mask_in_key(struct kunit *test)
 
 static struct kunit_case l4lb_persist_cases[] = {
 	KUNIT_CASE(persist_sh_adopt),
+	KUNIT_CASE(persist_adopt_drained),
 	KUNIT_CASE(persist_mask_in_key),
 	KUNIT_CASE(persist_same_client),
 	KUNIT_CASE(persist_netmask),

@@ -345,8 +345,9 @@ static int pick_cb(const struct nlmsghdr *nlh, void *data)
 
 /*
  * "backend pick tcp VIP:PORT CLIENT[:PORT]...": the backend each client's
- * flow has, or the one sh or mh gives it (what every balancer of an ECMP
- * group must print alike), one line each: client, backend, flow or hash.
+ * flow or persistence template has, or the one sh or mh gives it (what
+ * every balancer of an ECMP group must print alike, but for what one
+ * balancer's table holds), one line each: client, backend, flow or hash.
  */
 static int backend_pick(struct nl *nl, int argc, char **argv)
 {

@@ -294,7 +294,8 @@ enum l4lb_flow_state {
  * @L4LB_A_BE_STATS: nest of &enum l4lb_stats_attr (replies)
  * @L4LB_A_FLOW_CADDR4: 4 bytes, a flow's client address (replies)
  * @L4LB_A_FLOW_CPORT: u16, its client port, host order; 0 for a UDP
- *	session, which covers every port of the client (replies)
+ *	session, which covers every port of the client, and for a
+ *	persistence template (replies)
  * @L4LB_A_FLOW_STATE: u8, &enum l4lb_flow_state (replies)
  * @L4LB_A_FLOW_EXPIRES: u32, milliseconds until it expires if idle (replies)
  * @L4LB_A_MAX_FLOWS: u32, flows a namespace holds at most, 1 to
