@@ -140,7 +140,7 @@ backends of an unknown service | ENOENT: no such service | --dump BACKEND_GET $N
 pick without a client | EINVAL missing=FLOW_CADDR4: a client is named by its address and port | BACKEND_PICK $TCP
 pick for a client of 5 bytes | ERANGE attr=FLOW_CADDR4: binary attribute size out of range | BACKEND_PICK $TCP FLOW_CADDR4=hex:c000020101
 pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CADDR4=ip:192.0.2.1
-pick by rr for a client with no flow | ENOENT: no flow of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
+pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
 check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 73
