@@ -21,7 +21,8 @@
 #   6. A user's network namespace (unshare -Urn) made by a process of a
 #      memory cgroup: a spoofed flood's flows are charged to that cgroup
 #      and stop at its limit (refused as no memory), far below max-flows;
-#      a flush gives the memory back (the flood again makes as many flows).
+#      a flush gives the memory back (the flood again makes as many flows);
+#      a persistent service's templates are charged the same way.
 #
 #   cl 10.0.1.2 --(mtu 9000)-- lb (VIP 10.0.0.1) --(mtu 9000)-- b1, b2
 #
@@ -266,7 +267,7 @@ phase_genl() {
 # user's network namespace (unshare -Urn) made by a process of a cgroup,
 # a client namespace wired to it, a spoofed flood.
 phase_memcg() {
-	local cg=/sys/fs/cgroup upid flows refused before again
+	local cg=/sys/fs/cgroup upid flows refused before again entries tpls
 
 	phase "memory cgroup"
 	stop_all
@@ -319,6 +320,21 @@ phase_memcg() {
 	check "a flush gives the flows' memory back: as many flows again" \
 		[ "$again" -gt $((flows / 2)) ]
 	check "the cgroup stayed within its limit again" \
+		[ "$(cat $cg/l4lb-user/memory.current)" -le "$(cat $cg/l4lb-user/memory.max)" ]
+	# Persistence templates are paid for like flows: with persistence,
+	# every new source makes a template and a session, and the two
+	# together stop where the sessions alone did. (Templates that no
+	# cgroup paid for would make it nearly twice as many entries.)
+	un "$L4LBADM" flush
+	check "persistence on there" un "$L4LBADM" service set udp 10.5.5.5:80 persist 600
+	ip netns exec mcl python3 "$HOSTILE" flood udp 198.51.0.0/16 10.5.5.5 80 20000 > /tmp/memflood
+	entries=$(ustats 's["flows"]')
+	tpls=$(un "$L4LBADM" flows | grep -c ' persist ')
+	echo "# persistent, the flood again: $entries entries, $tpls of them templates"
+	check "the flood made templates" [ "$tpls" -gt 100 ]
+	check "templates and sessions together stopped where the sessions alone did" \
+		[ "$entries" -lt $((again * 3 / 2)) ]
+	check "the cgroup stayed within its limit with templates" \
 		[ "$(cat $cg/l4lb-user/memory.current)" -le "$(cat $cg/l4lb-user/memory.max)" ]
 	stop_all
 	rmdir $cg/l4lb-user
