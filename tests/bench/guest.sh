@@ -248,13 +248,16 @@ setup() {
 	esac
 }
 
-# A configuration's services gone, and with the last its hooks; its
-# flows and entries stay (IPVS's and conntrack's until they time out).
+# A configuration's services gone, and with the last its hooks. IPVS's
+# connections and conntrack's entries stay until they time out (after the
+# run); l4lb's flows are flushed: the sweep would otherwise unlink them
+# during the next configuration's measures, and charge it for them.
 teardown() {
 	local proto port
 
 	case $1 in
 	l4lb | l4lb6)
+		lb flush
 		while read -r proto port; do
 			lb service del "$proto" "$(vip_port "$1" "$port")"
 		done <<< "$(services_of "$1")"
