@@ -14,6 +14,10 @@
 #   plain6, l4lb6, ipvs6, nft6: the same over IPv6 (tests/lib/e2e.sh's
 #   topo6): 2001:db8:2::11:8005, VIPs 2001:db8::1:8006, 2001:db8::2:8007
 #   (IPVS with IPv6 NAT), 2001:db8::3:8008 (nftables ip6 DNAT)
+#   l4lbp: VIP 10.0.0.4:8009, l4lb with persistence (persist 600): every
+#          connection of tcp_crr (one client) finds its template, every
+#          session of udp_new (a new client each) makes one
+#   ipvsp: VIP 10.0.0.5:8010, IPVS with persistence (-p 600), the same
 #
 # Every configuration has its own server port (and iperf3 port), and every
 # measurement its own client ports (and, for new UDP sessions, its own
@@ -48,7 +52,7 @@ for a in "$@"; do
 done
 ROUNDS=${ROUNDS:-3}
 SIZES=${SIZES:-1k 1m}
-CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6}
+CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
@@ -78,6 +82,8 @@ vip() {
 	l4lb6) echo 2001:db8::1 ;;
 	ipvs6) echo 2001:db8::2 ;;
 	nft6) echo 2001:db8::3 ;;
+	l4lbp) echo 10.0.0.4 ;;
+	ipvsp) echo 10.0.0.5 ;;
 	esac
 }
 
@@ -93,7 +99,7 @@ vip_port() {
 port_of() {
 	local i=0 c
 
-	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6; do
+	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp; do
 		i=$((i + 1))
 		[ "$c" != "$1" ] || break
 	done
@@ -106,9 +112,9 @@ port_of() {
 
 cache_of() {
 	case $1 in
-	l4lb) echo l4lb_conn ;;
+	l4lb | l4lbp) echo l4lb_conn ;;
 	l4lb6) echo l4lb_conn6 ;;
-	ipvs | ipvs6) echo ip_vs_conn ;;
+	ipvs | ipvs6 | ipvsp) echo ip_vs_conn ;;
 	nft | nft6) echo nf_conntrack ;;
 	esac
 }
@@ -147,6 +153,8 @@ bench_up() {
 	ip -n lb addr add 10.0.0.3/32 dev lo
 	ip -n lb addr add 2001:db8::2/128 dev lo
 	ip -n lb addr add 2001:db8::3/128 dev lo
+	ip -n lb addr add 10.0.0.4/32 dev lo
+	ip -n lb addr add 10.0.0.5/32 dev lo
 	# IPv6 fillers' sources (2001:db8:16::/64), new sessions' clients
 	# (2001:db8:17::/64).
 	ip -n lb route add 2001:db8:16::/64 via 2001:db8:1::2
@@ -163,7 +171,7 @@ bench_up() {
 	table inet sink {
 		chain in {
 			type filter hook input priority 0;
-			udp dport 9000-9009 drop
+			udp dport 9000-9019 drop
 		}
 	}
 	EOF
@@ -211,26 +219,30 @@ services_of() {
 }
 
 setup() {
-	local be=plain proto port ip=ip
+	local be=plain proto port ip=ip persist=()
 
 	case $1 in *6) be=plain6 ip=ip6 ;; esac
+	[ "$1" != l4lbp ] || persist=(persist 600)
+	[ "$1" != ipvsp ] || persist=(-p 600)
 	case $1 in
-	l4lb | l4lb6)
+	l4lb | l4lb6 | l4lbp)
 		lb set max-flows 4194304
 		while read -r proto port; do
 			if [ "$proto" = udp ]; then
-				lb service add udp "$(vip_port "$1" "$port")" timeout 600
+				lb service add udp "$(vip_port "$1" "$port")" \
+					timeout 600 "${persist[@]}"
 			else
-				lb service add tcp "$(vip_port "$1" "$port")"
+				lb service add tcp "$(vip_port "$1" "$port")" \
+					"${persist[@]}"
 			fi
 			lb backend add "$proto" "$(vip_port "$1" "$port")" \
 				"$(vip_port $be "$port")"
 		done <<< "$(services_of "$1")"
 		;;
-	ipvs | ipvs6)
+	ipvs | ipvs6 | ipvsp)
 		while read -r proto port; do
 			ip netns exec lb ipvsadm -A "-${proto:0:1}" \
-				"$(vip_port "$1" "$port")" -s rr
+				"$(vip_port "$1" "$port")" -s rr "${persist[@]}"
 			ip netns exec lb ipvsadm -a "-${proto:0:1}" \
 				"$(vip_port "$1" "$port")" -r "$(vip_port $be "$port")" -m
 		done <<< "$(services_of "$1")"
@@ -256,13 +268,13 @@ teardown() {
 	local proto port
 
 	case $1 in
-	l4lb | l4lb6)
+	l4lb | l4lb6 | l4lbp)
 		lb flush
 		while read -r proto port; do
 			lb service del "$proto" "$(vip_port "$1" "$port")"
 		done <<< "$(services_of "$1")"
 		;;
-	ipvs | ipvs6) ip netns exec lb ipvsadm -C ;;
+	ipvs | ipvs6 | ipvsp) ip netns exec lb ipvsadm -C ;;
 	nft) ip netns exec lb nft delete table ip bench ;;
 	nft6) ip netns exec lb nft delete table ip6 bench ;;
 	esac

@@ -41,6 +41,10 @@ MEASURES = (
 SIZES = (("1k", "1,000 flows"), ("1m", "1,000,000 flows"))
 # The targets: l4lb's work above plain at most this much of IPVS's.
 RATIO_TARGET = 0.5
+# A persistent service's new connection or session: at most this much of a
+# plain service's work above plain forwarding (issue 25).
+PERSIST_TARGET = 1.20
+PERSIST_MEASURES = ("tcp_crr", "udp_new")
 GUARD_MEASURES = ("tcp_rr", "tcp_crr")
 GUARD_SLACK = 1.05
 
@@ -270,6 +274,37 @@ def memory(med, b, fam, fname, say, targets):
                         "96 bytes", mem["l4lb"], "<=", 96))
 
 
+def persistence(med, b, size, what, say, targets, figures):
+    """Persistent services (l4lbp, ipvsp) against plain ones, IPv4."""
+    if not any(k[1] == size and k[2] == "l4lbp" for k in med):
+        return
+    say("## Persistence (IPv4), %s in the table\n" % what)
+    say("l4lb with `persist 600` (VIP 10.0.0.4) against l4lb without, and "
+        "IPVS with `-p 600` (VIP 10.0.0.5) against IPVS without, all above "
+        "plain forwarding. The TCP connections come from one client, so "
+        "each finds its template; each new UDP session comes from a new "
+        "client, so each makes one.\n")
+    say("| transaction | l4lb | l4lb persistent | ratio | IPVS | "
+        "IPVS persistent | ratio |")
+    say("| --- | --- | --- | --- | --- | --- | --- |")
+    for m, mwhat in MEASURES:
+        a, p, i, ip = (above(med, b, size, c, m)
+                       for c in ("l4lb", "l4lbp", "ipvs", "ipvsp"))
+        if a is None or p is None:
+            continue
+        r = p / a if a else None
+        ri = ip / i if i and ip is not None else None
+        say("| %s | %s | %s | %s | %s | %s | %s |" % (
+            mwhat, fmt(a), fmt(p), fmt(r, 2), fmt(i), fmt(ip), fmt(ri, 2)))
+        figures["%s_%s_persist_over_l4lb" % (m, size)] = r
+        if m in PERSIST_MEASURES:
+            targets.append(("%s, %s: a persistent service's work above "
+                            "plain at most %g x a plain service's" % (
+                                mwhat, what, PERSIST_TARGET),
+                            r, "<=", PERSIST_TARGET))
+    say("")
+
+
 def report(d):
     paths = sorted(os.path.join(d, f) for f in os.listdir(d)
                    if re.match(r"raw-\d+\.jsonl$", f))
@@ -293,6 +328,8 @@ def report(d):
         for size, what in SIZES:
             table(med, b, fam, fname, size, what, say, targets, figures)
         memory(med, b, fam, fname, say, targets)
+    for size, what in SIZES:
+        persistence(med, b, size, what, say, targets, figures)
     if len(boots) > 1:
         say("## Two boots\n")
         off = []
