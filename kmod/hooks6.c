@@ -53,8 +53,17 @@ static bool pkt_parse6(struct sk_buff *skb, struct l4lb_pkt *p, int thoff,
 	p->daddr.in6 = ip6h->daddr;
 	p->proto = proto;
 	p->v6 = true;
+	p->local = false;
 	p->thoff = thoff;
 	return l4lb_pkt_ports(skb, p);
+}
+
+bool l4lb_pkt_parse6(struct sk_buff *skb, struct l4lb_pkt *p)
+{
+	u8 proto;
+	int thoff = l4_offset(skb, skb_network_offset(skb), &proto);
+
+	return pkt_parse6(skb, p, thoff, proto);
 }
 
 /*
