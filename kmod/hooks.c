@@ -571,6 +571,13 @@ static unsigned int pre_routing(void *priv, struct sk_buff *skb,
 	bool to_vip = l4lb_vip_addr_seen(ln, iph->daddr);
 	struct l4lb_pkt p;
 
+	/*
+	 * Sent by this machine and looped back (to a VIP on lo): a local
+	 * client's, balanced at LOCAL_OUT if its service has local-clients
+	 * (local.c), else the local stack's, as any packet to its own address.
+	 */
+	if (unlikely(state->in->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
 	if (unlikely(ip_is_fragment(iph)) &&
 	    (to_vip || l4lb_be_addr_seen(ln, iph->saddr)) &&
 	    !in_defrag(state->net, skb))

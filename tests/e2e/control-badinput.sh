@@ -109,7 +109,7 @@ netmask /129 | ERANGE attr=SVC_PERSIST_MASK: integer out of range | SERVICE_NEW 
 netmask /33 for IPv4 | EINVAL attr=SVC_PERSIST_MASK: an IPv4 service's netmask is at most /32 | SERVICE_NEW $NEW SVC_PERSIST=u32:60 SVC_PERSIST_MASK=u8:33
 netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_NEW $NEW SVC_PERSIST_MASK=u8:24
 persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_PERSIST=u32:60
-service set with nothing | EINVAL: nothing to change: give persist or a netmask | SERVICE_SET $TCP
+service set with nothing | EINVAL: nothing to change: give persist, a netmask or flags | SERVICE_SET $TCP
 service set of an unknown service | ENOENT: no such service | SERVICE_SET $NEW SVC_PERSIST=u32:60
 service set: a netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_SET $TCP SVC_PERSIST_MASK=u8:24
 service set: persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_SET SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:53 SVC_PERSIST=u32:60
