@@ -270,7 +270,7 @@ static void local_gso_partial(struct kunit *test)
 						    l4len, IPPROTO_TCP, 0));
 	KUNIT_EXPECT_EQ(test, ip_fast_csum(skb_network_header(skb),
 					   ip_hdr(skb)->ihl), 0);
-	KUNIT_EXPECT_EQ(test, skb->ip_summed, CHECKSUM_PARTIAL);
+	KUNIT_EXPECT_EQ(test, (int)skb->ip_summed, CHECKSUM_PARTIAL);
 	KUNIT_EXPECT_TRUE(test, skb_is_gso(skb));
 	KUNIT_EXPECT_EQ(test, skb_headlen(skb), 40U);
 	kfree_skb(skb);
