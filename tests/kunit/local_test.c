@@ -20,8 +20,12 @@
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/l4lb.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/route.h>
 
@@ -433,12 +437,117 @@ static void local_registration(struct kunit *test)
 	mutex_unlock(&ln->lock);
 }
 
+/* An IPv6 packet through a local hook (@out: LOCAL_OUT, routed to ::1). */
+static unsigned int hook6(struct kunit *test, struct sk_buff *skb, bool out)
+{
+	struct nf_hook_state state = {
+		.hook = out ? NF_INET_LOCAL_OUT : NF_INET_LOCAL_IN,
+		.pf = NFPROTO_IPV6,
+		.in = out ? NULL : init_net.loopback_dev,
+		.out = out ? init_net.loopback_dev : NULL,
+		.net = &init_net,
+	};
+	struct flowi6 fl6 = { .daddr = in6addr_loopback };
+	struct dst_entry *dst;
+	unsigned int verdict;
+
+	if (out) {
+		dst = ip6_route_output(&init_net, NULL, &fl6);
+		KUNIT_ASSERT_EQ(test, dst->error, 0);
+		skb_dst_set(skb, dst);
+	} else {
+		skb->dev = init_net.loopback_dev;
+	}
+	rcu_read_lock();
+	verdict = out ? l4lb_local_out(NULL, skb, &state) :
+			l4lb_local_in(NULL, skb, &state);
+	rcu_read_unlock();
+	return verdict;
+}
+
+static bool csum_ok6(struct sk_buff *skb, unsigned int thoff)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	unsigned int l4len = skb->len - thoff;
+
+	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, l4len, IPPROTO_UDP,
+				skb_checksum(skb, thoff, l4len, 0));
+}
+
+/*
+ * IPv6 and UDP: a local client's datagram to an IPv6 VIP goes to the
+ * backend (::1), a session made; the backend's answer comes from the VIP.
+ */
+static void local_ipv6_udp(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct in6_addr vip6 = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8,
+					       [15] = 9 } };
+	union nf_inet_addr be = { .in6 = in6addr_loopback };
+	struct kpkt6 p = { .proto = IPPROTO_UDP, .saddr = in6addr_loopback,
+			   .daddr = vip6, .sport = 40010, .dport = PORT,
+			   .payload = 200 };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+	struct l4lb_stats_sum sum;
+	struct l4lb_svc_key k6;
+	unsigned int len, thoff;
+	struct sk_buff *skb;
+	__be16 sport;
+
+	l4lb_svc_key_init6(&k6, IPPROTO_UDP, &vip6, htons(PORT));
+	l4lb_service_default_config(IPPROTO_UDP, &cfg);
+	cfg.flags = L4LB_SVC_F_LOCAL_CLIENTS;
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &k6, &cfg), 0);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(f->ln, &k6);
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, svc, &be, htons(PORT),
+					       1), 0);
+	mutex_unlock(&f->ln->lock);
+
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, thoff, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, hook6(test, skb, true), NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ipv6_hdr(skb)->daddr,
+						&in6addr_loopback));
+	KUNIT_EXPECT_TRUE(test, csum_ok6(skb, thoff));
+	kfree_skb(skb);
+
+	p = (struct kpkt6){ .proto = IPPROTO_UDP, .saddr = in6addr_loopback,
+			    .daddr = in6addr_loopback, .sport = PORT,
+			    .dport = 40010, .payload = 100 };
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, thoff, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, hook6(test, skb, false), NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &vip6));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, thoff, &sport, sizeof(sport)),
+			0);
+	KUNIT_EXPECT_EQ(test, sport, htons(PORT));
+	KUNIT_EXPECT_TRUE(test, csum_ok6(skb, thoff));
+	kfree_skb(skb);
+
+	l4lb_stats_sum(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.conns, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.pkts_in, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.pkts_out, 1ULL);
+	conn_fixture_flush(f->ln);
+	mutex_lock(&f->ln->lock);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &k6), 0);
+	KUNIT_EXPECT_FALSE(test, f->ln->hooks_on & L4LB_HOOKS_LOCAL6);
+	mutex_unlock(&f->ln->lock);
+}
+
 static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_syn_and_reply),
 	KUNIT_CASE(local_gso_partial),
 	KUNIT_CASE(local_in_no_flow_untouched),
 	KUNIT_CASE(local_flag_off_untouched),
 	KUNIT_CASE(local_registration),
+	KUNIT_CASE(local_ipv6_udp),
 	{}
 };
 
