@@ -10,9 +10,9 @@
  * The flow logic is hooks.c's: a local client's flow is an ordinary flow.
  *
  * A backend on this machine (listening in the balancer's own namespace)
- * is not a case of this: the client's packet, sent to it through the
- * loopback device, would come back to PRE_ROUTING, and its replies leave
- * through POST_ROUTING; neither is tested, nor promised.
+ * is not supported: the client's packet reaches it through the loopback
+ * device (PRE_ROUTING leaves looped-back packets alone), and its replies
+ * would be rewritten at POST_ROUTING as a remote client's; untested.
  *
  * Runs under the RCU read lock nf_hook() holds, with bottom halves off
  * (l4lb_hook_bh_off(): LOCAL_OUT runs in process context).
