@@ -7,9 +7,10 @@
 # its peer (the backends' replies de-NATed at LOCAL_IN), its flows counted,
 # listed and ended by FIN. Without the flag (service set ... local-clients
 # off) it is not balanced; the flag toggled under traffic leaves the
-# kernel quiet. Then IPVS in the same guest, which balances local clients
-# always (it hooks LOCAL_OUT), the same checks; then save and restore,
-# and the refusals.
+# kernel quiet. Then save and restore, the refusals, a namespace deleted
+# with the hooks on; IPVS in the same guest, which balances local clients
+# always (it hooks LOCAL_OUT), the same checks; last, the module unloaded
+# with the hooks registered.
 #
 #   lb: VIP 10.0.0.1, 2001:db8::1 (lo), the client --- b1 b2 :80 (tcp, udp)
 
@@ -171,6 +172,21 @@ for s in "tcp $VIP:80" "udp $VIP:80" "tcp $VIP6P"; do
 	lb service del $s
 done
 
+# A namespace deleted while a service there has local-clients and a
+# local client's flow (its SYN has no route to the backend from there:
+# refused, but the flow was made): its hooks go with it, quietly.
+ip netns add lx
+ip -n lx link set lo up
+ip -n lx addr add $VIP/32 dev lo
+check "lx: a service with local-clients" \
+	ip netns exec lx "$L4LBADM" service add tcp $VIP:80 local-clients
+check "lx: its backend" \
+	ip netns exec lx "$L4LBADM" backend add tcp $VIP:80 10.0.2.11:80
+L4LB_ECHO_TIMEOUT=2 ip netns exec lx "$ECHO" tcp $VIP 80 100 2> /dev/null
+check_eq "lx: the local client's flow" \
+	"$(ip netns exec lx "$L4LBADM" -j list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["conns"])')" 1
+check "lx: the namespace deleted" ip netns del lx
+
 # IPVS, the same: it balances local clients always.
 on_lb ipvsadm -C
 on_lb ipvsadm -A -t $VIP:80 -s rr
@@ -187,7 +203,7 @@ check "IPVS: tcp: a local client is balanced round robin" \
 check "IPVS: tcp: 1 MB echoed byte for byte" on_lb "$ECHO" tcp $VIP 80 1048576
 # IPVS's counters are copied out by its estimator, every 2 s.
 ipvs_conns() {
-	[ "$(on_lb ipvsadm -L -n -t $VIP:80 --stats | awk '$1 == "->" { print $3 }' | sort | tr '\n' ' ')" = "2 3 " ]
+	[ "$(on_lb ipvsadm -L -n -t $VIP:80 --stats | awk '$1 == "->" && $2 ~ /^10/ { print $3 }' | sort | tr '\n' ' ')" = "2 3 " ]
 }
 wait_for "IPVS: tcp: the backends' connections (3 and 2)" 20 ipvs_conns
 # IPVS's UDP connections are per client port: each socket's datagrams
@@ -202,4 +218,6 @@ check "IPVS: tcp6: a local client is balanced round robin" \
 	grep -Eqx "(b1 b2 |b2 b1 )" <<< "$got"
 on_lb ipvsadm -C
 
+check "a service with local-clients again" lb service add tcp $VIP:80 local-clients
+check "the module unloads with it, its hooks registered" unload_l4lb
 finish
