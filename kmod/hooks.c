@@ -57,8 +57,14 @@ static __always_inline bool pkt_parse(struct sk_buff *skb, struct l4lb_pkt *p)
 	p->daddr.ip = iph->daddr;
 	p->proto = iph->protocol;
 	p->v6 = false;
+	p->local = false;
 	p->thoff = ip_hdrlen(skb);
 	return l4lb_pkt_ports(skb, p);
+}
+
+bool l4lb_pkt_parse4(struct sk_buff *skb, struct l4lb_pkt *p)
+{
+	return pkt_parse(skb, p);
 }
 
 /*
@@ -341,7 +347,8 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
  * A client's packet, sent to backend @be of its service, and counted. A
  * route it came with (a packet looped back, IPsec transport mode) was the
  * VIP's, a local delivery: dropped, so the stack routes it to the
- * backend, as nf_nat does when it changes a destination.
+ * backend, as nf_nat does when it changes a destination. A local client's
+ * keeps its route, which local.c replaces (ip_route_me_harder() reads it).
  */
 static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
 					       struct sk_buff *skb,
@@ -353,7 +360,8 @@ static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
-	skb_dst_drop(skb);
+	if (!p->local)
+		skb_dst_drop(skb);
 	l4lb_stats_packet(svc->stats, true, skb->len);
 	l4lb_stats_packet(be->stats, true, skb->len);
 	return NF_ACCEPT;
@@ -421,17 +429,22 @@ static bool conn_stale(const struct l4lb_net *ln, const struct l4lb_conn *conn,
 /*
  * A client's TCP packet of a flow whose backend is down, with down-flows
  * reset: the client gets a RST from the VIP (none for a RST), so it
- * reconnects at once instead of retransmitting into a dead server.
+ * reconnects at once instead of retransmitting into a dead server. A local
+ * client's packet keeps its route (it has no device to find one from):
+ * the RST takes it back.
  */
 static unsigned int in_reset(struct l4lb_net *ln, struct l4lb_service *svc,
 			     struct sk_buff *skb, const struct l4lb_pkt *p)
 {
+	int hook = p->local ? NF_INET_LOCAL_OUT : NF_INET_PRE_ROUTING;
+
 	/* nf_reject_fill_skb_dst() sets a route on it: none may be held. */
-	skb_dst_drop(skb);
+	if (!p->local)
+		skb_dst_drop(skb);
 	if (p->v6)
-		nf_send_reset6(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
+		nf_send_reset6(ln->net, NULL, skb, hook);
 	else
-		nf_send_reset(ln->net, NULL, skb, NF_INET_PRE_ROUTING);
+		nf_send_reset(ln->net, NULL, skb, hook);
 	l4lb_stats_drop(svc->stats, L4LB_DROP_BACKEND_DOWN);
 	return NF_DROP;
 }
@@ -463,10 +476,19 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	return in_rewrite(conn->be, skb, p);
 }
 
+/* A local client's packet (@p->local) is balanced only for such services. */
+static __always_inline bool svc_local_ok(const struct l4lb_service *svc,
+					 const struct l4lb_pkt *p)
+{
+	/* The flag changes in place (l4lb_service_set_flags()). */
+	return !p->local || (READ_ONCE(svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS);
+}
+
 /*
  * Client to VIP: a packet of a live flow is found with one lookup, by what
  * it holds (the flow knows its service); only a packet with no usable flow
- * looks its service up, to make one.
+ * looks its service up, to make one. A local client's packet of a service
+ * without local-clients (or no longer with it) is left alone.
  */
 static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 					    struct sk_buff *skb,
@@ -480,6 +502,8 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 
 	pkt_orig_key(&key, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
+	if (conn && !svc_local_ok(conn->be->svc, p))
+		return NF_ACCEPT;
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
 		if (p->rst)
 			l4lb_conn_closing(ln, conn);
@@ -504,7 +528,7 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 	}
 	pkt_svc_key(&skey, p);
 	svc = l4lb_service_lookup(ln, &skey);
-	if (!svc)
+	if (!svc || !svc_local_ok(svc, p))
 		return NF_ACCEPT;
 	return in_new(ln, svc, skb, p, &key, backend_down);
 }
@@ -547,6 +571,13 @@ static unsigned int pre_routing(void *priv, struct sk_buff *skb,
 	bool to_vip = l4lb_vip_addr_seen(ln, iph->daddr);
 	struct l4lb_pkt p;
 
+	/*
+	 * Sent by this machine and looped back (to a VIP on lo): a local
+	 * client's, balanced at LOCAL_OUT if its service has local-clients
+	 * (local.c), else the local stack's, as any packet to its own address.
+	 */
+	if (unlikely(state->in->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
 	if (unlikely(ip_is_fragment(iph)) &&
 	    (to_vip || l4lb_be_addr_seen(ln, iph->saddr)) &&
 	    !in_defrag(state->net, skb))
@@ -736,6 +767,27 @@ flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
 	return out_departed(ln, &bkey, state);
 }
 
+/*
+ * A backend's packet to a client on this machine (local.c, at LOCAL_IN):
+ * a flow's reply, as flow_reply() treats it, if the flow's service has
+ * local-clients. Anything else from a backend to this machine (a health
+ * check's answer) is this machine's own business: passed untouched,
+ * never adopted nor dropped.
+ */
+unsigned int l4lb_local_reply(struct l4lb_net *ln, struct sk_buff *skb,
+			      const struct l4lb_pkt *p)
+{
+	struct l4lb_reply_key rkey;
+	struct l4lb_conn *conn;
+
+	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	if (!conn || !(READ_ONCE(conn->be->svc->flags) &
+		       L4LB_SVC_F_LOCAL_CLIENTS))
+		return NF_ACCEPT;
+	return l4lb_out(ln, conn, skb, p);
+}
+
 /* For hooks6.c, as l4lb_in(). */
 unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
 			const struct l4lb_pkt *p,
@@ -888,6 +940,7 @@ void l4lb_hooks_sync(struct l4lb_net *ln)
 {
 	lockdep_assert_held(&ln->lock);
 
+	l4lb_local_hooks_sync(ln);
 	if (!ln->n_services6)
 		hooks_off(ln, L4LB_HOOKS_V6);
 	if (ln->n_services == ln->n_services6)
@@ -898,6 +951,7 @@ void l4lb_hooks_unregister(struct l4lb_net *ln)
 {
 	lockdep_assert_held(&ln->lock);
 
+	l4lb_local_hooks_unregister(ln);
 	hooks_off(ln, L4LB_HOOKS_V6);
 	hooks_off(ln, L4LB_HOOKS_V4);
 }

@@ -9,7 +9,9 @@
  */
 
 #include <linux/icmpv6.h>
+#include <linux/if.h>
 #include <linux/ipv6.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <net/ipv6.h>
@@ -53,8 +55,17 @@ static bool pkt_parse6(struct sk_buff *skb, struct l4lb_pkt *p, int thoff,
 	p->daddr.in6 = ip6h->daddr;
 	p->proto = proto;
 	p->v6 = true;
+	p->local = false;
 	p->thoff = thoff;
 	return l4lb_pkt_ports(skb, p);
+}
+
+bool l4lb_pkt_parse6(struct sk_buff *skb, struct l4lb_pkt *p)
+{
+	u8 proto;
+	int thoff = l4_offset(skb, skb_network_offset(skb), &proto);
+
+	return pkt_parse6(skb, p, thoff, proto);
 }
 
 /*
@@ -111,8 +122,9 @@ static unsigned int pre_routing6(void *priv, struct sk_buff *skb,
 	int thoff;
 	u8 proto;
 
-	/* Replies and passing traffic: not to a VIP, not even parsed. */
-	if (!l4lb_vip_addr_seen(ln, l4lb_addr_fold6(&ipv6_hdr(skb)->daddr)))
+	/* Looped back, as in hooks.c's pre_routing(); or not to a VIP. */
+	if (unlikely(state->in->flags & IFF_LOOPBACK) ||
+	    !l4lb_vip_addr_seen(ln, l4lb_addr_fold6(&ipv6_hdr(skb)->daddr)))
 		return NF_ACCEPT;
 	thoff = l4_offset(skb, skb_network_offset(skb), &proto);
 	if (thoff >= 0 && proto == IPPROTO_ICMPV6)

@@ -50,6 +50,8 @@ static struct netlink_range_validation persist_range = {
 static const struct nla_policy svc_set_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
 	SVC_PERSIST_POLICY,
+	[L4LB_A_SVC_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_ALL),
+	[L4LB_A_SVC_FLAGS_MASK] = NLA_POLICY_MASK(NLA_U32, L4LB_SVC_F_ALL),
 };
 
 static const struct nla_policy svc_new_policy[L4LB_A_MAX + 1] = {
@@ -526,6 +528,9 @@ static int info_get_doit(struct sk_buff *skb, struct genl_info *info)
  * persistence, given or the service's; an IPv4 one is at most /32; the
  * default mask is the whole address, or the one the service has.
  */
+#define LOCAL_STATELESS_MSG \
+	"a stateless service keeps no flows: its local clients' replies could not be told from a health check's"
+
 static int parse_persist(struct nlattr **tb, struct netlink_ext_ack *extack,
 			 u8 family, bool stateless, u32 cur, u32 *persist)
 {
@@ -598,6 +603,12 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 				    "a UDP session covers every port of its client: hash-port needs TCP or a stateless service");
 		return -EINVAL;
 	}
+	if ((cfg.flags & L4LB_SVC_F_STATELESS) &&
+	    (cfg.flags & L4LB_SVC_F_LOCAL_CLIENTS)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_FLAGS],
+				    LOCAL_STATELESS_MSG);
+		return -EINVAL;
+	}
 	if (key.proto != IPPROTO_UDP && tb[L4LB_A_SVC_UDP_TIMEOUT]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_SVC_UDP_TIMEOUT],
 				    "a UDP timeout needs a UDP service");
@@ -626,18 +637,56 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* Persistence, the one setting of a service that changes in place. */
+/*
+ * %L4LB_A_SVC_FLAGS under %L4LB_A_SVC_FLAGS_MASK, both or neither, into
+ * *@flags and *@mask (0: no change). Only L4LB_SVC_F_SETTABLE changes in
+ * place; a stateless service gets no local clients.
+ */
+static int parse_set_flags(struct nlattr **tb, struct netlink_ext_ack *extack,
+			   const struct l4lb_service *svc, u32 *flags,
+			   u32 *mask)
+{
+	*flags = 0;
+	*mask = 0;
+	if (!tb[L4LB_A_SVC_FLAGS] != !tb[L4LB_A_SVC_FLAGS_MASK]) {
+		NL_SET_ERR_MSG(extack,
+			       "flags and a flags mask go together");
+		return -EINVAL;
+	}
+	if (!tb[L4LB_A_SVC_FLAGS])
+		return 0;
+	*flags = nla_get_u32(tb[L4LB_A_SVC_FLAGS]);
+	*mask = nla_get_u32(tb[L4LB_A_SVC_FLAGS_MASK]);
+	if (*mask & ~L4LB_SVC_F_SETTABLE) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_FLAGS_MASK],
+				    "only local-clients changes on a service that exists");
+		return -EINVAL;
+	}
+	if ((*flags & *mask & L4LB_SVC_F_LOCAL_CLIENTS) &&
+	    (svc->flags & L4LB_SVC_F_STATELESS)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_FLAGS],
+				    LOCAL_STATELESS_MSG);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * What of a service changes in place: its persistence, its local-clients
+ * flag. All is checked before anything changes.
+ */
 static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	struct l4lb_service *svc;
-	u32 persist;
+	u32 persist, flags, mask;
 	int ret;
 
-	if (!tb[L4LB_A_SVC_PERSIST] && !tb[L4LB_A_SVC_PERSIST_MASK]) {
+	if (!tb[L4LB_A_SVC_PERSIST] && !tb[L4LB_A_SVC_PERSIST_MASK] &&
+	    !tb[L4LB_A_SVC_FLAGS] && !tb[L4LB_A_SVC_FLAGS_MASK]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to change: give persist or a netmask");
+			       "nothing to change: give persist, a netmask or flags");
 		return -EINVAL;
 	}
 	mutex_lock(&ln->lock);
@@ -651,7 +700,15 @@ static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
 			    &persist);
 	if (ret)
 		goto out;
-	l4lb_service_set_persist(ln, svc, persist);
+	ret = parse_set_flags(tb, info->extack, svc, &flags, &mask);
+	if (ret)
+		goto out;
+	/* The one step that may fail (hooks to register): first. */
+	ret = l4lb_service_set_flags(ln, svc, flags, mask);
+	if (ret)
+		goto out;
+	if (persist != svc->persist)
+		l4lb_service_set_persist(ln, svc, persist);
 	notify(info, L4LB_CMD_SERVICE_SET, fill_service, svc);
 out:
 	mutex_unlock(&ln->lock);

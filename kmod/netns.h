@@ -83,11 +83,14 @@ struct mem_cgroup;
  * @n_services: length of @svc_list; protected by @lock
  * @n_services6: how many of them are IPv6; protected by @lock
  * @n_backends: backends of every service here; protected by @lock
+ * @n_local: services here with local-clients (local.c); protected by @lock
+ * @n_local6: how many of them are IPv6; protected by @lock
  * @genid: bumped on every change, so a dump notices it was interrupted;
  *	protected by @lock
  * @hooks_on: L4LB_HOOKS_V4 and L4LB_HOOKS_V6: whose netfilter hooks are
  *	registered in this netns (only while it has a service of that
- *	family); changed under @lock
+ *	family); L4LB_HOOKS_LOCAL4 and L4LB_HOOKS_LOCAL6 likewise, while
+ *	@n_local counts one of that family; changed under @lock
  * @conn_orig: flows by client side (&struct l4lb_orig_key)
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
  * @departed: removed backends' keys, while their late packets may come
@@ -126,6 +129,8 @@ struct l4lb_net {
 	unsigned int n_services;
 	unsigned int n_services6;
 	unsigned int n_backends;
+	unsigned int n_local;
+	unsigned int n_local6;
 	u32 genid;
 	u8 hooks_on;
 	struct rhashtable conn_orig;

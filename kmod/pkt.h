@@ -23,6 +23,7 @@ struct l4lb_pkt {
 	__be16 sport, dport;
 	u8 proto;
 	bool v6;
+	bool local;	/* sent by this machine (LOCAL_OUT: local.c) */
 	bool syn;	/* SYN without ACK: a connection's first packet */
 	bool synack;	/* SYN with ACK: the server's answer to it */
 	bool ack;	/* ACK without SYN */
@@ -75,6 +76,14 @@ static inline bool l4lb_pkt_ports(struct sk_buff *skb, struct l4lb_pkt *p)
 /* The flow logic, family-blind: what the per-family hooks call. */
 unsigned int l4lb_in(struct l4lb_net *ln, struct sk_buff *skb,
 		     const struct l4lb_pkt *p);
+unsigned int l4lb_local_reply(struct l4lb_net *ln, struct sk_buff *skb,
+			      const struct l4lb_pkt *p);
+/*
+ * A TCP or UDP packet, whole, parsed into @p (not local); false for
+ * anything else. For local.c: the hooks inline their own.
+ */
+bool l4lb_pkt_parse4(struct sk_buff *skb, struct l4lb_pkt *p);
+bool l4lb_pkt_parse6(struct sk_buff *skb, struct l4lb_pkt *p);
 unsigned int l4lb_reply(struct l4lb_net *ln, struct sk_buff *skb,
 			const struct l4lb_pkt *p,
 			const struct nf_hook_state *state);

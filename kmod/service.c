@@ -109,6 +109,15 @@ int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 	return 0;
 }
 
+/* @svc's local-clients counted in (+1) or out (-1); under &l4lb_net.lock. */
+static void local_count(struct l4lb_net *ln, const struct l4lb_service *svc,
+			int delta)
+{
+	ln->n_local += delta;
+	if (svc->key.family == AF_INET6)
+		ln->n_local6 += delta;
+}
+
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 		     const struct l4lb_svc_config *cfg)
 {
@@ -142,6 +151,11 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	ret = l4lb_hooks_register(ln, key->family);
 	if (ret)
 		goto err_pool;
+	if (cfg->flags & L4LB_SVC_F_LOCAL_CLIENTS) {
+		ret = l4lb_local_hooks_register(ln, key->family);
+		if (ret)
+			goto err_hooks;
+	}
 	/* Set before the service can be found: before any flow of it. */
 	set_bit(l4lb_seen_bit(l4lb_addr_fold(&key->addr, key->family),
 			      key->port, key->proto), ln->vip_seen);
@@ -155,6 +169,8 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	ln->n_services++;
 	if (key->family == AF_INET6)
 		ln->n_services6++;
+	if (cfg->flags & L4LB_SVC_F_LOCAL_CLIENTS)
+		local_count(ln, svc, 1);
 	ln->genid++;
 	atomic_inc(&l4lb_objects);
 	return 0;
@@ -190,6 +206,40 @@ void l4lb_service_set_persist(struct l4lb_net *ln, struct l4lb_service *svc,
 		l4lb_persist_flush(ln, svc);
 }
 
+/*
+ * The flags of @mask (of L4LB_SVC_F_SETTABLE) become @flags'. Turning
+ * local-clients on registers the family's local hooks if they are off
+ * (the only failure: nothing changed); turning it off unregisters them
+ * with the last such service, and the service's local clients are no
+ * longer balanced, their flows no longer used (swept as they expire).
+ */
+int l4lb_service_set_flags(struct l4lb_net *ln, struct l4lb_service *svc,
+			   u32 flags, u32 mask)
+{
+	u8 old = svc->flags;
+	u8 new = (old & ~mask) | (flags & mask);
+	int ret;
+
+	lockdep_assert_held(&ln->lock);
+
+	if (new == old)
+		return 0;
+	if (new & ~old & L4LB_SVC_F_LOCAL_CLIENTS) {
+		ret = l4lb_local_hooks_register(ln, svc->key.family);
+		if (ret)
+			return ret;
+		local_count(ln, svc, 1);
+	}
+	/* Read locklessly by the packet path (hooks.c, svc_local_ok()). */
+	WRITE_ONCE(svc->flags, new);
+	ln->genid++;
+	if (old & ~new & L4LB_SVC_F_LOCAL_CLIENTS) {
+		local_count(ln, svc, -1);
+		l4lb_local_hooks_sync(ln);
+	}
+	return 0;
+}
+
 static void service_free_rcu(struct rcu_head *head)
 {
 	struct l4lb_service *svc = container_of(head, struct l4lb_service, rcu);
@@ -218,6 +268,8 @@ static void service_unlink(struct l4lb_net *ln, struct l4lb_service *svc)
 	ln->n_services--;
 	if (svc->key.family == AF_INET6)
 		ln->n_services6--;
+	if (svc->flags & L4LB_SVC_F_LOCAL_CLIENTS)
+		local_count(ln, svc, -1);
 	ln->genid++;
 	/* Its flows stop being used now; the sweep frees them. */
 	WRITE_ONCE(svc->dead, 1);

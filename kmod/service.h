@@ -48,7 +48,9 @@ struct l4lb_svc_key {
  *	length of its mask, one word so that a packet reads both together;
  *	changed under &l4lb_net.lock, read locklessly
  * @sched: &enum l4lb_sched; never changes
- * @flags: L4LB_SVC_F_*
+ * @flags: L4LB_SVC_F_*; L4LB_SVC_F_LOCAL_CLIENTS changes under
+ *	&l4lb_net.lock (l4lb_service_set_flags()), read locklessly, the
+ *	others never
  * @dead: deleted: its flows are no longer used and get swept
  * @stats: per-CPU counters
  * @rcu: frees the service once no packet can still see it
@@ -109,6 +111,8 @@ int l4lb_service_remove(struct l4lb_net *ln, const struct l4lb_svc_key *key);
 void l4lb_service_flush(struct l4lb_net *ln);
 void l4lb_service_set_persist(struct l4lb_net *ln, struct l4lb_service *svc,
 			      u32 persist);
+int l4lb_service_set_flags(struct l4lb_net *ln, struct l4lb_service *svc,
+			   u32 flags, u32 mask);
 
 void l4lb_service_default_config(u8 proto, struct l4lb_svc_config *cfg);
 void l4lb_svc_key_init4(struct l4lb_svc_key *key, u8 proto, __be32 addr,

@@ -69,7 +69,7 @@ service del without anything | EINVAL missing=SVC_PROTO: a service is named by p
 protocol other than TCP and UDP | EINVAL attr=SVC_PROTO: protocol must be TCP (6) or UDP (17) | SERVICE_NEW SVC_PROTO=u8:132 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80
 port 0 | ERANGE attr=SVC_PORT: integer out of range | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:0
 scheduler past the last | ERANGE attr=SVC_SCHED: integer out of range | SERVICE_NEW $NEW SVC_SCHED=u8:6
-unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NEW SVC_FLAGS=u32:4
+unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NEW SVC_FLAGS=u32:8
 UDP timeout 0 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:0
 UDP timeout 3601 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:3601
 weight 1001 | ERANGE attr=BE_WEIGHT: integer out of range | BACKEND_NEW $TCP $BE BE_WEIGHT=u16:1001
@@ -109,10 +109,17 @@ netmask /129 | ERANGE attr=SVC_PERSIST_MASK: integer out of range | SERVICE_NEW 
 netmask /33 for IPv4 | EINVAL attr=SVC_PERSIST_MASK: an IPv4 service's netmask is at most /32 | SERVICE_NEW $NEW SVC_PERSIST=u32:60 SVC_PERSIST_MASK=u8:33
 netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_NEW $NEW SVC_PERSIST_MASK=u8:24
 persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:1 SVC_PERSIST=u32:60
-service set with nothing | EINVAL: nothing to change: give persist or a netmask | SERVICE_SET $TCP
+service set with nothing | EINVAL: nothing to change: give persist, a netmask or flags | SERVICE_SET $TCP
 service set of an unknown service | ENOENT: no such service | SERVICE_SET $NEW SVC_PERSIST=u32:60
 service set: a netmask without persistence | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_SET $TCP SVC_PERSIST_MASK=u8:24
 service set: persistence of a stateless service | EINVAL attr=SVC_PERSIST: a stateless service has no flows to persist | SERVICE_SET SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:53 SVC_PERSIST=u32:60
+local-clients on a stateless service | EINVAL attr=SVC_FLAGS: a stateless service keeps no flows: its local clients' replies could not be told from a health check's | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:53 SVC_FLAGS=u32:5
+service set: flags without a mask | EINVAL: flags and a flags mask go together | SERVICE_SET $TCP SVC_FLAGS=u32:4
+service set: a mask without flags | EINVAL: flags and a flags mask go together | SERVICE_SET $TCP SVC_FLAGS_MASK=u32:4
+service set: a flag that does not change in place | EINVAL attr=SVC_FLAGS_MASK: only local-clients changes on a service that exists | SERVICE_SET $TCP SVC_FLAGS=u32:2 SVC_FLAGS_MASK=u32:2
+service set: an unknown flag in the mask | EINVAL attr=SVC_FLAGS_MASK: reserved bit set | SERVICE_SET $TCP SVC_FLAGS=u32:0 SVC_FLAGS_MASK=u32:8
+service set: local-clients on a stateless service | EINVAL attr=SVC_FLAGS: a stateless service keeps no flows: its local clients' replies could not be told from a health check's | SERVICE_SET SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:53 SVC_FLAGS=u32:4 SVC_FLAGS_MASK=u32:4
+service set: local-clients beside a bad netmask: neither applies | EINVAL attr=SVC_PERSIST_MASK: a netmask needs persistence | SERVICE_SET $TCP SVC_FLAGS=u32:4 SVC_FLAGS_MASK=u32:4 SVC_PERSIST_MASK=u8:24
 
 # Unknown objects, duplicates, nothing to do.
 duplicate service | EEXIST: service already exists | SERVICE_NEW $TCP
@@ -143,7 +150,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 73
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 80
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

@@ -394,14 +394,14 @@ ip netns exec ipvs ipvsadm-save -n > /tmp/ipvs.save
 echo "# ipvsadm-save -n:"
 sed 's/^/#   /' /tmp/ipvs.save
 want=$(sort <<'EOF'
-service add tcp 10.0.0.1:80 sched wrr
+service add tcp 10.0.0.1:80 sched wrr local-clients
 backend add tcp 10.0.0.1:80 10.0.2.11:80 weight 3
 backend add tcp 10.0.0.1:80 10.0.2.12:80 weight 0
 service add udp 10.0.0.1:53 sched rr stateless
 backend add udp 10.0.0.1:53 10.0.2.11:53 weight 1
-service add tcp 10.0.0.1:443 sched mh hash-port
+service add tcp 10.0.0.1:443 sched mh hash-port local-clients
 backend add tcp 10.0.0.1:443 10.0.2.12:443 weight 2
-service add tcp 10.0.0.1:81 sched rr persist 120 netmask 24
+service add tcp 10.0.0.1:81 sched rr persist 120 netmask 24 local-clients
 backend add tcp 10.0.0.1:81 10.0.2.11:81 weight 1
 EOF
 )

@@ -178,7 +178,7 @@ check_err "service set: a netmask on a service without persistence (the kernel's
 check_err "service set: no such service" "l4lbadm: service set: no such service" \
 	lb service set tcp $VIP:82 persist 3
 check_err "service set: nothing to set" \
-	"l4lbadm: service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none, or persist SECONDS|off [netmask PREFIX]" \
+	"l4lbadm: service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none, or persist SECONDS|off [netmask PREFIX], or local-clients on|off" \
 	lb service set tcp $VIP:81
 check_eq "the refusals changed nothing" "$(lb save)" "$before"
 for p in tcp:80 tcp:81 udp:7777; do

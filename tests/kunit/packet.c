@@ -7,6 +7,7 @@
  * hook functions as netfilter would; IPv6 packets too (kpkt6_*).
  */
 
+#include <linux/etherdevice.h>
 #include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -197,6 +198,21 @@ bool kpkt_ip_rcv(struct sk_buff *skb)
 }
 
 /*
+ * The device received packets arrive by: an Ethernet device of init_net,
+ * never registered (a packet that arrives by the loopback device was sent
+ * by this machine, which PRE_ROUTING leaves alone). Made at first use,
+ * kept for every suite.
+ */
+struct net_device *kpkt_in_dev(void)
+{
+	static struct net_device *dev;
+
+	if (!dev)
+		dev = alloc_etherdev(0);
+	return dev;
+}
+
+/*
  * Runs l4lb's PRE_ROUTING (@in) or POST_ROUTING hook of family @pf on @skb
  * in init_net, as nf_hook() does: under RCU; PRE_ROUTING with bottom
  * halves off, as in softirq, POST_ROUTING with them on, as for a packet
@@ -210,7 +226,7 @@ static unsigned int hook(struct sk_buff *skb, u8 pf, bool in,
 	struct nf_hook_state state = {
 		.hook = in ? NF_INET_PRE_ROUTING : NF_INET_POST_ROUTING,
 		.pf = pf,
-		.in = in ? init_net.loopback_dev : NULL,
+		.in = in ? kpkt_in_dev() : NULL,
 		.out = in ? NULL : out,
 		.net = &init_net,
 	};
@@ -218,7 +234,7 @@ static unsigned int hook(struct sk_buff *skb, u8 pf, bool in,
 
 	/* As received: a RST l4lb sends in reply routes by the device's netns. */
 	if (in && !skb->dev)
-		skb->dev = init_net.loopback_dev;
+		skb->dev = kpkt_in_dev();
 	rcu_read_lock();
 	if (in) {
 		local_bh_disable();

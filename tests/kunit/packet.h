@@ -36,6 +36,7 @@ void kpkt_fix_ip(u8 *buf, unsigned int len);
 struct sk_buff *kpkt_skb(const u8 *buf, unsigned int len, unsigned int linear,
 			 unsigned int split);
 bool kpkt_ip_rcv(struct sk_buff *skb);
+struct net_device *kpkt_in_dev(void);
 unsigned int kpkt_hook(struct sk_buff *skb, bool in, struct net_device *out);
 bool kpkt_l4_csum_ok(struct sk_buff *skb);
 

@@ -234,7 +234,8 @@ def matrix(g, lines):
 
 def fuzz_attr(rnd, depth=0):
     """One attribute: a known or unknown type, a plausible or any value."""
-    t = rnd.choice(list(ATTRS.values()) + [0, 41, 99, 0x3fff])
+    t = rnd.choice(list(ATTRS.values()) + [0, max(ATTRS.values()) + 1, 99,
+                                           0x3fff])
     r = rnd.random()
     if r < 0.45:
         size = rnd.choice((1, 2, 4, 8))
@@ -265,7 +266,8 @@ TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "DOWN_FLOWS": "u32",
          "SVC_ADDR6": "ip6", "BE_ADDR6": "ip6", "FLOW_CADDR4": "ip",
          "FLOW_CADDR6": "ip6", "FLOW_CPORT": "u16", "BE_FALLBACK": "flag",
-         "BE_MAX_CONNS": "u32", "BE_MIN_CONNS": "u32"}
+         "BE_MAX_CONNS": "u32", "BE_MIN_CONNS": "u32",
+         "SVC_FLAGS_MASK": "u32"}
 
 
 def fuzz_typed(rnd):
@@ -297,6 +299,9 @@ def fuzz_typed(rnd):
             v = str(rnd.choice((6, 17, 17, 6, 1)))
         elif name in ("SVC_PORT", "BE_PORT"):
             v = str(rnd.choice((53, 80, 0)))
+        elif name in ("SVC_FLAGS", "SVC_FLAGS_MASK"):
+            # Every flag (local-clients turns hooks on and off), and more.
+            v = str(rnd.choice((0, 1, 2, 4, 4, 5, 6, 7, 8)))
         else:
             bits = {"u8": 8, "u16": 16, "u32": 32}[kind]
             v = str(rnd.choice((0, 1, 2, 3, 5, 30, 1000, 3601, 65536,

@@ -150,6 +150,13 @@ static void add_service(struct ipvs *im, int no, int argc, char **w)
 	fprintf(im->im.mem, "service add %s sched %s%s%s", svc, sched,
 		stateless ? " stateless" : "", hash_port ? " hash-port" : "");
 	import_print_persist(im->im.mem, persist, prefix, &va);
+	/*
+	 * IPVS balances the director's own processes too (it hooks
+	 * LOCAL_OUT): so does the imported service, but a stateless one,
+	 * which cannot tell its local clients' replies apart.
+	 */
+	if (!stateless)
+		fputs(" local-clients", im->im.mem);
 	fputc('\n', im->im.mem);
 }
 

@@ -534,6 +534,9 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 	fprintf(ka->im.mem, "%s%s", ka->vs.stateless ? " stateless" : "",
 		ka->vs.hash_port ? " hash-port" : "");
 	import_print_persist(ka->im.mem, ka->vs.persist, prefix, &ka->vs.addr);
+	/* As import-ipvsadm: IPVS balances the director's own processes. */
+	if (!ka->vs.stateless)
+		fputs(" local-clients", ka->im.mem);
 	fputc('\n', ka->im.mem);
 	for (i = 0; i < ka->vs.n_rs; i++)
 		backend(ka, ka->vs.rs[i], svc);

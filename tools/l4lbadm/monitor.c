@@ -48,6 +48,8 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 		printf(",\"persist\":%u", s->persist);
 		if (s->persist)
 			printf(",\"netmask\":%u", s->netmask);
+		printf(",\"local_clients\":%s",
+		       s->flags & L4LB_SVC_F_LOCAL_CLIENTS ? "true" : "false");
 	}
 	puts("}");
 }
@@ -66,6 +68,11 @@ static void print_be_json(const struct be_info *be)
 	puts("}}");
 }
 
+static const char *local_word(const struct svc_info *s)
+{
+	return s->flags & L4LB_SVC_F_LOCAL_CLIENTS ? "on" : "off";
+}
+
 static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 {
 	const char *event = cmd == L4LB_CMD_SERVICE_NEW ? "service add" :
@@ -81,14 +88,14 @@ static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 	else if (cmd == L4LB_CMD_SERVICE_NEW)
 		print_service_add(&s);
 	else if (cmd == L4LB_CMD_SERVICE_SET && s.persist)
-		printf("service set %s %s persist %u netmask %u\n",
+		printf("service set %s %s persist %u netmask %u local-clients %s\n",
 		       proto_name(s.id.proto),
 		       fmt_addr_port(&s.id.addr, s.id.port), s.persist,
-		       s.netmask);
+		       s.netmask, local_word(&s));
 	else if (cmd == L4LB_CMD_SERVICE_SET)
-		printf("service set %s %s persist off\n",
+		printf("service set %s %s persist off local-clients %s\n",
 		       proto_name(s.id.proto),
-		       fmt_addr_port(&s.id.addr, s.id.port));
+		       fmt_addr_port(&s.id.addr, s.id.port), local_word(&s));
 	else
 		printf("service del %s %s\n", proto_name(s.id.proto),
 		       fmt_addr_port(&s.id.addr, s.id.port));

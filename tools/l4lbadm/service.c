@@ -332,6 +332,8 @@ static void print_service_json(const struct svc_info *s,
 	printf(",\"persist\":%u", s->persist);
 	if (s->persist)
 		printf(",\"netmask\":%u", s->netmask);
+	printf(",\"local_clients\":%s",
+	       s->flags & L4LB_SVC_F_LOCAL_CLIENTS ? "true" : "false");
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
@@ -362,6 +364,8 @@ static void print_service_text(const struct svc_info *s,
 	if (s->persist)
 		snprintf(opts + n, sizeof(opts) - n, " persist %u netmask %u",
 			 s->persist, s->netmask);
+	if (s->flags & L4LB_SVC_F_LOCAL_CLIENTS)
+		strncat(opts, " local-clients", sizeof(opts) - strlen(opts) - 1);
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
 	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
@@ -488,6 +492,10 @@ static int service_add(struct nl *nl, int argc, char **argv)
 			flags |= L4LB_SVC_F_HASH_PORT;
 			continue;
 		}
+		if (!strcmp(argv[i], "local-clients")) {
+			flags |= L4LB_SVC_F_LOCAL_CLIENTS;
+			continue;
+		}
 		if (i + 1 >= argc)
 			fail("'%s' needs a value", argv[i]);
 		if (!strcmp(argv[i], "sched")) {
@@ -516,26 +524,53 @@ static int service_add(struct nl *nl, int argc, char **argv)
 	return 0;
 }
 
-/* service set ... fallback ADDRESS:PORT|none, or persistence. */
+/* local-clients on|off at argv[*@i], into @nlh; false if it is not that. */
+static bool parse_local_opt(int argc, char **argv, int *i,
+			    struct nlmsghdr *nlh)
+{
+	uint32_t on;
+
+	if (strcmp(argv[*i], "local-clients"))
+		return false;
+	if (*i + 1 >= argc)
+		fail("'local-clients' needs on or off");
+	if (!strcmp(argv[*i + 1], "on"))
+		on = L4LB_SVC_F_LOCAL_CLIENTS;
+	else if (!strcmp(argv[*i + 1], "off"))
+		on = 0;
+	else
+		fail("local-clients '%s' is not on or off", argv[*i + 1]);
+	mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS, on);
+	mnl_attr_put_u32(nlh, L4LB_A_SVC_FLAGS_MASK, L4LB_SVC_F_LOCAL_CLIENTS);
+	*i += 1;
+	return true;
+}
+
+/* service set ... fallback ADDRESS:PORT|none, persistence, local-clients. */
 static int service_set(struct nl *nl, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	long persist = -1, netmask = -1;
 	struct nlmsghdr *nlh;
 	struct svc_id id;
+	bool local = false;
 	int i;
 
 	if (argc > 2 && !strcmp(argv[2], "fallback"))
 		return set_fallback(nl, argc, argv);
 	parse_svc_id(argc, argv, &id);
 	if (argc < 3)
-		fail("service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none, or persist SECONDS|off [netmask PREFIX]");
+		fail("service set: use service set PROTO VIP:PORT fallback ADDRESS:PORT|none, or persist SECONDS|off [netmask PREFIX], or local-clients on|off");
 	nlh = nl_msg(nl, buf, L4LB_CMD_SERVICE_SET, 0);
 	put_svc_id(nlh, &id);
-	for (i = 2; i < argc; i++)
-		if (!parse_persist_opt(argc, argv, &i, &id, nlh, &persist,
-				       &netmask))
+	for (i = 2; i < argc; i++) {
+		if (parse_persist_opt(argc, argv, &i, &id, nlh, &persist,
+				      &netmask))
+			continue;
+		if (local || !parse_local_opt(argc, argv, &i, nlh))
 			fail("service set: unknown option '%s'", argv[i]);
+		local = true;
+	}
 	if (netmask >= 0 && persist == 0)
 		fail("service set: netmask needs persist SECONDS, not off");
 	if (nl_talk(nl, nlh, NULL, NULL) < 0)
@@ -623,6 +658,8 @@ void print_service_add(const struct svc_info *s)
 	if (s->persist && s->netmask != (s->id.addr.family == AF_INET6 ?
 					 128 : 32))
 		printf(" netmask %u", s->netmask);
+	if (s->flags & L4LB_SVC_F_LOCAL_CLIENTS)
+		printf(" local-clients");
 	putchar('\n');
 }
 

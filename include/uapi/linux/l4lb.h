@@ -56,8 +56,10 @@
  *	(%L4LB_A_BE_MAX_CONNS) are not applied: a full backend's clients are
  *	spilled by each balancer on its own count. Changes nothing
  * @L4LB_CMD_SERVICE_SET: change a service's persistence
- *	(%L4LB_A_SVC_PERSIST, %L4LB_A_SVC_PERSIST_MASK): at least one of them;
- *	turning it off or changing the mask drops the service's templates
+ *	(%L4LB_A_SVC_PERSIST, %L4LB_A_SVC_PERSIST_MASK) or its flags of
+ *	%L4LB_SVC_F_SETTABLE (%L4LB_A_SVC_FLAGS with %L4LB_A_SVC_FLAGS_MASK):
+ *	at least one of them; turning persistence off or changing the mask
+ *	drops the service's templates
  */
 enum l4lb_cmd {
 	L4LB_CMD_UNSPEC,
@@ -107,7 +109,16 @@ enum l4lb_sched {
 #define L4LB_SVC_F_STATELESS	(1U << 0)	/* UDP only: no session table */
 /* sh and mh hash the client's port too (TCP, stateless UDP): spread */
 #define L4LB_SVC_F_HASH_PORT	(1U << 1)
-#define L4LB_SVC_F_ALL		(L4LB_SVC_F_STATELESS | L4LB_SVC_F_HASH_PORT)
+/*
+ * Processes on the balancer itself reaching the VIP are balanced too (at
+ * LOCAL_OUT, as IPVS does); not with stateless. Changes in place
+ * (%L4LB_CMD_SERVICE_SET with %L4LB_A_SVC_FLAGS_MASK)
+ */
+#define L4LB_SVC_F_LOCAL_CLIENTS	(1U << 2)
+#define L4LB_SVC_F_ALL		(L4LB_SVC_F_STATELESS | L4LB_SVC_F_HASH_PORT | \
+				 L4LB_SVC_F_LOCAL_CLIENTS)
+/* What %L4LB_CMD_SERVICE_SET may change (%L4LB_A_SVC_FLAGS_MASK). */
+#define L4LB_SVC_F_SETTABLE	L4LB_SVC_F_LOCAL_CLIENTS
 
 #define L4LB_UDP_TIMEOUT_MIN	1
 #define L4LB_UDP_TIMEOUT_MAX	3600
@@ -346,6 +357,9 @@ enum l4lb_flow_state {
  *	that share a backend (IPVS -M, keepalived persistence_granularity),
  *	1 to 128, at most 32 for IPv4; default the whole address. Needs
  *	persistence
+ * @L4LB_A_SVC_FLAGS_MASK: u32, in %L4LB_CMD_SERVICE_SET: the flags that
+ *	%L4LB_A_SVC_FLAGS sets or clears, of %L4LB_SVC_F_SETTABLE only; the
+ *	others stay
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -388,6 +402,7 @@ enum l4lb_attr {
 	L4LB_A_BE_FULL,
 	L4LB_A_SVC_PERSIST,
 	L4LB_A_SVC_PERSIST_MASK,
+	L4LB_A_SVC_FLAGS_MASK,
 
 	__L4LB_A_MAX
 };
