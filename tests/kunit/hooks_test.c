@@ -1624,6 +1624,38 @@ static void share_reply(struct kunit *test, u32 client, u16 cport, u8 flags,
 	kfree_skb(skb);
 }
 
+/*
+ * A router's "fragmentation needed" about @client:@cport's packet to the
+ * shared server, on its way to the client: it quotes the packet as the
+ * client sent it, to @vip:@port.
+ */
+static void share_icmp(struct kunit *test, u32 client, u16 cport, u32 vip,
+		       u16 port)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = client,
+			  .daddr = BE1, .sport = cport, .dport = SPORT,
+			  .flags = KPKT_ACK };
+	const struct iphdr *inner;
+	struct sk_buff *skb;
+	unsigned int len;
+	u8 quote[64];
+
+	len = kpkt_build(quote, &c);
+	len = kpkt_build_icmp(f->buf, 0x0a0b0b0b, client, ICMP_DEST_UNREACH,
+			      ICMP_FRAG_NEEDED, quote, min(len, 28U));
+	skb = kpkt_skb(f->buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, false, NULL), NF_ACCEPT);
+	inner = (const struct iphdr *)(skb->data + 28);
+	KUNIT_EXPECT_EQ(test, inner->daddr, htonl(vip));
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(skb->data + 28 + 22), port);
+	KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, 20, skb->len - 20,
+						     0)), 0);
+	kfree_skb(skb);
+}
+
 static u64 pkts_out(struct l4lb_service *svc)
 {
 	struct l4lb_stats_sum sum;
@@ -1660,6 +1692,9 @@ static void hooks_shared_reply_vip(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, flow_of(f, b, y, 5000)->be->svc, b);
 	KUNIT_EXPECT_EQ(test, pkts_out(a), 1ULL);
 	KUNIT_EXPECT_EQ(test, pkts_out(b), 2ULL);
+	/* An ICMP error about each client's packet quotes its own VIP. */
+	share_icmp(test, x, 5000, SVIP(1), 80);
+	share_icmp(test, y, 5000, SVIP(2), 81);
 
 	/* x:5000 to the other VIP: the server's side is x's flow's. */
 	share_syn(test, x, 5001, SVIP(2), 81);
