@@ -22,24 +22,60 @@ static const struct rhashtable_params backend_params = {
 
 int l4lb_backend_table_init(struct l4lb_net *ln)
 {
-	return rhashtable_init(&ln->backends, &backend_params);
+	return rhltable_init(&ln->backends, &backend_params);
 }
 
 void l4lb_backend_table_uninit(struct l4lb_net *ln)
 {
 	/* Every service was unlinked, and with it its backends. */
-	rhashtable_destroy(&ln->backends);
+	rhltable_destroy(&ln->backends);
 }
 
 /*
  * Called under RCU: the backend (of a live pool) a packet from this
- * address, port and protocol comes from. The backend and its service stay
- * valid until the RCU read side ends.
+ * address, port and protocol comes from; of a TCP server several services
+ * share, the first of their backends, l4lb_backend_next() the others. The
+ * backend and its service stay valid until the RCU read side ends.
  */
 struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
 					 const struct l4lb_be_key *key)
 {
-	return rhashtable_lookup(&ln->backends, key, backend_params);
+	struct rhlist_head *list;
+
+	list = rhltable_lookup(&ln->backends, key, backend_params);
+	return list ? container_of(list, struct l4lb_backend, node) : NULL;
+}
+
+/*
+ * Under RCU: another service's backend of @be's key, after @be, or NULL.
+ * One being removed may still be seen: it stays valid, as above.
+ */
+struct l4lb_backend *l4lb_backend_next(const struct l4lb_backend *be)
+{
+	struct rhlist_head *next = rcu_dereference(be->node.next);
+
+	return next ? container_of(next, struct l4lb_backend, node) : NULL;
+}
+
+/*
+ * A UDP key serves one service: a UDP answer names only the client (a
+ * session's reply side has no client port), so a backend's answer with no
+ * flow, or of a stateless service, could not tell which VIP to leave as.
+ * A TCP connection's reply names the client's port too, which the
+ * server's own stack keeps unique: its flow says which VIP.
+ */
+static bool backend_key_taken(struct l4lb_net *ln,
+			      const struct l4lb_be_key *key)
+{
+	bool taken;
+
+	if (key->proto != IPPROTO_UDP)
+		return false;
+	/* The lock keeps the table as it is; RCU is what the lookup wants. */
+	rcu_read_lock();
+	taken = rhltable_lookup(&ln->backends, key, backend_params);
+	rcu_read_unlock();
+	return taken;
 }
 
 static void backend_free_rcu(struct rcu_head *head)
@@ -87,6 +123,7 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 		       const union nf_inet_addr *addr, __be16 port, u16 weight,
 		       const struct l4lb_be_limits *lim, bool fallback)
 {
+	struct l4lb_be_key be_key = {};
 	struct l4lb_backend *be, *old;
 	int ret;
 
@@ -94,6 +131,12 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 
 	if (l4lb_backend_find(svc, addr, port))
 		return -EEXIST;
+	be_key.addr = *addr;
+	be_key.port = port;
+	be_key.proto = svc->key.proto;
+	be_key.family = svc->key.family;
+	if (backend_key_taken(ln, &be_key))
+		return -EADDRINUSE;
 	/* A fallback replacing one leaves the counts as they were. */
 	if (!(fallback && svc->fallback) &&
 	    (svc->n_backends >= L4LB_MAX_BACKENDS ||
@@ -107,10 +150,7 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 		kfree(be);
 		return -ENOMEM;
 	}
-	be->key.addr = *addr;
-	be->key.port = port;
-	be->key.proto = svc->key.proto;
-	be->key.family = svc->key.family;
+	be->key = be_key;
 	be->weight = weight;
 	be->fallback = fallback;
 	/* Out of every pool until one takes it: see l4lb_backend_gone(). */
@@ -131,9 +171,8 @@ static int backend_add(struct l4lb_net *ln, struct l4lb_service *svc,
 			      svc->key.proto), ln->be_seen);
 	set_bit(l4lb_addr_bit(l4lb_addr_fold(addr, svc->key.family)),
 		ln->be_addr_seen);
-	/* -EEXIST: this address and port serve another service already. */
-	ret = rhashtable_lookup_insert_fast(&ln->backends, &be->node,
-					    backend_params);
+	/* Beside other services' backends of its key: see above. */
+	ret = rhltable_insert(&ln->backends, &be->node, backend_params);
 	if (ret)
 		goto err_put;
 	list_add_tail(&be->list, &svc->backends);
@@ -158,7 +197,7 @@ err_unlist:
 	list_del(&be->list);
 	svc->n_backends--;
 	ln->n_backends--;
-	rhashtable_remove_fast(&ln->backends, &be->node, backend_params);
+	rhltable_remove(&ln->backends, &be->node, backend_params);
 err_put:
 	l4lb_backend_put(be);
 	return ret;
@@ -263,7 +302,7 @@ void l4lb_backend_remove(struct l4lb_net *ln, struct l4lb_backend *be)
 	svc->n_backends--;
 	ln->n_backends--;
 	ln->genid++;
-	rhashtable_remove_fast(&ln->backends, &be->node, backend_params);
+	rhltable_remove(&ln->backends, &be->node, backend_params);
 	/*
 	 * Its late packets must not show a client its address. Not when
 	 * the namespace goes (its hooks were unregistered first): no packet

@@ -40,7 +40,8 @@ struct l4lb_be_key {
 /**
  * struct l4lb_backend - one server of a service's pool
  * @list: in &l4lb_service.backends, protected by &l4lb_net.lock
- * @node: in &l4lb_net.backends from its add to its removal
+ * @node: in &l4lb_net.backends from its add to its removal, with the
+ *	other services' backends of the same key (TCP only)
  * @svc: the service; the backend holds a reference on it
  * @key: address, port and protocol; never change
  * @weight: 0 drains (no new flows); changed under &l4lb_net.lock
@@ -69,7 +70,7 @@ struct l4lb_be_key {
  */
 struct l4lb_backend {
 	struct list_head list;
-	struct rhash_head node;
+	struct rhlist_head node;
 	struct l4lb_service *svc;
 	struct l4lb_be_key key;
 	u16 weight;
@@ -183,6 +184,7 @@ int l4lb_backend_add_fallback(struct l4lb_net *ln, struct l4lb_service *svc,
 			      const union nf_inet_addr *addr, __be16 port);
 struct l4lb_backend *l4lb_backend_lookup(struct l4lb_net *ln,
 					 const struct l4lb_be_key *key);
+struct l4lb_backend *l4lb_backend_next(const struct l4lb_backend *be);
 int l4lb_backend_table_init(struct l4lb_net *ln);
 void l4lb_backend_table_uninit(struct l4lb_net *ln);
 int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,

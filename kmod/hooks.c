@@ -724,6 +724,27 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 }
 
 /*
+ * Of a TCP server several services share (@be the first of their
+ * backends), the one whose service could adopt a packet with no flow: the
+ * only one that hashes (sh, mh), or NULL. Services that do not hash own
+ * no packet without a flow; with several that do, the VIP is ambiguous.
+ * Bounded by the services sharing the server, not by any table.
+ */
+static struct l4lb_backend *out_owner(struct l4lb_backend *be)
+{
+	struct l4lb_backend *owner = NULL;
+
+	for (; be; be = l4lb_backend_next(be)) {
+		if (!l4lb_sched_hashes(be->svc->sched))
+			continue;
+		if (owner)
+			return NULL;
+		owner = be;
+	}
+	return owner;
+}
+
+/*
  * A packet from a backend's address and port (@be) with no flow: a
  * stateless service's reply, rewritten; an sh or mh service's, adopted
  * (above); anything else would show the client the backend (a
@@ -731,17 +752,29 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
  * dropped and counted, as IPVS does for its real servers. Traffic that
  * stays on this machine (a local health checker talking to a local
  * backend) is none of l4lb's business.
+ *
+ * A TCP server shared by several services (one backend of each, @be the
+ * first) sends nothing that names the VIP: the packet is adopted only if
+ * exactly one of those services hashes (out_owner()), else dropped as
+ * stray, counted on @be's service. A client of an sh or mh service loses
+ * little: its own next packet is adopted on the client side. A removed
+ * service's late packet (departed.c) adopted by a remaining one that
+ * hashes leaves as the wrong VIP: its client answers with a RST, which
+ * ends on the server a connection no flow here held any more.
  */
 static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 				struct sk_buff *skb, const struct l4lb_pkt *p,
 				const struct nf_hook_state *state)
 {
+	struct l4lb_backend *owner;
+
 	if (be->svc->flags & L4LB_SVC_F_STATELESS)
 		return out_rewrite(be, skb, p);
 	if (state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	if (l4lb_sched_hashes(be->svc->sched))
-		return out_adopt(ln, be, skb, p);
+	owner = out_owner(be);
+	if (owner)
+		return out_adopt(ln, owner, skb, p);
 	l4lb_stats_drop(be->svc->stats, L4LB_DROP_STRAY);
 	return NF_DROP;
 }

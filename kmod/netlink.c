@@ -920,10 +920,10 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 			       "backend is the service's fallback server already");
 	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
-	else if (ret == -EEXIST)
-		/* Its replies could not tell which service they belong to. */
+	else if (ret == -EADDRINUSE)
+		/* See backend_key_taken() in backend.c. */
 		NL_SET_ERR_MSG(info->extack,
-			       "backend address and port already serve another service of this protocol");
+			       "backend address and port already serve another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend port");
 	else if (ret == -ENOSPC && svc->n_backends >= L4LB_MAX_BACKENDS)
 		NL_SET_ERR_MSG(info->extack, "service has the most backends it can hold");
 	else if (ret == -ENOSPC)

@@ -95,10 +95,12 @@ struct mem_cgroup;
  * @conn_reply: the same flows by backend side (&struct l4lb_reply_key)
  * @departed: removed backends' keys, while their late packets may come
  *	(departed.c); changed under @lock, read under RCU
- * @backends: every backend by &struct l4lb_be_key (address, port and
- *	protocol belong to one service at a time, so a reply names its
- *	service): stateless services' replies are rewritten with it, and a
- *	backend's packet of no flow is known for one; changed under @lock
+ * @backends: every backend by &struct l4lb_be_key: stateless services'
+ *	replies are rewritten with it, and a backend's packet of no flow is
+ *	known for one. A TCP server shared by several services is one
+ *	backend of each, all under its key (a flow's reply names its own);
+ *	a UDP key belongs to one service (l4lb_backend_add_limited());
+ *	changed under @lock
  * @be_seen: a filter of every backend ever added here (l4lb_be_seen()):
  *	bits set under @lock, never cleared, read by the packet path
  * @vip_seen: the same of every service's address, port and protocol
@@ -135,7 +137,7 @@ struct l4lb_net {
 	u8 hooks_on;
 	struct rhashtable conn_orig;
 	struct rhashtable conn_reply;
-	struct rhashtable backends;
+	struct rhltable backends;
 	struct rhashtable departed;
 	DECLARE_BITMAP(be_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(vip_seen, 1 << L4LB_SEEN_SHIFT);

@@ -48,6 +48,7 @@ check "stateless udp service" l4lbadm service add udp 10.0.0.1:53 stateless
 check "its backend" l4lbadm backend add udp 10.0.0.1:53 10.0.2.11:53
 check "a second stateless service" l4lbadm service add udp 10.0.0.2:53 stateless
 check "a second tcp service" l4lbadm service add tcp 10.0.0.2:80
+check "a udp service with sessions" l4lbadm service add udp 10.0.0.3:53
 
 TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
 NEW="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80"
@@ -128,8 +129,9 @@ get of an unknown service | ENOENT: no such service | SERVICE_GET $NEW
 backend of an unknown service | ENOENT: no such service | BACKEND_NEW $NEW $BE
 backend without its port | EINVAL missing=BE_PORT: a backend is named by address and port | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.12
 duplicate backend | EEXIST: backend already exists | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
-one backend for two stateless services | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
-one backend for two tcp services (replies could not name theirs) | EEXIST: backend address and port already serve another service of this protocol | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80
+one backend for two stateless udp services (answers name only the client) | EADDRINUSE: backend address and port already serve another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend port | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
+a stateless service's backend for a udp service with sessions | EADDRINUSE: backend address and port already serve another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend port | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.3 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53
+the same as its fallback server | EADDRINUSE: backend address and port already serve another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend port | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.3 SVC_PORT=u16:53 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:53 BE_FALLBACK=flag
 set of an unknown backend | ENOENT: no such backend in this service | BACKEND_SET $TCP $BE BE_WEIGHT=u16:5
 max-conns past the table's size | ERANGE attr=BE_MAX_CONNS: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_MAX_CONNS=u32:67108865
 max-conns as u16 | EINVAL attr=BE_MAX_CONNS: invalid attribute length | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_MAX_CONNS=u16:5
@@ -150,7 +152,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 80
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 81
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

@@ -390,6 +390,9 @@ ipvs -A -t 10.0.0.1:443 -s mh -b mh-port
 ipvs -a -t 10.0.0.1:443 -r 10.0.2.12:443 -m -w 2
 ipvs -A -t 10.0.0.1:81 -s rr -p 120 -M 255.255.255.0
 ipvs -a -t 10.0.0.1:81 -r 10.0.2.11:81 -m
+# A real server shared by two TCP services: one backend of each.
+ipvs -A -t 10.0.0.2:80 -s rr
+ipvs -a -t 10.0.0.2:80 -r 10.0.2.11:80 -m
 ip netns exec ipvs ipvsadm-save -n > /tmp/ipvs.save
 echo "# ipvsadm-save -n:"
 sed 's/^/#   /' /tmp/ipvs.save
@@ -403,6 +406,8 @@ service add tcp 10.0.0.1:443 sched mh hash-port local-clients
 backend add tcp 10.0.0.1:443 10.0.2.12:443 weight 2
 service add tcp 10.0.0.1:81 sched rr persist 120 netmask 24 local-clients
 backend add tcp 10.0.0.1:81 10.0.2.11:81 weight 1
+service add tcp 10.0.0.2:80 sched rr
+backend add tcp 10.0.0.2:80 10.0.2.11:80 weight 1
 EOF
 )
 check_eq "import-ipvsadm prints the equivalent lines" \
@@ -415,6 +420,8 @@ ipvs -A -f 7 -s rr
 ipvs -A -t 10.0.0.3:80 -s rr
 ipvs -a -t 10.0.0.3:80 -r 10.0.2.11:80 -g
 ipvs -a -t 10.0.0.3:80 -r 10.0.2.12:80 -i
+ipvs -A -u 10.0.0.3:53 -s rr -o
+ipvs -a -u 10.0.0.3:53 -r 10.0.2.11:53 -m
 ip netns exec ipvs ipvsadm-save -n > /tmp/ipvs-bad.save
 ip netns exec imp2 "$L4LBADM" import-ipvsadm apply /tmp/ipvs-bad.save \
 	> /tmp/imp.out 2> /tmp/imp.err && rc=0 || rc=$?
@@ -422,7 +429,8 @@ echo "# import-ipvsadm of a setup with no equivalent:"
 sed 's/^/#   /' /tmp/imp.err
 check_eq "what has no equivalent: an exit of 1, nothing printed" "$rc $(wc -c < /tmp/imp.out)" "1 0"
 for what in "firewall-mark services have no equivalent" \
-	    "direct routing (-g) has no equivalent" "tunnel forwarding (-i) has no equivalent"; do
+	    "direct routing (-g) has no equivalent" "tunnel forwarding (-i) has no equivalent" \
+	    "a UDP real server of two UDP services: its answers name only the client"; do
 	check_eq "named in one line: $what" "$(grep -cF "$what" /tmp/imp.err)" 1
 done
 check_eq "and nothing applied" "$(ip netns exec imp2 "$L4LBADM" save | grep -vc '^set')" 0
@@ -432,14 +440,14 @@ ipvs -C
 # by line on the host) in a namespace of their own, saved back exactly.
 KA=$L4LB_REPO/tests/data/keepalived
 ns_add ka
-for f in tcp-pool udp-dns http misc ipv6; do
+for f in tcp-pool udp-dns http misc ipv6 shared; do
 	check "import-keepalived apply $f.conf" ip netns exec ka \
 		"$L4LBADM" import-keepalived apply "$KA/$f.conf" healthd "/tmp/ka-$f.healthd"
 	check "and its healthd file" cmp "$KA/$f.healthd" "/tmp/ka-$f.healthd"
 done
 check_eq "save prints back the lines import-keepalived printed" \
 	"$(ip netns exec ka "$L4LBADM" save | grep -v '^set ' | sort)" \
-	"$(cat "$KA"/{tcp-pool,udp-dns,http,misc,ipv6}.l4lb | sort)"
+	"$(cat "$KA"/{tcp-pool,udp-dns,http,misc,ipv6,shared}.l4lb | sort)"
 before=$(ip netns exec ka "$L4LBADM" save)
 ip netns exec ka "$L4LBADM" import-keepalived apply "$KA/refused.conf" \
 	healthd /tmp/ka-refused.healthd > /tmp/ka.out 2> /tmp/ka.err && rc=0 || rc=$?

@@ -1511,8 +1511,9 @@ static void hooks_icmp_from_backend(struct kunit *test)
 }
 
 /*
- * Defect 3: a backend address and port serve one service of a protocol,
- * so a reply names its service; another protocol is another backend.
+ * Defect 3: a UDP backend address and port serve one service (its
+ * answers name only the client: no VIP could be told), stateless or with
+ * sessions; another port, or another protocol, is another backend.
  */
 static void hooks_shared_backend_refused(struct kunit *test)
 {
@@ -1529,13 +1530,277 @@ static void hooks_shared_backend_refused(struct kunit *test)
 	rcu_read_lock();
 	svc = l4lb_service_lookup(f->ln, &key);
 	rcu_read_unlock();
+	/* The sh session service's, and the stateless one's. */
 	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(7777), 1),
-			-EEXIST);
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(53), 1),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add_fallback(f->ln, svc, &a,
+							htons(53)),
+			-EADDRINUSE);
 	KUNIT_EXPECT_EQ(test, svc->n_backends, 0U);
 	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(7778), 1),
 			0);
+	/* TCP's port 7777 is another backend. */
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, f->tcp_svc, &a,
+					       htons(7777), 1), 0);
+	l4lb_backend_remove(f->ln, l4lb_backend_find(f->tcp_svc, &a,
+						     htons(7777)));
 	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &key), 0);
 	mutex_unlock(&f->ln->lock);
+}
+
+#define SVIP(n)	(0x0a090a00 + (n))	/* 10.9.10.n: the sharing VIPs */
+#define SPORT	8000			/* the shared server's port */
+
+/* TCP service 10.9.10.@n:@port with one backend, BE1:SPORT. */
+static struct l4lb_service *share_svc(struct kunit *test, struct l4lb_net *ln,
+				      struct l4lb_svc_key *key, u8 n, u16 port,
+				      u8 sched)
+{
+	union nf_inet_addr a = { .ip = htonl(BE1) };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+
+	l4lb_svc_key_init4(key, IPPROTO_TCP, htonl(SVIP(n)), htons(port));
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	cfg.sched = sched;
+	mutex_lock(&ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(ln, key, &cfg), 0);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(ln, key);
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(ln, svc, &a, htons(SPORT), 1),
+			0);
+	mutex_unlock(&ln->lock);
+	return svc;
+}
+
+/* @sums: no backend was removed, so the backends' counters sum to its. */
+static void share_remove(struct kunit *test, struct l4lb_net *ln,
+			 struct l4lb_service *svc, const struct l4lb_svc_key *key,
+			 bool sums)
+{
+	mutex_lock(&ln->lock);
+	if (sums)
+		expect_counters_add_up(test, svc);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(ln, key), 0);
+	mutex_unlock(&ln->lock);
+}
+
+/* The client's SYN to @vip:@port: accepted, sent to BE1:SPORT. */
+static void share_syn(struct kunit *test, u32 client, u16 cport, u32 vip,
+		      u16 port)
+{
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = client,
+			  .daddr = vip, .sport = cport, .dport = port,
+			  .flags = KPKT_SYN };
+	struct sk_buff *skb;
+	unsigned int got;
+
+	/* Expected, not asserted: the case goes on to remove its services. */
+	got = send(test, &c, true, 20, &skb);
+	KUNIT_EXPECT_EQ(test, got, NF_ACCEPT);
+	if (got == NF_ACCEPT) {
+		KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE1));
+		KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->dest, htons(SPORT));
+	}
+	kfree_skb(skb);
+}
+
+/*
+ * BE1:SPORT's packet to @client:@cport: @verdict, and if accepted, from
+ * @vip:@port with its checksums right.
+ */
+static void share_reply(struct kunit *test, u32 client, u16 cport, u8 flags,
+			unsigned int verdict, u32 vip, u16 port)
+{
+	struct kpkt b = { .proto = IPPROTO_TCP, .saddr = BE1,
+			  .daddr = client, .sport = SPORT, .dport = cport,
+			  .flags = flags, .payload = 200 };
+	struct sk_buff *skb;
+	unsigned int got;
+
+	got = send(test, &b, false, 20, &skb);
+	KUNIT_EXPECT_EQ(test, got, verdict);
+	if (got == NF_ACCEPT && verdict == NF_ACCEPT) {
+		KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(vip));
+		KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->source, htons(port));
+		KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	}
+	kfree_skb(skb);
+}
+
+/*
+ * A router's "fragmentation needed" about @client:@cport's packet to the
+ * shared server, on its way to the client: it quotes the packet as the
+ * client sent it, to @vip:@port.
+ */
+static void share_icmp(struct kunit *test, u32 client, u16 cport, u32 vip,
+		       u16 port)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt c = { .proto = IPPROTO_TCP, .saddr = client,
+			  .daddr = BE1, .sport = cport, .dport = SPORT,
+			  .flags = KPKT_ACK };
+	const struct iphdr *inner;
+	struct sk_buff *skb;
+	unsigned int len;
+	u8 quote[64];
+
+	len = kpkt_build(quote, &c);
+	len = kpkt_build_icmp(f->buf, 0x0a0b0b0b, client, ICMP_DEST_UNREACH,
+			      ICMP_FRAG_NEEDED, quote, min(len, 28U));
+	skb = kpkt_skb(f->buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, false, NULL), NF_ACCEPT);
+	inner = (const struct iphdr *)(skb->data + 28);
+	KUNIT_EXPECT_EQ(test, inner->daddr, htonl(vip));
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(skb->data + 28 + 22), port);
+	KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, 20, skb->len - 20,
+						     0)), 0);
+	kfree_skb(skb);
+}
+
+static u64 pkts_out(struct l4lb_service *svc)
+{
+	struct l4lb_stats_sum sum;
+
+	l4lb_stats_sum(svc->stats, &sum);
+	return sum.pkts_out;
+}
+
+/*
+ * Issue 25: one TCP server (BE1:SPORT) behind two VIPs. Each client's
+ * replies leave as the VIP it dialled, counted there, its flow naming
+ * that service; the same client address and port to the second VIP would
+ * be one connection to the server's stack: refused as a clash, the first
+ * flow untouched.
+ */
+static void hooks_shared_reply_vip(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct kpkt clash = { .proto = IPPROTO_TCP, .saddr = CLIENT + 80,
+			      .daddr = SVIP(2), .sport = 5000, .dport = 81,
+			      .flags = KPKT_SYN };
+	struct l4lb_svc_key ka, kb;
+	struct l4lb_service *a, *b;
+	struct l4lb_conn *conn;
+	u32 x = CLIENT + 80, y = CLIENT + 81;
+
+	a = share_svc(test, f->ln, &ka, 1, 80, L4LB_SCHED_RR);
+	b = share_svc(test, f->ln, &kb, 2, 81, L4LB_SCHED_WLC);
+	share_syn(test, x, 5000, SVIP(1), 80);
+	share_syn(test, y, 5000, SVIP(2), 81);
+	share_reply(test, x, 5000, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(1), 80);
+	share_reply(test, y, 5000, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(2), 81);
+	share_reply(test, y, 5000, KPKT_ACK, NF_ACCEPT, SVIP(2), 81);
+	conn = flow_of(f, a, x, 5000);
+	KUNIT_EXPECT_TRUE(test, conn && conn->be->svc == a);
+	conn = flow_of(f, b, y, 5000);
+	KUNIT_EXPECT_TRUE(test, conn && conn->be->svc == b);
+	KUNIT_EXPECT_EQ(test, pkts_out(a), 1ULL);
+	KUNIT_EXPECT_EQ(test, pkts_out(b), 2ULL);
+	/* An ICMP error about each client's packet quotes its own VIP. */
+	share_icmp(test, x, 5000, SVIP(1), 80);
+	share_icmp(test, y, 5000, SVIP(2), 81);
+
+	/* x:5000 to the other VIP: the server's side is x's flow's. */
+	share_syn(test, x, 5001, SVIP(2), 81);
+	KUNIT_EXPECT_EQ(test, send(test, &clash, true, 20, NULL), NF_DROP);
+	KUNIT_EXPECT_EQ(test, drops(b, L4LB_DROP_CLASH), 1ULL);
+	KUNIT_EXPECT_NULL(test, flow_of(f, b, x, 5000));
+	share_reply(test, x, 5000, KPKT_ACK, NF_ACCEPT, SVIP(1), 80);
+	share_reply(test, x, 5001, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(2), 81);
+	KUNIT_EXPECT_EQ(test, drops(a, L4LB_DROP_STRAY) +
+			drops(b, L4LB_DROP_STRAY), 0ULL);
+
+	share_remove(test, f->ln, a, &ka, true);
+	share_remove(test, f->ln, b, &kb, true);
+}
+
+/*
+ * Issue 25: a shared server's packet with no flow names no VIP. Services
+ * that do not hash own none (stray, dropped); exactly one sh or mh among
+ * them adopts it, as that VIP's; two that hash: ambiguous, stray.
+ */
+static void hooks_shared_no_flow(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	struct l4lb_svc_key ka, kb, kc, kd;
+	struct l4lb_service *a, *b, *c, *d;
+	u32 z = CLIENT + 90;
+
+	a = share_svc(test, f->ln, &ka, 3, 80, L4LB_SCHED_RR);
+	b = share_svc(test, f->ln, &kb, 4, 80, L4LB_SCHED_LC);
+	share_reply(test, z, 6000, KPKT_ACK, NF_DROP, 0, 0);
+	KUNIT_EXPECT_EQ(test, drops(a, L4LB_DROP_STRAY) +
+			drops(b, L4LB_DROP_STRAY), 1ULL);
+
+	c = share_svc(test, f->ln, &kc, 5, 82, L4LB_SCHED_SH);
+	share_reply(test, z, 6000, KPKT_ACK, NF_ACCEPT, SVIP(5), 82);
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, c, z, 6000));
+	KUNIT_EXPECT_NULL(test, flow_of(f, a, z, 6000));
+	/* Adopted: its next packet is the flow's. */
+	share_reply(test, z, 6000, KPKT_ACK, NF_ACCEPT, SVIP(5), 82);
+
+	d = share_svc(test, f->ln, &kd, 6, 83, L4LB_SCHED_MH);
+	share_reply(test, z, 6001, KPKT_ACK, NF_DROP, 0, 0);
+	KUNIT_EXPECT_EQ(test, drops(a, L4LB_DROP_STRAY) +
+			drops(b, L4LB_DROP_STRAY) + drops(c, L4LB_DROP_STRAY) +
+			drops(d, L4LB_DROP_STRAY), 2ULL);
+	KUNIT_EXPECT_NULL(test, flow_of(f, c, z, 6001));
+	KUNIT_EXPECT_NULL(test, flow_of(f, d, z, 6001));
+	/* The flow adopted before goes on, as its own VIP's. */
+	share_reply(test, z, 6000, KPKT_ACK, NF_ACCEPT, SVIP(5), 82);
+
+	share_remove(test, f->ln, d, &kd, true);
+	share_remove(test, f->ln, a, &ka, true);
+	share_remove(test, f->ln, b, &kb, true);
+	share_remove(test, f->ln, c, &kc, true);
+}
+
+/*
+ * Issue 25: one service's copy of a shared server removed (its key now
+ * in the departed table): the other's flows and new flows go on, and its
+ * packets of no flow are the remaining sh service's to adopt, not dropped
+ * as a departed backend's. The removed copy's own flow lives on too.
+ */
+static void hooks_shared_remove_one(struct kunit *test)
+{
+	struct hooks_fixture *f = test->priv;
+	union nf_inet_addr be1 = { .ip = htonl(BE1) };
+	struct l4lb_svc_key ka, kb;
+	struct l4lb_service *a, *b;
+	u32 x = CLIENT + 100, y = CLIENT + 101;
+
+	a = share_svc(test, f->ln, &ka, 7, 80, L4LB_SCHED_RR);
+	b = share_svc(test, f->ln, &kb, 8, 80, L4LB_SCHED_SH);
+	share_syn(test, x, 7000, SVIP(7), 80);
+	share_syn(test, y, 7000, SVIP(8), 80);
+	mutex_lock(&f->ln->lock);
+	l4lb_backend_remove(f->ln, l4lb_backend_find(a, &be1, htons(SPORT)));
+	mutex_unlock(&f->ln->lock);
+
+	share_reply(test, x, 7000, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(7), 80);
+	share_reply(test, y, 7000, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(8), 80);
+	share_syn(test, y, 7001, SVIP(8), 80);
+	share_reply(test, y, 7001, KPKT_SYN | KPKT_ACK, NF_ACCEPT, SVIP(8), 80);
+	/* No flow: b's to adopt, the departed key notwithstanding. */
+	share_reply(test, y, 7002, KPKT_ACK, NF_ACCEPT, SVIP(8), 80);
+	KUNIT_EXPECT_NOT_NULL(test, flow_of(f, b, y, 7002));
+	KUNIT_EXPECT_EQ(test, drops(b, L4LB_DROP_STRAY), 0ULL);
+	KUNIT_EXPECT_EQ(test, drops(a, L4LB_DROP_STRAY), 0ULL);
+
+	share_remove(test, f->ln, a, &ka, false);
+	/* The last copy gone: now a stray, counted on the departed's. */
+	mutex_lock(&f->ln->lock);
+	l4lb_backend_remove(f->ln, l4lb_backend_find(b, &be1, htons(SPORT)));
+	mutex_unlock(&f->ln->lock);
+	share_reply(test, y, 7003, KPKT_ACK, NF_DROP, 0, 0);
+	KUNIT_EXPECT_EQ(test, drops(b, L4LB_DROP_STRAY), 1ULL);
+	share_remove(test, f->ln, b, &kb, false);
 }
 
 /*
@@ -1594,6 +1859,9 @@ static unsigned int base_packet(struct hooks_fixture *f, bool *in)
 		p.saddr = client;
 		p.sport = cport;
 		p.daddr = (r >> 27) & 7 ? VIP : 0x0a0a0a0a;
+		/* The sh service sharing BE1:80 and BE2:80 (hooks_fuzz()). */
+		if (((r >> 27) & 7) == 1)
+			p.daddr = SVIP(9);
 	} else {
 		p.saddr = be;
 		p.sport = p.dport;
@@ -1669,9 +1937,28 @@ static void hooks_fuzz(struct kunit *test)
 {
 	struct hooks_fixture *f = test->priv;
 	unsigned int i, len, verdict, ran = 0, tpls = 0;
+	union nf_inet_addr be1 = { .ip = htonl(BE1) };
+	union nf_inet_addr be2 = { .ip = htonl(BE2) };
+	struct l4lb_service *share;
+	struct l4lb_svc_config cfg;
+	struct l4lb_svc_key skey;
 	struct sk_buff *skb;
 	bool in, done;
 
+	/* Shares tcp_svc's backends: no-flow replies are its to adopt. */
+	l4lb_svc_key_init4(&skey, IPPROTO_TCP, htonl(SVIP(9)), htons(80));
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	cfg.sched = L4LB_SCHED_SH;
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &skey, &cfg), 0);
+	rcu_read_lock();
+	share = l4lb_service_lookup(f->ln, &skey);
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, share, &be1, htons(80),
+					       1), 0);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, share, &be2, htons(80),
+					       1), 0);
+	mutex_unlock(&f->ln->lock);
 	f->ln->max_conns = 512;
 	for (i = 0; i < 40000; i++) {
 		len = base_packet(f, &in);
@@ -1714,6 +2001,9 @@ static void hooks_fuzz(struct kunit *test)
 	KUNIT_EXPECT_GT(test, tpls, 0U);
 	/* Few are refused by ip_rcv's checks (kpkt_ip_rcv()): most ran. */
 	KUNIT_EXPECT_GE(test, ran, 30000U);
+	/* The shared backends' no-flow packets reached it. */
+	KUNIT_EXPECT_GT(test, pkts_out(share), 0ULL);
+	share_remove(test, f->ln, share, &skey, true);
 }
 
 static struct kunit_case l4lb_hooks_cases[] = {
@@ -1737,6 +2027,9 @@ static struct kunit_case l4lb_hooks_cases[] = {
 	KUNIT_CASE(hooks_icmp_short_quote),
 	KUNIT_CASE(hooks_icmp_from_backend),
 	KUNIT_CASE(hooks_shared_backend_refused),
+	KUNIT_CASE(hooks_shared_reply_vip),
+	KUNIT_CASE(hooks_shared_no_flow),
+	KUNIT_CASE(hooks_shared_remove_one),
 	KUNIT_CASE(hooks_unpriv_limits),
 	KUNIT_CASE(hooks_fuzz),
 	{}

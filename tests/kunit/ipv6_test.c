@@ -382,6 +382,87 @@ static void ipv6_tcp_flow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->nr_conns), 4);
 }
 
+/* A client's SYN to [vip6]:@port from @c:5000; the backend it reached. */
+static struct in6_addr shared_syn(struct kunit *test, struct in6_addr c,
+				  u16 port)
+{
+	struct v6_fixture *f = test->priv;
+	struct kpkt6 p = { .proto = IPPROTO_TCP, .saddr = c, .daddr = vip6,
+			   .sport = 5000, .dport = port, .flags = KPKT_SYN };
+	struct in6_addr be = {};
+	unsigned int len, thoff;
+	struct sk_buff *skb;
+
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, 40, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, true), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dport_at(skb, thoff), 8080);
+	be = ipv6_hdr(skb)->daddr;
+	kfree_skb(skb);
+	return be;
+}
+
+/* Its SYN-ACK from @be:8080: leaves as [vip6]:@port. */
+static void shared_synack(struct kunit *test, struct in6_addr be,
+			  struct in6_addr c, u16 port)
+{
+	struct v6_fixture *f = test->priv;
+	struct kpkt6 p = { .proto = IPPROTO_TCP, .saddr = be, .daddr = c,
+			   .sport = 8080, .dport = 5000,
+			   .flags = KPKT_SYN | KPKT_ACK };
+	unsigned int len, thoff;
+	struct sk_buff *skb;
+
+	thoff = kpkt6_build(f->buf, &p, &len);
+	skb = kpkt6_skb(f->buf, len, 40, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
+	EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &vip6);
+	KUNIT_EXPECT_EQ(test, sport_at(skb, thoff), port);
+	KUNIT_EXPECT_TRUE(test, l4_csum_ok6(skb, thoff, IPPROTO_TCP));
+	kfree_skb(skb);
+}
+
+/*
+ * Issue 25: the TCP service's two servers serve [vip6]:81 too; each
+ * client's replies leave from the port it dialled. A UDP server of
+ * another UDP service is refused.
+ */
+static void ipv6_shared_backends(struct kunit *test)
+{
+	struct v6_fixture *f = test->priv;
+	struct in6_addr b80, b81;
+	struct l4lb_svc_key key, ukey;
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *usvc;
+	union nf_inet_addr a;
+
+	mutex_lock(&f->ln->lock);
+	add_svc6(test, f->ln, &key, IPPROTO_TCP, 81, 8080, L4LB_SCHED_RR);
+	mutex_unlock(&f->ln->lock);
+	b81 = shared_syn(test, client6(20), 81);
+	b80 = shared_syn(test, client6(21), 80);
+	/* Each service's first pick: one server behind both ports. */
+	EXPECT_ADDR(test, &b80, &b81);
+	shared_synack(test, b81, client6(20), 81);
+	shared_synack(test, b80, client6(21), 80);
+
+	l4lb_svc_key_init6(&ukey, IPPROTO_UDP, &vip6, htons(7778));
+	l4lb_service_default_config(IPPROTO_UDP, &cfg);
+	a.in6 = be6[0];
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &ukey, &cfg), 0);
+	rcu_read_lock();
+	usvc = l4lb_service_lookup(f->ln, &ukey);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, usvc, &a, htons(7000), 1),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &ukey), 0);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &key), 0);
+	mutex_unlock(&f->ln->lock);
+}
+
 /* A UDP session is the client's address: every port of it, one backend. */
 static void ipv6_udp_session(struct kunit *test)
 {
@@ -743,6 +824,7 @@ static struct kunit_case l4lb_ipv6_cases[] = {
 	KUNIT_CASE(ipv6_nat_layouts),
 	KUNIT_CASE(ipv6_nat_partial),
 	KUNIT_CASE(ipv6_tcp_flow),
+	KUNIT_CASE(ipv6_shared_backends),
 	KUNIT_CASE(ipv6_udp_session),
 	KUNIT_CASE(ipv6_icmp),
 	KUNIT_CASE(ipv6_icmp_short_quote),

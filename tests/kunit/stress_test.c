@@ -32,8 +32,11 @@
 #define VIP	0x0a080808	/* 10.8.8.8 */
 #define BE	0x0a080900	/* 10.8.9.0/24 */
 #define NR_BE	4
-/* Services 0-2 IPv4, 3-5 the same over IPv6. */
-#define NR_SVC	6
+/*
+ * Services 0-2 IPv4, 3-5 the same over IPv6; 6 (IPv4) and 7 (IPv6) TCP
+ * sh on port 81, sharing service 0's and 3's servers (their port 80).
+ */
+#define NR_SVC	8
 
 /* 2001:db8:8::8 the IPv6 VIP, 2001:db8:9::N backends, 2001:db8:7::N clients. */
 static struct in6_addr addr6(u8 net, u8 host)
@@ -50,13 +53,30 @@ struct stress {
 	atomic_t packets, changes, flushes;
 };
 
+/* 0 TCP, 1 UDP sh, 2 stateless UDP: services 6 and 7 are TCP. */
+static unsigned int svc_kind(unsigned int i)
+{
+	return i < 6 ? i % 3 : 0;
+}
+
+static bool svc_v6(unsigned int i)
+{
+	return i < 6 ? i >= 3 : i == 7;
+}
+
+/* Service @i's backends' port: the sharing services' is port 80. */
+static __be16 be_port(unsigned int i, const struct l4lb_svc_key *key)
+{
+	return i >= 6 ? htons(80) : key->port;
+}
+
 static void svc_key(struct l4lb_svc_key *key, unsigned int i)
 {
 	struct in6_addr vip6 = addr6(8, 8);
-	u8 proto = i % 3 ? IPPROTO_UDP : IPPROTO_TCP;
-	__be16 port = htons(i % 3 == 2 ? 53 : 80);
+	u8 proto = svc_kind(i) ? IPPROTO_UDP : IPPROTO_TCP;
+	__be16 port = htons(i >= 6 ? 81 : svc_kind(i) == 2 ? 53 : 80);
 
-	if (i < 3)
+	if (!svc_v6(i))
 		l4lb_svc_key_init4(key, proto, htonl(VIP), port);
 	else
 		l4lb_svc_key_init6(key, proto, &vip6, port);
@@ -66,7 +86,7 @@ static void svc_key(struct l4lb_svc_key *key, unsigned int i)
 static void be_addr(union nf_inet_addr *a, unsigned int i, unsigned int b)
 {
 	memset(a, 0, sizeof(*a));
-	if (i < 3)
+	if (!svc_v6(i))
 		a->ip = htonl(BE + b);
 	else
 		a->in6 = addr6(9, b);
@@ -96,9 +116,9 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 
 	svc_key(&key, i);
 	l4lb_service_default_config(key.proto, &cfg);
-	cfg.flags = i % 3 == 2 ? L4LB_SVC_F_STATELESS : 0;
-	cfg.sched = i % 3 == 1 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
-	if (!(i % 3) && get_random_u32_below(2)) {
+	cfg.flags = svc_kind(i) == 2 ? L4LB_SVC_F_STATELESS : 0;
+	cfg.sched = svc_kind(i) == 1 || i >= 6 ? L4LB_SCHED_SH : L4LB_SCHED_RR;
+	if (i < 6 && !svc_kind(i) && get_random_u32_below(2)) {
 		cfg.sched = L4LB_SCHED_MH;
 		cfg.flags = L4LB_SVC_F_HASH_PORT;
 	}
@@ -111,7 +131,7 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 		rcu_read_unlock();
 		for (b = 0; b < NR_BE; b++) {
 			be_addr(&a, i, b);
-			l4lb_backend_add(ln, svc, &a, key.port, 1);
+			l4lb_backend_add(ln, svc, &a, be_port(i, &key), 1);
 		}
 	}
 	mutex_unlock(&ln->lock);
@@ -173,6 +193,9 @@ static int packets_fn(void *arg)
 			p.sport = 1000 + ((r >> 16) & 3);
 			p.daddr = VIP;
 			p.dport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+			/* Now and then the services sharing port 80's servers. */
+			if (p.proto == IPPROTO_TCP && (r >> 19) & 1)
+				p.dport = 81;
 		} else {
 			p.saddr = BE + ((r >> 11) % NR_BE);
 			p.sport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
@@ -224,16 +247,17 @@ static int control_fn(void *arg)
 		rcu_read_lock();
 		svc = l4lb_service_lookup(s->ln, &key);
 		rcu_read_unlock();
-		be = svc ? l4lb_backend_find(svc, &a, key.port) : NULL;
+		be = svc ? l4lb_backend_find(svc, &a, be_port(i, &key)) : NULL;
 		switch ((r >> 8) % 5) {
 		case 0:
 			if (be)
 				l4lb_backend_remove(s->ln, be);
 			else if (svc && !((r >> 12) & 3))
 				l4lb_backend_add_fallback(s->ln, svc, &a,
-							  key.port);
+							  be_port(i, &key));
 			else if (svc)
-				l4lb_backend_add(s->ln, svc, &a, key.port, 1);
+				l4lb_backend_add(s->ln, svc, &a,
+						 be_port(i, &key), 1);
 			break;
 		case 1:
 			if (be && !be->fallback) {

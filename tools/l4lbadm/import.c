@@ -127,6 +127,44 @@ const char *import_family(const struct addr *a, const struct addr *va)
 	return NULL;
 }
 
+/* A UDP real server, and the service ("udp VIP:PORT") it serves. */
+struct import_udp {
+	struct addr a;
+	uint16_t port;
+	char svc[80];
+};
+
+/*
+ * Why real server @a:@port cannot serve service @svc (l4lbadm's "udp
+ * VIP:PORT"), or NULL: a UDP one already serves another UDP service
+ * (IPVS takes it; l4lb refuses it, as the kernel would on restore). A
+ * TCP server may serve any number of TCP services.
+ */
+const char *import_udp(struct import *im, const char *svc,
+		       const struct addr *a, uint16_t port)
+{
+	struct import_udp *u;
+	size_t i;
+
+	if (strncmp(svc, "udp ", 4))
+		return NULL;
+	for (i = 0; i < im->n_udp; i++) {
+		u = &im->udp[i];
+		if (u->port == port && addr_eq(&u->a, a))
+			return strcmp(u->svc, svc) ? "a UDP real server of two UDP services: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own real server port" :
+			       NULL;
+	}
+	u = realloc(im->udp, (im->n_udp + 1) * sizeof(*u));
+	if (!u)
+		fail("out of memory");
+	im->udp = u;
+	u = &im->udp[im->n_udp++];
+	u->a = *a;
+	u->port = port;
+	snprintf(u->svc, sizeof(u->svc), "%s", svc);
+	return NULL;
+}
+
 /*
  * The lines are complete: true (and the refusals counted, the lines
  * dropped) if anything was refused.
@@ -135,6 +173,9 @@ bool import_refused(struct import *im, bool apply)
 {
 	fclose(im->mem);
 	im->mem = NULL;
+	free(im->udp);
+	im->udp = NULL;
+	im->n_udp = 0;
 	if (!im->errors)
 		return false;
 	fprintf(stderr, "%s: %s: %d lines without an equivalent; nothing %s\n",

@@ -251,6 +251,8 @@ static void add_backend(struct ipvs *im, int no, int argc, char **w,
 	if (!why)
 		why = import_family(&a, &va);
 	if (!why)
+		why = import_udp(&im->im, im->svc, &a, port);
+	if (!why)
 		why = import_weight(o.weight, &v);
 	if (!why)
 		why = thresholds(&o, &max, &min);

@@ -443,6 +443,7 @@ static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 {
 	static const struct ka_kw *const tables[] = { rs_kw, ka_timing_kw, NULL };
 	unsigned long port;
+	const char *why;
 	char lim[64];
 	struct addr a;
 
@@ -456,6 +457,11 @@ static void backend(struct ka *ka, const struct ka_node *n, const char *svc)
 	if (!server(ka, n, true, &a, &port))
 		return;
 	ka_walk(ka, n->child, tables, false);
+	why = import_udp(&ka->im, svc, &a, port);
+	if (why) {
+		ka_refuse(ka, n, why);
+		return;
+	}
 	snprintf(ka->rs.name, sizeof(ka->rs.name), "%s",
 		 fmt_addr_port(&a, port));
 	ka->rs.addr = a;
@@ -540,7 +546,12 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 	fputc('\n', ka->im.mem);
 	for (i = 0; i < ka->vs.n_rs; i++)
 		backend(ka, ka->vs.rs[i], svc);
-	if (ka->vs.sorry && server(ka, ka->vs.sorry, false, &sorry, &port))
+	if (!ka->vs.sorry || !server(ka, ka->vs.sorry, false, &sorry, &port))
+		return;
+	why = import_udp(&ka->im, svc, &sorry, port);
+	if (why)
+		ka_refuse(ka, ka->vs.sorry, why);
+	else
 		fprintf(ka->im.mem, "service set %s fallback %s\n", svc,
 			fmt_addr_port(&sorry, port));
 }

@@ -170,6 +170,8 @@ struct import {
 	char *out;
 	size_t len;
 	int errors;		/* refusals */
+	struct import_udp *udp;	/* UDP real servers taken: import_udp() */
+	size_t n_udp;
 };
 
 void import_start(struct import *im, const char *verb);
@@ -178,6 +180,8 @@ void import_refuse(struct import *im, const char *file, int line,
 const char *import_sched(const char *sched);
 const char *import_weight(const char *s, unsigned long *v);
 const char *import_family(const struct addr *a, const struct addr *va);
+const char *import_udp(struct import *im, const char *svc,
+		       const struct addr *a, uint16_t port);
 const char *import_persist(const char *s, unsigned long *v);
 const char *import_netmask(const char *s, const struct addr *va,
 			   unsigned int *prefix);

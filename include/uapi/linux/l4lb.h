@@ -189,7 +189,9 @@ enum l4lb_down_flows {
  *	connection the backend still holds; sh and mh adopt it instead):
  *	never let out unrewritten
  * @L4LB_DROP_CLASH: a new flow whose backend side is still held by an old
- *	flow of the same client (of a backend removed and added again)
+ *	flow of the same client (of a backend removed and added again, or
+ *	the same client address and port to another service sharing the
+ *	server: the server's stack would see one connection)
  * @L4LB_DROP_BACKEND_DOWN: a packet of a flow of a backend that is down,
  *	with %L4LB_DOWN_FLOWS_DROP
  * @L4LB_DROP_BACKENDS_FULL: a new flow (a SYN, a UDP session's first
