@@ -406,7 +406,7 @@ service add tcp 10.0.0.1:443 sched mh hash-port local-clients
 backend add tcp 10.0.0.1:443 10.0.2.12:443 weight 2
 service add tcp 10.0.0.1:81 sched rr persist 120 netmask 24 local-clients
 backend add tcp 10.0.0.1:81 10.0.2.11:81 weight 1
-service add tcp 10.0.0.2:80 sched rr
+service add tcp 10.0.0.2:80 sched rr local-clients
 backend add tcp 10.0.0.2:80 10.0.2.11:80 weight 1
 EOF
 )
