@@ -854,6 +854,7 @@ struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
 	if (!conn)
 		goto err_put;
 	conn->v6 = key->v6;
+	conn->local = 0;
 	if (key->v6)
 		container_of(conn, struct l4lb_conn6, c)->caddr = key->ip6.caddr;
 	else

@@ -120,6 +120,9 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	makes it 1 and publishes it with 0 only once both inserts succeeded,
  *	so a half-inserted conn is never torn down by anyone else
  * @v6: an IPv6 flow, inside a &struct l4lb_conn6; never changes
+ * @local: made by a client on this machine (LOCAL_OUT, local-clients): only
+ *	its own packets and its replies at LOCAL_IN use it; set once, as it
+ *	is made, before its first packet leaves
  * @tpl: a flow's template (persistence), or NULL; the flow is counted in
  *	its @users until l4lb_conn_unlink(), which keeps the template's memory
  * @rcu: frees the conn once no packet can still see it; shares @tpl's
@@ -138,6 +141,7 @@ struct l4lb_conn {
 	u8 state;
 	u8 dead;
 	u8 v6;
+	u8 local;
 	u16 answered;
 	union {
 		struct l4lb_conn *tpl;

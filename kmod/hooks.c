@@ -50,6 +50,9 @@ static __always_inline bool pkt_parse(struct sk_buff *skb, struct l4lb_pkt *p)
 
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return false;
+	/* A raw socket's header may claim under 20 bytes at LOCAL_OUT. */
+	if (unlikely(iph->ihl < 5))
+		return false;
 	/* Ours are reassembled (in_defrag()); a fragment here is not ours. */
 	if (ip_is_fragment(iph))
 		return false;
@@ -333,6 +336,13 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 		return NULL;
 	}
 	conn = l4lb_conn_create_tpl(ln, key, be, state, tpl, &created, why);
+	/*
+	 * A local client's: marked before the packet that made it leaves, so
+	 * its reply finds it marked; a forged packet from outside meeting it
+	 * unmarked in this instant is as one meeting any remote flow.
+	 */
+	if (created && p->local)
+		WRITE_ONCE(conn->local, 1);
 	/* The template counted a flow that is not made, or not this one. */
 	if (tpl && !created)
 		l4lb_tpl_put(ln, tpl);
@@ -502,7 +512,14 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 
 	pkt_orig_key(&key, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
-	if (conn && !svc_local_ok(conn->be->svc, p))
+	/*
+	 * A local client's flow is not for a packet from outside that forges
+	 * this machine's address as its source (routing drops it as a
+	 * martian after this hook: it must not close or refresh the flow
+	 * first), nor a remote client's flow for a local packet.
+	 */
+	if (conn && (!svc_local_ok(conn->be->svc, p) ||
+		     READ_ONCE(conn->local) != p->local))
 		return NF_ACCEPT;
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
 		if (p->rst)
@@ -815,8 +832,8 @@ unsigned int l4lb_local_reply(struct l4lb_net *ln, struct sk_buff *skb,
 
 	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (!conn || !(READ_ONCE(conn->be->svc->flags) &
-		       L4LB_SVC_F_LOCAL_CLIENTS))
+	if (!conn || !READ_ONCE(conn->local) ||
+	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS))
 		return NF_ACCEPT;
 	return l4lb_out(ln, conn, skb, p);
 }

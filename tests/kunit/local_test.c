@@ -541,6 +541,44 @@ static void local_ipv6_udp(struct kunit *test)
 	mutex_unlock(&f->ln->lock);
 }
 
+/*
+ * A packet from outside that forges this machine's address and a local
+ * client's port (routing drops it as a martian after PRE_ROUTING): it
+ * neither closes nor uses the local client's flow.
+ */
+static void local_flow_not_for_forged(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
+			  .sport = 40010, .dport = PORT, .flags = KPKT_SYN };
+	struct nf_hook_state state = {
+		.hook = NF_INET_PRE_ROUTING,
+		.pf = NFPROTO_IPV4,
+		.net = &init_net,
+	};
+	struct l4lb_conn *conn;
+	struct sk_buff *skb;
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	kfree_skb(skb);
+	conn = flow_of(f, 40010);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+
+	p.flags = KPKT_RST;
+	skb = build(test, &p, 40);
+	skb->dev = kpkt_in_dev();
+	state.in = skb->dev;
+	rcu_read_lock();
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, l4lb_pre_routing(NULL, skb, &state), NF_ACCEPT);
+	local_bh_enable();
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(conn->state), L4LB_CONN_SYN_SEEN);
+}
+
 static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_syn_and_reply),
 	KUNIT_CASE(local_gso_partial),
@@ -548,6 +586,7 @@ static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_flag_off_untouched),
 	KUNIT_CASE(local_registration),
 	KUNIT_CASE(local_ipv6_udp),
+	KUNIT_CASE(local_flow_not_for_forged),
 	{}
 };
 
