@@ -89,7 +89,7 @@ void l4lb_departed_add(struct l4lb_net *ln, struct l4lb_backend *be)
 
 	lockdep_assert_held(&ln->lock);
 
-	if (be->svc->flags & L4LB_SVC_F_STATELESS)
+	if (READ_ONCE(be->svc->flags) & L4LB_SVC_F_STATELESS)
 		return;
 	d = rhashtable_lookup_fast(&ln->departed, &be->key, departed_params);
 	if (!d) {

@@ -111,6 +111,11 @@ static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
 	return true;
 }
 
+bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in)
+{
+	return icmp_parse(skb, in);
+}
+
 /* The per-family keys, from addresses of either family. */
 static void pkt_orig_key(struct l4lb_orig_key *k, const struct l4lb_pkt *p,
 			 const union nf_inet_addr *caddr, __be16 cport,
@@ -198,7 +203,9 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 		ret = l4lb_nat4_icmp_in(skb, icmpoff, be->key.addr.ip,
 					be->key.port);
 	if (ret) {
-		l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
+		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
+		if (ret == -ENOMEM)
+			l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
 	/* Routed anew, to the backend: see in_rewrite(). */
@@ -229,6 +236,36 @@ static unsigned int out_departed(struct l4lb_net *ln,
 }
 
 /*
+ * The error quoting @in, a client's packet to @be, quotes it as sent to
+ * @be's VIP, and comes from the VIP if @be sent it.
+ */
+static unsigned int icmp_out_nat(struct sk_buff *skb,
+				 const struct l4lb_pkt *in,
+				 unsigned int icmpoff,
+				 const struct l4lb_backend *be,
+				 const union nf_inet_addr *outer_saddr)
+{
+	struct l4lb_service *svc = be->svc;
+	bool from_be = nf_inet_addr_cmp(outer_saddr, &be->key.addr);
+	int ret;
+
+	if (in->v6)
+		ret = l4lb_nat6_icmp_out(skb, icmpoff, in->thoff, in->proto,
+					 &svc->key.addr.in6, svc->key.port,
+					 from_be);
+	else
+		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip,
+					 svc->key.port, from_be);
+	if (ret) {
+		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
+		if (ret == -ENOMEM)
+			l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+/*
  * An error about a client's packet (client to backend) on its way to the
  * client, from the backend (port unreachable) or a router between: it must
  * quote the packet as the client sent it, to the VIP, and never show the
@@ -242,9 +279,6 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 	struct l4lb_reply_key rkey;
 	struct l4lb_be_key bkey;
 	struct l4lb_conn *conn;
-	struct l4lb_service *svc;
-	bool from_be;
-	int ret;
 
 	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
@@ -254,29 +288,39 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 		pkt_be_key(&bkey, in, &in->daddr, in->dport);
 		if (in->proto == IPPROTO_UDP) {
 			be = l4lb_backend_lookup(ln, &bkey);
-			if (be && !(be->svc->flags & L4LB_SVC_F_STATELESS))
+			if (be && !(READ_ONCE(be->svc->flags) &
+				    L4LB_SVC_F_STATELESS))
 				be = NULL;
 		}
 		/* About a removed backend: it would show its address. */
 		if (!be && !l4lb_backend_lookup(ln, &bkey))
 			return out_departed(ln, &bkey, NULL);
 	}
-	if (!be)
+	return be ? icmp_out_nat(skb, in, icmpoff, be, outer_saddr) :
+		    NF_ACCEPT;
+}
+
+/*
+ * An error about a local client's packet (client to backend: local.c, at
+ * LOCAL_IN), from the backend or a router between: rewritten as
+ * l4lb_icmp_out() does, so that the client's socket, connected to the
+ * VIP, learns it (a path's MTU, a refused port). Only a local flow's:
+ * anything else is this machine's own business.
+ */
+unsigned int l4lb_local_icmp(struct l4lb_net *ln, struct sk_buff *skb,
+			     const struct l4lb_pkt *in, unsigned int icmpoff,
+			     const union nf_inet_addr *outer_saddr)
+{
+	struct l4lb_reply_key rkey;
+	struct l4lb_conn *conn;
+
+	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	if (!conn || !READ_ONCE(conn->local) ||
+	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS) ||
+	    !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
-	svc = be->svc;
-	from_be = nf_inet_addr_cmp(outer_saddr, &be->key.addr);
-	if (in->v6)
-		ret = l4lb_nat6_icmp_out(skb, icmpoff, in->thoff, in->proto,
-					 &svc->key.addr.in6, svc->key.port,
-					 from_be);
-	else
-		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip,
-					 svc->key.port, from_be);
-	if (ret) {
-		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return icmp_out_nat(skb, in, icmpoff, conn->be, outer_saddr);
 }
 
 /*
@@ -471,7 +515,7 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	struct l4lb_conn *conn;
 	int why;
 
-	if ((svc->flags & L4LB_SVC_F_STATELESS) ||
+	if ((READ_ONCE(svc->flags) & L4LB_SVC_F_STATELESS) ||
 	    (p->rst && l4lb_sched_hashes(svc->sched)))
 		return in_stateless(ln, svc, skb, p);
 	conn = conn_new(ln, svc, key, p, &why);
@@ -492,6 +536,25 @@ static __always_inline bool svc_local_ok(const struct l4lb_service *svc,
 {
 	/* The flag changes in place (l4lb_service_set_flags()). */
 	return !p->local || (READ_ONCE(svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS);
+}
+
+/*
+ * A backend's reply to a local client whose address is a VIP (a socket
+ * connecting to a VIP on lo takes the VIP as its own source): to the VIP,
+ * maybe at a port that is a service's, but LOCAL_IN's (local.c), never a
+ * new client's packet. Asked only of a packet with no flow of its own.
+ */
+static bool local_reply(struct l4lb_net *ln, const struct l4lb_pkt *p)
+{
+	struct l4lb_reply_key rkey;
+	struct l4lb_conn *conn;
+
+	if (!l4lb_be_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
+			  p->sport, p->proto))
+		return false;
+	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	return conn && READ_ONCE(conn->local);
 }
 
 /*
@@ -543,6 +606,10 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 		    READ_ONCE(ln->down_flows) == L4LB_DOWN_FLOWS_RESET)
 			return in_reset(ln, conn->be->svc, skb, p);
 	}
+	if (unlikely(READ_ONCE(ln->hooks_on) &
+		     (L4LB_HOOKS_LOCAL4 | L4LB_HOOKS_LOCAL6)) &&
+	    !p->local && local_reply(ln, p))
+		return NF_ACCEPT;
 	pkt_svc_key(&skey, p);
 	svc = l4lb_service_lookup(ln, &skey);
 	if (!svc || !svc_local_ok(svc, p))
@@ -785,7 +852,7 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 {
 	struct l4lb_backend *owner;
 
-	if (be->svc->flags & L4LB_SVC_F_STATELESS)
+	if (READ_ONCE(be->svc->flags) & L4LB_SVC_F_STATELESS)
 		return out_rewrite(be, skb, p);
 	if (state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;

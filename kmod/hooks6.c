@@ -114,6 +114,15 @@ static bool icmp6_parse(struct sk_buff *skb, unsigned int icmpoff,
 	return true;
 }
 
+int l4lb_icmp_parse6(struct sk_buff *skb, struct l4lb_pkt *in)
+{
+	u8 proto;
+	int thoff = l4_offset(skb, skb_network_offset(skb), &proto);
+
+	return thoff >= 0 && proto == IPPROTO_ICMPV6 &&
+	       icmp6_parse(skb, thoff, in) ? thoff : -1;
+}
+
 static unsigned int pre_routing6(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {

@@ -78,6 +78,32 @@ unsigned int l4lb_local_out(void *priv, struct sk_buff *skb,
 	return l4lb_hook_bh_off(local_out, priv, skb, state);
 }
 
+/*
+ * An ICMP error quoting a TCP or UDP packet, maybe a local client's to
+ * its backend, from the backend or a router on the way: *@verdict is
+ * l4lb_local_icmp()'s. False for any other packet.
+ */
+static bool local_icmp(struct l4lb_net *ln, struct sk_buff *skb,
+		       const struct nf_hook_state *state, unsigned int *verdict)
+{
+	/* Compared whole with a backend's address: no stale words. */
+	union nf_inet_addr outer_saddr = {};
+	struct l4lb_pkt in;
+	int icmpoff;
+
+	if (state->pf == NFPROTO_IPV6) {
+		icmpoff = l4lb_icmp_parse6(skb, &in);
+		outer_saddr.in6 = ipv6_hdr(skb)->saddr;
+	} else {
+		icmpoff = l4lb_icmp_parse4(skb, &in) ? ip_hdrlen(skb) : -1;
+		outer_saddr.ip = ip_hdr(skb)->saddr;
+	}
+	if (icmpoff < 0)
+		return false;
+	*verdict = l4lb_local_icmp(ln, skb, &in, icmpoff, &outer_saddr);
+	return true;
+}
+
 static unsigned int local_in(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state)
 {
@@ -85,11 +111,19 @@ static unsigned int local_in(void *priv, struct sk_buff *skb,
 	struct sock *sk = skb->sk;
 	unsigned int verdict;
 	struct l4lb_pkt p;
+	bool icmp;
 
 	/*
 	 * Fragments were reassembled before LOCAL_IN: by ip_local_deliver()
 	 * for IPv4, by nf_defrag_ipv6 (on with this family's hooks) for IPv6.
 	 */
+	if (state->pf == NFPROTO_IPV6)
+		icmp = ipv6_hdr(skb)->nexthdr == IPPROTO_ICMPV6 ||
+		       ipv6_ext_hdr(ipv6_hdr(skb)->nexthdr);
+	else
+		icmp = ip_hdr(skb)->protocol == IPPROTO_ICMP;
+	if (icmp && local_icmp(ln, skb, state, &verdict))
+		return verdict;
 	if (state->pf == NFPROTO_IPV6) {
 		if (!l4lb_be_addr_seen(ln,
 				       l4lb_addr_fold6(&ipv6_hdr(skb)->saddr)) ||
@@ -158,8 +192,12 @@ static const struct nf_hook_ops l4lb_local6_ops[] = {
 	},
 };
 
+/* @bit's table; both have LOCAL_NR_OPS entries. */
+#define LOCAL_NR_OPS ARRAY_SIZE(l4lb_local_ops)
+
 static const struct nf_hook_ops *local_ops(u8 bit)
 {
+	BUILD_BUG_ON(ARRAY_SIZE(l4lb_local6_ops) != LOCAL_NR_OPS);
 	return bit == L4LB_HOOKS_LOCAL6 ? l4lb_local6_ops : l4lb_local_ops;
 }
 
@@ -177,8 +215,7 @@ int l4lb_local_hooks_register(struct l4lb_net *ln, u8 family)
 
 	if (ln->hooks_on & bit)
 		return 0;
-	ret = nf_register_net_hooks(ln->net, local_ops(bit),
-				    ARRAY_SIZE(l4lb_local_ops));
+	ret = nf_register_net_hooks(ln->net, local_ops(bit), LOCAL_NR_OPS);
 	if (ret)
 		return ret;
 	WRITE_ONCE(ln->hooks_on, ln->hooks_on | bit);
@@ -190,8 +227,7 @@ static void local_off(struct l4lb_net *ln, u8 bit)
 	if (!(ln->hooks_on & bit))
 		return;
 	/* Packets already inside go on under RCU, as hooks.c's hooks_off(). */
-	nf_unregister_net_hooks(ln->net, local_ops(bit),
-				ARRAY_SIZE(l4lb_local_ops));
+	nf_unregister_net_hooks(ln->net, local_ops(bit), LOCAL_NR_OPS);
 	WRITE_ONCE(ln->hooks_on, ln->hooks_on & ~bit);
 }
 

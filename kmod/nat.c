@@ -68,7 +68,9 @@ int l4lb_nat4(struct sk_buff *skb, bool src, __be32 addr, __be16 port)
  * from the network header): its source (@inner_src) or destination
  * address and port become @addr and @port. The quoted UDP checksum is
  * updated in place; the ICMP checksum is computed again over the message
- * (an error is at most 576 bytes). The caller checked the quote is there.
+ * (an error is at most 576 bytes), once the old one was found right:
+ * -EBADMSG if not, as nf_nat refuses one. The caller checked the quote is
+ * there.
  */
 static int icmp_rewrite_inner(struct sk_buff *skb, unsigned int icmpoff,
 			      bool inner_src, __be32 addr, __be16 port)
@@ -80,6 +82,9 @@ static int icmp_rewrite_inner(struct sk_buff *skb, unsigned int icmpoff,
 	__be32 *paddr;
 	__be16 *pport;
 
+	/* A corrupt error must not come out whole: checked first. */
+	if (csum_fold(skb_checksum(skb, off, skb->len - off, 0)))
+		return -EBADMSG;
 	if (skb_ensure_writable(skb, inoff + sizeof(*inner)))
 		return -ENOMEM;
 	inner = (struct iphdr *)(skb->data + inoff);
@@ -126,9 +131,11 @@ int l4lb_nat4_icmp_in(struct sk_buff *skb, unsigned int icmpoff,
 		      __be32 addr, __be16 port)
 {
 	struct iphdr *iph;
+	int ret;
 
-	if (icmp_rewrite_inner(skb, icmpoff, true, addr, port))
-		return -ENOMEM;
+	ret = icmp_rewrite_inner(skb, icmpoff, true, addr, port);
+	if (ret)
+		return ret;
 	iph = ip_hdr(skb);
 	csum_replace4(&iph->check, iph->daddr, addr);
 	iph->daddr = addr;
@@ -144,9 +151,11 @@ int l4lb_nat4_icmp_out(struct sk_buff *skb, unsigned int icmpoff,
 		       __be32 addr, __be16 port, bool outer_src)
 {
 	struct iphdr *iph;
+	int ret;
 
-	if (icmp_rewrite_inner(skb, icmpoff, false, addr, port))
-		return -ENOMEM;
+	ret = icmp_rewrite_inner(skb, icmpoff, false, addr, port);
+	if (ret)
+		return ret;
 	if (outer_src) {
 		iph = ip_hdr(skb);
 		csum_replace4(&iph->check, iph->saddr, addr);

@@ -4,7 +4,7 @@
  * errors that quote them. As in nat.c: checksums updated incrementally
  * over the pseudo-header (16-byte addresses), CHECKSUM_PARTIAL and GSO
  * packets included, nothing linearised. IPv6 has no header checksum, and
- * a UDP checksum of 0 is invalid: never produced.
+ * a UDP checksum of 0 is invalid: never produced from another one.
  */
 
 #include <linux/icmpv6.h>
@@ -41,7 +41,12 @@ int l4lb_nat6(struct sk_buff *skb, unsigned int thoff, u8 proto, bool src,
 		struct udphdr *uh = (struct udphdr *)(skb->data + off);
 
 		pport = src ? &uh->source : &uh->dest;
-		check = &uh->check;
+		/*
+		 * Invalid in IPv6, but a tunnel's socket may take it
+		 * (RFC 6935): left as it came, as nf_nat leaves it.
+		 */
+		check = uh->check || skb->ip_summed == CHECKSUM_PARTIAL ?
+			&uh->check : NULL;
 	} else {
 		struct tcphdr *th = (struct tcphdr *)(skb->data + off);
 
@@ -49,11 +54,13 @@ int l4lb_nat6(struct sk_buff *skb, unsigned int thoff, u8 proto, bool src,
 		check = &th->check;
 	}
 	paddr = src ? &ip6h->saddr : &ip6h->daddr;
-	inet_proto_csum_replace16(check, skb, paddr->s6_addr32,
-				  addr->s6_addr32, true);
-	inet_proto_csum_replace2(check, skb, *pport, port, false);
-	if (udp && !*check)
-		*check = CSUM_MANGLED_0;
+	if (check) {
+		inet_proto_csum_replace16(check, skb, paddr->s6_addr32,
+					  addr->s6_addr32, true);
+		inet_proto_csum_replace2(check, skb, *pport, port, false);
+		if (udp && !*check)
+			*check = CSUM_MANGLED_0;
+	}
 	*paddr = *addr;
 	*pport = port;
 	return 0;
@@ -141,6 +148,20 @@ static void icmp6_checksum(struct sk_buff *skb, unsigned int icmpoff)
 }
 
 /*
+ * The ICMPv6 checksum holds: a corrupt error must not come out whole from
+ * icmp6_checksum() (nf_nat refuses one too).
+ */
+static bool icmp6_checksum_ok(const struct sk_buff *skb, unsigned int icmpoff)
+{
+	unsigned int off = skb_network_offset(skb) + icmpoff;
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	unsigned int len = skb->len - off;
+
+	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len,
+				IPPROTO_ICMPV6, skb_checksum(skb, off, len, 0));
+}
+
+/*
  * An error about a reply (VIP to client) sent back to the VIP: it goes to
  * the backend, quoting the packet as the backend sent it.
  */
@@ -148,6 +169,8 @@ int l4lb_nat6_icmp_in(struct sk_buff *skb, unsigned int icmpoff,
 		      unsigned int inthoff, u8 proto,
 		      const struct in6_addr *addr, __be16 port)
 {
+	if (!icmp6_checksum_ok(skb, icmpoff))
+		return -EBADMSG;
 	if (icmp6_rewrite_inner(skb, icmpoff, inthoff, proto, true, addr,
 				port))
 		return -ENOMEM;
@@ -165,6 +188,8 @@ int l4lb_nat6_icmp_out(struct sk_buff *skb, unsigned int icmpoff,
 		       unsigned int inthoff, u8 proto,
 		       const struct in6_addr *addr, __be16 port, bool outer_src)
 {
+	if (!icmp6_checksum_ok(skb, icmpoff))
+		return -EBADMSG;
 	if (icmp6_rewrite_inner(skb, icmpoff, inthoff, proto, false, addr,
 				port))
 		return -ENOMEM;

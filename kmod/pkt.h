@@ -99,5 +99,15 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 			   const struct l4lb_pkt *in, unsigned int icmpoff,
 			   const union nf_inet_addr *outer_saddr);
+unsigned int l4lb_local_icmp(struct l4lb_net *ln, struct sk_buff *skb,
+			     const struct l4lb_pkt *in, unsigned int icmpoff,
+			     const union nf_inet_addr *outer_saddr);
+/*
+ * An ICMP (ICMPv6) error quoting a TCP or UDP packet: @in filled with the
+ * quoted packet's addresses, ports and transport offset; for IPv6, the
+ * ICMPv6 header's offset, or -1 for none.
+ */
+bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in);
+int l4lb_icmp_parse6(struct sk_buff *skb, struct l4lb_pkt *in);
 
 #endif /* _L4LB_PKT_H */

@@ -319,7 +319,7 @@ static u32 client_hash(const struct l4lb_service *svc, u32 seed,
 	addr = (__force u32)saddr->ip;
 	if (svc->key.family == AF_INET6)
 		addr = jhash2((const u32 *)saddr->ip6, 4, seed);
-	if ((svc->flags & L4LB_SVC_F_HASH_PORT) && !persist)
+	if ((READ_ONCE(svc->flags) & L4LB_SVC_F_HASH_PORT) && !persist)
 		return jhash_2words(addr, (__force u32)sport, seed);
 	return jhash_1word(addr, seed);
 }

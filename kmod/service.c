@@ -230,7 +230,7 @@ int l4lb_service_set_flags(struct l4lb_net *ln, struct l4lb_service *svc,
 			return ret;
 		local_count(ln, svc, 1);
 	}
-	/* Read locklessly by the packet path (hooks.c, svc_local_ok()). */
+	/* The packet path reads it locklessly, READ_ONCE() each time. */
 	WRITE_ONCE(svc->flags, new);
 	ln->genid++;
 	if (old & ~new & L4LB_SVC_F_LOCAL_CLIENTS) {

@@ -97,6 +97,30 @@ check_eq "udp: the next session, the next backend" \
 check_eq "udp: each backend counted one session" \
 	"$(lb_json "[b['stats']['conns'] for b in s[1]['backends']]")" "[1, 1]"
 
+# An ICMP error about a local client's datagram (its backend's port
+# unreachable) reaches the client's socket, connected to the VIP, as about
+# the VIP: the socket is refused, as a remote client's would be. (The
+# bound only ends a failing run: the error comes at once.)
+check "service add udp :81 local-clients" \
+	lb service add udp $VIP:81 local-clients
+check "backend of :81, where nothing listens" \
+	lb backend add udp $VIP:81 10.0.2.11:81
+check_eq "udp: the backend's port unreachable refuses the local client" \
+	"$(on_lb python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], 81))
+s.settimeout(60)
+s.send(b"x")
+try:
+    s.recv(16)
+    print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("no error")' $VIP)" "refused"
+lb service del udp $VIP:81
+
 # TCP, IPv6.
 check_eq "tcp6: a local client is balanced round robin" \
 	"$(tcp_names $VIP6 2)" "b1 b2 "

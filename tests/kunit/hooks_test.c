@@ -1508,6 +1508,17 @@ static void hooks_icmp_from_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, 20, skb->len - 20,
 						     0)), 0);
 	kfree_skb(skb);
+
+	/* Corrupt on the way: dropped, never passed on made whole. */
+	len = kpkt_build_icmp(f->buf, ntohl(be), CLIENT + 6, ICMP_DEST_UNREACH,
+			      ICMP_PORT_UNREACH, quote, 28);
+	f->buf[len - 1] ^= 0x40;
+	skb = kpkt_skb(f->buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	KUNIT_EXPECT_EQ(test, kpkt_hook(skb, false, NULL), NF_DROP);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, drops(f->udp_svc, L4LB_DROP_NO_MEMORY), 0ULL);
 }
 
 /*

@@ -260,6 +260,42 @@ static void ipv6_nat_layouts(struct kunit *test)
 }
 
 /*
+ * A UDP datagram without a checksum (0: invalid in IPv6, but a tunnel's
+ * socket may take it, RFC 6935) keeps none both ways, in every layout:
+ * a checksum made up from 0 would be wrong for everyone.
+ */
+static void ipv6_nat_udp_zero(struct kunit *test)
+{
+	struct v6_fixture *f = test->priv;
+	struct kpkt6 p = { .saddr = client6(8), .daddr = vip6, .sport = 4000,
+			   .dport = 7777, .proto = IPPROTO_UDP, .payload = 300 };
+	unsigned int l, len, thoff;
+	struct sk_buff *skb;
+	__sum16 check;
+
+	thoff = kpkt6_build(f->buf, &p, &len);
+	((struct udphdr *)(f->buf + thoff))->check = 0;
+	for (l = 0; l < ARRAY_SIZE(layouts); l++) {
+		skb = kpkt6_skb(f->buf, len, layouts[l][0], layouts[l][1]);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_ASSERT_EQ(test, l4lb_nat6(skb, thoff, p.proto, false,
+						&be6[1], htons(7000)), 0);
+		EXPECT_ADDR(test, &ipv6_hdr(skb)->daddr, &be6[1]);
+		KUNIT_EXPECT_EQ(test, dport_at(skb, thoff), 7000);
+		KUNIT_ASSERT_FALSE(test, skb_copy_bits(skb, thoff + 6, &check,
+						       sizeof(check)));
+		KUNIT_EXPECT_EQ(test, (__force u16)check, 0);
+		KUNIT_ASSERT_EQ(test, l4lb_nat6(skb, thoff, p.proto, true,
+						&vip6, htons(7777)), 0);
+		KUNIT_EXPECT_EQ(test, sport_at(skb, thoff), 7777);
+		KUNIT_ASSERT_FALSE(test, skb_copy_bits(skb, thoff + 6, &check,
+						       sizeof(check)));
+		KUNIT_EXPECT_EQ(test, (__force u16)check, 0);
+		kfree_skb(skb);
+	}
+}
+
+/*
  * A GSO packet, checksum left to the device (CHECKSUM_PARTIAL): only the
  * pseudo-header sum in the check field changes; the packet stays GSO and
  * is not linearised.
@@ -549,6 +585,12 @@ static void ipv6_icmp(struct kunit *test)
 		EXPECT_ADDR(test, &inner->saddr, &backend);
 		KUNIT_EXPECT_EQ(test, get_unaligned_be16(quote + 40), 7000);
 		kfree_skb(skb);
+		/* Corrupt on the way: dropped, never sent on made whole. */
+		f->buf[len - 1] ^= 0x40;
+		skb = kpkt6_skb(f->buf, len, 48, 0);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, true), NF_DROP);
+		kfree_skb(skb);
 
 		/* The client's packet, to the backend, too big for a router. */
 		p.saddr = client6(9);
@@ -583,6 +625,13 @@ static void ipv6_icmp(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, kpkt6_hook(skb, false), NF_ACCEPT);
 		EXPECT_ADDR(test, &ipv6_hdr(skb)->saddr, &vip6);
 		KUNIT_EXPECT_TRUE(test, icmp6_csum_ok(skb));
+		kfree_skb(skb);
+
+		/* Corrupt on the way: dropped, never passed on made whole. */
+		f->buf[len - 1] ^= 0x40;
+		skb = kpkt6_skb(f->buf, len, 48, 0);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ(test, kpkt6_hook(skb, false), NF_DROP);
 		kfree_skb(skb);
 	}
 }
@@ -823,6 +872,7 @@ static void ipv6_hostile(struct kunit *test)
 static struct kunit_case l4lb_ipv6_cases[] = {
 	KUNIT_CASE(ipv6_nat_layouts),
 	KUNIT_CASE(ipv6_nat_partial),
+	KUNIT_CASE(ipv6_nat_udp_zero),
 	KUNIT_CASE(ipv6_tcp_flow),
 	KUNIT_CASE(ipv6_shared_backends),
 	KUNIT_CASE(ipv6_udp_session),

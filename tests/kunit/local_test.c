@@ -13,7 +13,9 @@
  * the backend is 127.0.0.2, so that the route to it exists in UML.
  */
 
+#include <asm/unaligned.h>
 #include <kunit/test.h>
+#include <linux/icmp.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/netdevice.h>
@@ -159,6 +161,26 @@ static unsigned int local_in(struct sk_buff *skb)
 	rcu_read_lock();
 	local_bh_disable();
 	verdict = l4lb_local_in(NULL, skb, &state);
+	local_bh_enable();
+	rcu_read_unlock();
+	return verdict;
+}
+
+/* Through PRE_ROUTING, as a packet arriving on @dev. */
+static unsigned int pre_routing(struct sk_buff *skb, struct net_device *dev)
+{
+	struct nf_hook_state state = {
+		.hook = NF_INET_PRE_ROUTING,
+		.pf = NFPROTO_IPV4,
+		.in = dev,
+		.net = &init_net,
+	};
+	unsigned int verdict;
+
+	skb->dev = dev;
+	rcu_read_lock();
+	local_bh_disable();
+	verdict = l4lb_pre_routing(NULL, skb, &state);
 	local_bh_enable();
 	rcu_read_unlock();
 	return verdict;
@@ -327,12 +349,6 @@ static void local_flag_off_untouched(struct kunit *test)
 	struct local_fixture *f = test->priv;
 	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
 			  .sport = 40004, .dport = PORT, .flags = KPKT_SYN };
-	struct nf_hook_state state = {
-		.hook = NF_INET_PRE_ROUTING,
-		.pf = NFPROTO_IPV4,
-		.in = init_net.loopback_dev,
-		.net = &init_net,
-	};
 	struct l4lb_stats_sum sum;
 	struct sk_buff *skb;
 
@@ -360,12 +376,8 @@ static void local_flag_off_untouched(struct kunit *test)
 	set_local(f, true);
 	p.sport = 40006;
 	skb = build(test, &p, 40);
-	skb->dev = init_net.loopback_dev;
-	rcu_read_lock();
-	local_bh_disable();
-	KUNIT_EXPECT_EQ(test, l4lb_pre_routing(NULL, skb, &state), NF_ACCEPT);
-	local_bh_enable();
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, init_net.loopback_dev),
+			NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
 	kfree_skb(skb);
 	KUNIT_EXPECT_NULL(test, flow_of(f, 40006));
@@ -551,11 +563,6 @@ static void local_flow_not_for_forged(struct kunit *test)
 	struct local_fixture *f = test->priv;
 	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
 			  .sport = 40010, .dport = PORT, .flags = KPKT_SYN };
-	struct nf_hook_state state = {
-		.hook = NF_INET_PRE_ROUTING,
-		.pf = NFPROTO_IPV4,
-		.net = &init_net,
-	};
 	struct l4lb_conn *conn;
 	struct sk_buff *skb;
 
@@ -567,16 +574,145 @@ static void local_flow_not_for_forged(struct kunit *test)
 
 	p.flags = KPKT_RST;
 	skb = build(test, &p, 40);
-	skb->dev = kpkt_in_dev();
-	state.in = skb->dev;
-	rcu_read_lock();
-	local_bh_disable();
-	KUNIT_EXPECT_EQ(test, l4lb_pre_routing(NULL, skb, &state), NF_ACCEPT);
-	local_bh_enable();
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, kpkt_in_dev()), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
 	kfree_skb(skb);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(conn->state), L4LB_CONN_SYN_SEEN);
+}
+
+/* @len bytes of @buf's ICMP error, at LOCAL_IN: its headers in pages. */
+static unsigned int icmp_in(struct kunit *test, u8 *buf, unsigned int len,
+			    struct sk_buff **pskb)
+{
+	*pskb = kpkt_skb(buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, *pskb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(*pskb));
+	return local_in(*pskb);
+}
+
+/*
+ * ICMP errors about a local client's packet (to the backend, as it left):
+ * a router's "fragmentation needed" quotes it as the client sent it, to
+ * the VIP, so that the socket learns the path's MTU; the backend's own
+ * "port unreachable" comes from the VIP too. An error of no flow passes
+ * untouched; a corrupt one is dropped, never made whole.
+ */
+static void local_icmp_errors(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
+			  .sport = 40020, .dport = PORT, .flags = KPKT_SYN };
+	struct iphdr inner;
+	struct l4lb_stats_sum sum;
+	struct sk_buff *skb;
+	unsigned int len;
+	u8 quote[28];
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, quote, sizeof(quote)), 0);
+	kfree_skb(skb);
+
+	/* A router's, then the backend's. */
+	len = kpkt_build_icmp(f->buf, 0x0a0b0b0b, LOCAL, ICMP_DEST_UNREACH,
+			      ICMP_FRAG_NEEDED, quote, sizeof(quote));
+	KUNIT_EXPECT_EQ(test, icmp_in(test, f->buf, len, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(0x0a0b0b0b));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 28, &inner, sizeof(inner)),
+			0);
+	KUNIT_EXPECT_EQ(test, inner.daddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, inner.saddr, htonl(LOCAL));
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(&inner, 5), 0);
+	KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, 20, skb->len - 20,
+						     0)), 0);
+	kfree_skb(skb);
+	len = kpkt_build_icmp(f->buf, BE, LOCAL, ICMP_DEST_UNREACH,
+			      ICMP_PORT_UNREACH, quote, sizeof(quote));
+	KUNIT_EXPECT_EQ(test, icmp_in(test, f->buf, len, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(ip_hdr(skb), 5), 0);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 28, &inner, sizeof(inner)),
+			0);
+	KUNIT_EXPECT_EQ(test, inner.daddr, htonl(VIP));
+	kfree_skb(skb);
+
+	/* Corrupt: dropped, not counted as short of memory. */
+	len = kpkt_build_icmp(f->buf, BE, LOCAL, ICMP_DEST_UNREACH,
+			      ICMP_PORT_UNREACH, quote, sizeof(quote));
+	f->buf[len - 1] ^= 0x40;
+	KUNIT_EXPECT_EQ(test, icmp_in(test, f->buf, len, &skb), NF_DROP);
+	kfree_skb(skb);
+	l4lb_stats_sum(f->svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_NO_MEMORY], 0ULL);
+
+	/* About a port no local flow has: untouched. */
+	put_unaligned_be16(40021, quote + 20);
+	len = kpkt_build_icmp(f->buf, BE, LOCAL, ICMP_DEST_UNREACH,
+			      ICMP_PORT_UNREACH, quote, sizeof(quote));
+	KUNIT_EXPECT_EQ(test, icmp_in(test, f->buf, len, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(BE));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 28, &inner, sizeof(inner)),
+			0);
+	KUNIT_EXPECT_EQ(test, inner.daddr, htonl(BE));
+	kfree_skb(skb);
+}
+
+/*
+ * A local client whose source is the VIP (a socket connecting to a VIP on
+ * lo takes it as its own address), from a port that is another service's:
+ * its backend's SYN-ACK, to the VIP at that port, is the local client's
+ * reply (LOCAL_IN's), not a client's packet of the other service, which
+ * would drop it as no flow's.
+ */
+static void local_reply_to_vip_port(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = VIP, .daddr = VIP,
+			  .sport = 40030, .dport = PORT, .flags = KPKT_SYN };
+	union nf_inet_addr a = { .ip = htonl(BE) };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+	struct l4lb_stats_sum sum;
+	struct l4lb_svc_key key;
+	struct sk_buff *skb;
+
+	l4lb_svc_key_init4(&key, IPPROTO_TCP, htonl(VIP), htons(40030));
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	mutex_lock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, l4lb_service_add(f->ln, &key, &cfg), 0);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(f->ln, &key);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_ASSERT_EQ(test, l4lb_backend_add(f->ln, svc, &a, htons(9090), 1),
+			0);
+	mutex_unlock(&f->ln->lock);
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
+	kfree_skb(skb);
+
+	p = (struct kpkt){ .proto = IPPROTO_TCP, .saddr = BE, .daddr = VIP,
+			   .sport = PORT, .dport = 40030,
+			   .flags = KPKT_SYN | KPKT_ACK };
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, kpkt_in_dev()), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(BE));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->dest, htons(40030));
+	KUNIT_EXPECT_EQ(test, local_in(skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->source, htons(PORT));
+	kfree_skb(skb);
+	l4lb_stats_sum(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops[L4LB_DROP_NO_FLOW], 0ULL);
+	KUNIT_EXPECT_EQ(test, sum.conns, 0ULL);
+
+	conn_fixture_flush(f->ln);
+	mutex_lock(&f->ln->lock);
+	l4lb_service_remove(f->ln, &key);
+	mutex_unlock(&f->ln->lock);
 }
 
 static struct kunit_case l4lb_local_cases[] = {
@@ -587,6 +723,8 @@ static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_registration),
 	KUNIT_CASE(local_ipv6_udp),
 	KUNIT_CASE(local_flow_not_for_forged),
+	KUNIT_CASE(local_icmp_errors),
+	KUNIT_CASE(local_reply_to_vip_port),
 	{}
 };
 
