@@ -18,6 +18,9 @@
 #          connection of tcp_crr (one client) finds its template, every
 #          session of udp_new (a new client each) makes one
 #   ipvsp: VIP 10.0.0.5:8010, IPVS with persistence (-p 600), the same
+#   pass:  plain forwarding (10.0.2.11:8011) while l4lb's hooks are on for
+#          a service of another VIP (10.0.0.6, a backend on no link):
+#          what passing traffic pays for them, against plain
 #
 # Every configuration has its own server port (and iperf3 port), and every
 # measurement its own client ports (and, for new UDP sessions, its own
@@ -52,7 +55,7 @@ for a in "$@"; do
 done
 ROUNDS=${ROUNDS:-3}
 SIZES=${SIZES:-1k 1m}
-CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp}
+CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
@@ -74,7 +77,7 @@ record() {	# SIZE ROUND CONFIG METRIC VALUE
 
 vip() {
 	case $1 in
-	plain) echo 10.0.2.11 ;;
+	plain | pass) echo 10.0.2.11 ;;
 	l4lb) echo 10.0.0.1 ;;
 	ipvs) echo 10.0.0.2 ;;
 	nft) echo 10.0.0.3 ;;
@@ -99,7 +102,7 @@ vip_port() {
 port_of() {
 	local i=0 c
 
-	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp; do
+	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass; do
 		i=$((i + 1))
 		[ "$c" != "$1" ] || break
 	done
@@ -247,6 +250,11 @@ setup() {
 				"$(vip_port "$1" "$port")" -r "$(vip_port $be "$port")" -m
 		done <<< "$(services_of "$1")"
 		;;
+	pass)
+		# Hooks on, every table empty: nothing of this traffic is l4lb's.
+		lb service add udp 10.0.0.6:9
+		lb backend add udp 10.0.0.6:9 10.9.9.9:9
+		;;
 	nft | nft6)
 		ip netns exec lb nft -f - <<-EOF
 		table $ip bench {
@@ -275,6 +283,7 @@ teardown() {
 		done <<< "$(services_of "$1")"
 		;;
 	ipvs | ipvs6 | ipvsp) ip netns exec lb ipvsadm -C ;;
+	pass) lb service del udp 10.0.0.6:9 ;;
 	nft) ip netns exec lb nft delete table ip bench ;;
 	nft6) ip netns exec lb nft delete table ip6 bench ;;
 	esac
@@ -402,7 +411,7 @@ for size in $SIZES; do
 		for round in $(seq 1 "$ROUNDS"); do
 			for cfg in $(order "$round"); do
 				setup "$cfg"
-				case $cfg in plain*) ;; *) fill "$cfg" 1000 ;; esac
+				case $cfg in plain* | pass) ;; *) fill "$cfg" 1000 ;; esac
 				measure_all 1k "$round" "$cfg"
 				[ "$PROFILE$round$cfg" != 11l4lb ] || profile
 				teardown "$cfg"

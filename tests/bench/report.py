@@ -305,6 +305,37 @@ def persistence(med, b, size, what, say, targets, figures):
     say("")
 
 
+# Passing traffic with l4lb's hooks on: at most this much of plain
+# forwarding's work with none (issue 26).
+PASS_TARGET = 1.005
+
+
+def passing(med, b, size, what, say, targets, figures):
+    """Plain forwarding with l4lb's hooks on (pass) against plain."""
+    if not any(k[1] == size and k[2] == "pass" for k in med):
+        return
+    say("## Passing traffic, %s in the table\n" % what)
+    say("Plain forwarding through the balancer while l4lb's hooks are on "
+        "(a UDP service of another VIP, its tables empty) against plain "
+        "forwarding with none: what traffic that is not l4lb's pays for "
+        "the hooks, in all (not above plain).\n")
+    say("| transaction | plain | hooks on | ratio |")
+    say("| --- | --- | --- | --- |")
+    for m, mwhat in MEASURES + (("bulk", "TCP bulk, guest Mbit/s"),):
+        p, h = (med.get((b, size, c, m)) for c in ("plain", "pass"))
+        if p is None or h is None or not p or not h:
+            continue
+        # Work: its own ratio; bulk: Mbit/s, so plain's over the hooks'.
+        r = p / h if m == "bulk" else h / p
+        say("| %s | %s | %s | %s |" % (mwhat, fmt(p, 1), fmt(h, 1),
+                                       fmt(r, 4)))
+        figures["%s_%s_pass_over_plain" % (m, size)] = r
+        targets.append(("%s, %s: passing traffic's work with l4lb's hooks "
+                        "on at most %g x plain" % (mwhat, what, PASS_TARGET),
+                        round(r, 4), "<=", PASS_TARGET))
+    say("")
+
+
 def report(d):
     paths = sorted(os.path.join(d, f) for f in os.listdir(d)
                    if re.match(r"raw-\d+\.jsonl$", f))
@@ -330,6 +361,7 @@ def report(d):
         memory(med, b, fam, fname, say, targets)
     for size, what in SIZES:
         persistence(med, b, size, what, say, targets, figures)
+        passing(med, b, size, what, say, targets, figures)
     if len(boots) > 1:
         say("## Two boots\n")
         off = []
