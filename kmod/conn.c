@@ -292,9 +292,11 @@ void l4lb_conn_table_uninit(struct l4lb_net *ln)
 	rhashtable_free_and_destroy(&ln->conn_orig, conn_free_one, NULL);
 }
 
-u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
+/* The timeout of @conn in @state. */
+static u32 conn_timeout_in(const struct l4lb_net *ln,
+			   const struct l4lb_conn *conn, u8 state)
 {
-	switch (READ_ONCE(conn->state)) {
+	switch (state) {
 	case L4LB_CONN_UDP:
 	case L4LB_CONN_UDP_UNREPLIED:
 	case L4LB_CONN_UDP_REPLIED:
@@ -320,6 +322,11 @@ u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
 	}
 }
 
+u32 l4lb_conn_timeout(const struct l4lb_net *ln, const struct l4lb_conn *conn)
+{
+	return conn_timeout_in(ln, conn, READ_ONCE(conn->state));
+}
+
 /* Called under RCU. */
 struct l4lb_conn *l4lb_conn_lookup_orig(struct l4lb_net *ln,
 					const struct l4lb_orig_key *key)
@@ -336,11 +343,24 @@ struct l4lb_conn *l4lb_conn_lookup_reply(struct l4lb_net *ln,
 
 static void conn_set_deadline(struct l4lb_net *ln, struct l4lb_conn *conn)
 {
-	u32 deadline = l4lb_now() + l4lb_conn_timeout(ln, conn);
+	u8 state = READ_ONCE(conn->state);
+	u32 deadline = l4lb_now() + conn_timeout_in(ln, conn, state);
 
 	/* Write the shared line only when the deadline moved a tick or more. */
 	if (READ_ONCE(conn->deadline) != deadline)
 		WRITE_ONCE(conn->deadline, deadline);
+	/*
+	 * A half-open flow's short deadline may have landed over the long
+	 * one another CPU set as its cmpxchg established the flow: if the
+	 * state moved since it was read, the deadline of the state it is in.
+	 * States only move forward: this ends.
+	 */
+	if (state != L4LB_CONN_SYN_SEEN && state != L4LB_CONN_SYN_RECV)
+		return;
+	/* This store before that read, as the other CPU's cmpxchg orders. */
+	smp_mb();
+	if (READ_ONCE(conn->state) != state)
+		conn_set_deadline(ln, conn);
 }
 
 /*
