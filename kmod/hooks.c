@@ -518,7 +518,9 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	    (p->rst && l4lb_sched_hashes(svc->sched)))
 		return in_stateless(ln, svc, skb, p);
 	conn = conn_new(ln, svc, key, p, &why);
-	if (!conn || !l4lb_conn_alive(conn, l4lb_now())) {
+	/* Another CPU's flow of the key, made a moment ago: of its kind only. */
+	if (!conn || READ_ONCE(conn->local) != p->local ||
+	    !l4lb_conn_alive(conn, l4lb_now())) {
 		if (conn)
 			why = L4LB_DROP_NO_FLOW;
 		else if (backend_down && why == L4LB_DROP_NO_FLOW)
@@ -578,10 +580,18 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 	 * A local client's flow is not for a packet from outside that forges
 	 * this machine's address as its source (routing drops it as a
 	 * martian after this hook: it must not close or refresh the flow
-	 * first), nor a remote client's flow for a local packet.
+	 * first). A remote flow under this machine's address was made by
+	 * such a packet: a local client's packet takes the key back, or one
+	 * forged datagram a timeout would keep the client unbalanced.
 	 */
-	if (conn && (!svc_local_ok(conn->be->svc, p) ||
-		     READ_ONCE(conn->local) != p->local))
+	if (conn && READ_ONCE(conn->local) != p->local) {
+		if (!p->local)
+			return NF_ACCEPT;
+		l4lb_conn_unlink(ln, conn);
+		/* Unlinked, it stays valid until the RCU section ends. */
+		conn = NULL;
+	}
+	if (conn && !svc_local_ok(conn->be->svc, p))
 		return NF_ACCEPT;
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
 		if (p->rst)
