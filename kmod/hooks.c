@@ -301,6 +301,33 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 }
 
 /*
+ * The local client's flow (local.c) that a packet from @baddr:@bport to
+ * @caddr:@cport answers, or NULL. Under RCU.
+ */
+static struct l4lb_conn *local_flow(struct l4lb_net *ln,
+				    const struct l4lb_pkt *p,
+				    const union nf_inet_addr *baddr,
+				    __be16 bport,
+				    const union nf_inet_addr *caddr,
+				    __be16 cport)
+{
+	struct l4lb_reply_key rkey;
+	struct l4lb_conn *conn;
+
+	pkt_reply_key(&rkey, p, baddr, bport, caddr, cport);
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	return conn && READ_ONCE(conn->local) ? conn : NULL;
+}
+
+/* @conn is a local client's flow whose service still has local-clients. */
+static bool local_flow_on(const struct l4lb_conn *conn)
+{
+	/* The flag changes in place (l4lb_service_set_flags()). */
+	return conn &&
+	       (READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS);
+}
+
+/*
  * An error about a local client's packet (client to backend: local.c, at
  * LOCAL_IN), from the backend or a router between: rewritten as
  * l4lb_icmp_out() does, so that the client's socket, connected to the
@@ -311,14 +338,10 @@ unsigned int l4lb_local_icmp(struct l4lb_net *ln, struct sk_buff *skb,
 			     const struct l4lb_pkt *in, unsigned int icmpoff,
 			     const union nf_inet_addr *outer_saddr)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
+	struct l4lb_conn *conn = local_flow(ln, in, &in->daddr, in->dport,
+					   &in->saddr, in->sport);
 
-	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (!conn || !READ_ONCE(conn->local) ||
-	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS) ||
-	    !l4lb_conn_alive(conn, l4lb_now()))
+	if (!local_flow_on(conn) || !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
 	return icmp_out_nat(skb, in, icmpoff, conn->be, outer_saddr);
 }
@@ -547,15 +570,9 @@ static __always_inline bool svc_local_ok(const struct l4lb_service *svc,
  */
 static bool local_reply(struct l4lb_net *ln, const struct l4lb_pkt *p)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
-
-	if (!l4lb_be_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
-			  p->sport, p->proto))
-		return false;
-	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	return conn && READ_ONCE(conn->local);
+	return l4lb_be_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
+			    p->sport, p->proto) &&
+	       local_flow(ln, p, &p->saddr, p->sport, &p->daddr, p->dport);
 }
 
 /*
@@ -903,13 +920,10 @@ flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
 unsigned int l4lb_local_reply(struct l4lb_net *ln, struct sk_buff *skb,
 			      const struct l4lb_pkt *p)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
+	struct l4lb_conn *conn = local_flow(ln, p, &p->saddr, p->sport,
+					   &p->daddr, p->dport);
 
-	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (!conn || !READ_ONCE(conn->local) ||
-	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS))
+	if (!local_flow_on(conn))
 		return NF_ACCEPT;
 	return l4lb_out(ln, conn, skb, p);
 }
