@@ -74,7 +74,7 @@ bool l4lb_pkt_parse4(struct sk_buff *skb, struct l4lb_pkt *p)
  * An ICMP error (unreachable, time exceeded, parameter problem) quoting a
  * TCP or UDP packet: fills @in with the quoted packet's addresses and ports.
  */
-static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
+bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in)
 {
 	unsigned int off = ip_hdrlen(skb);
 	const struct icmphdr *ih;
@@ -109,11 +109,6 @@ static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
 	in->v6 = false;
 	in->thoff = off + iph->ihl * 4;
 	return true;
-}
-
-bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in)
-{
-	return icmp_parse(skb, in);
 }
 
 /* The per-family keys, from addresses of either family. */
@@ -174,6 +169,17 @@ static int pkt_nat(struct sk_buff *skb, const struct l4lb_pkt *p, bool src,
 }
 
 /*
+ * An ICMP error the rewrite refused: dropped, counted as @svc's no_memory
+ * when it was; a corrupt one (-EBADMSG) is dropped as nf_nat drops it.
+ */
+static unsigned int icmp_nat_failed(struct l4lb_service *svc, int err)
+{
+	if (err == -ENOMEM)
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+	return NF_DROP;
+}
+
+/*
  * An error about one of our replies (VIP to client), sent back to the VIP
  * by a router on the client's path ("fragmentation needed", "packet too
  * big" for path MTU discovery): hand it to the backend that sent the
@@ -202,12 +208,8 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	else
 		ret = l4lb_nat4_icmp_in(skb, icmpoff, be->key.addr.ip,
 					be->key.port);
-	if (ret) {
-		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
-		if (ret == -ENOMEM)
-			l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
+	if (ret)
+		return icmp_nat_failed(be->svc, ret);
 	/* Routed anew, to the backend: see in_rewrite(). */
 	skb_dst_drop(skb);
 	return NF_ACCEPT;
@@ -256,13 +258,7 @@ static unsigned int icmp_out_nat(struct sk_buff *skb,
 	else
 		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip,
 					 svc->key.port, from_be);
-	if (ret) {
-		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
-		if (ret == -ENOMEM)
-			l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return ret ? icmp_nat_failed(svc, ret) : NF_ACCEPT;
 }
 
 /*
@@ -696,7 +692,7 @@ static unsigned int pre_routing(void *priv, struct sk_buff *skb,
 	if (!to_vip)
 		return NF_ACCEPT;
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
-		return icmp_parse(skb, &p) ?
+		return l4lb_icmp_parse4(skb, &p) ?
 		       l4lb_icmp_in(ln, skb, &p, ip_hdrlen(skb)) : NF_ACCEPT;
 	if (!pkt_parse(skb, &p) ||
 	    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
@@ -948,7 +944,7 @@ static unsigned int post_routing(void *priv, struct sk_buff *skb,
 		/* Compared whole with a backend's address: no stale words. */
 		union nf_inet_addr outer_saddr = {};
 
-		if (!icmp_parse(skb, &p))
+		if (!l4lb_icmp_parse4(skb, &p))
 			return NF_ACCEPT;
 		outer_saddr.ip = ip_hdr(skb)->saddr;
 		return l4lb_icmp_out(ln, skb, &p, ip_hdrlen(skb), &outer_saddr);
