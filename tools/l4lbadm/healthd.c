@@ -158,7 +158,7 @@ static const char *parse_check(int argc, char **w, struct check *c)
 		return "a line is: check PROTO VIP:PORT [ADDRESS:PORT] connect|udp|exec ..., or announce VIP dev DEV [min-up N]";
 	if (!parse_proto(w[1], &c->svc.proto))
 		return "the protocol is tcp or udp";
-	if (!parse_addr_port(w[2], &c->svc.addr, &c->svc.port))
+	if (!parse_svc_addr(w[2], &c->svc.addr, &c->svc.port, &c->svc.last))
 		return "the service is VIP:PORT, like 10.0.0.1:80 or [2001:db8::1]:80";
 	i = 3;
 	if (parse_addr_port(w[i], &c->be_addr, &c->be_port)) {
@@ -376,7 +376,7 @@ static const char *name(const struct be_info *be)
 	static char buf[128];
 
 	snprintf(buf, sizeof(buf), "%s %s", proto_name(be->svc.proto),
-		 fmt_addr_port(&be->svc.addr, be->svc.port));
+		 fmt_svc_addr(&be->svc));
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s",
 		 fmt_addr_port(&be->addr, be->port));
 	return buf;
@@ -479,7 +479,7 @@ static bool vip_ready(const struct healthd *h, const struct announce *a,
 		if (usable < a->min_up) {
 			snprintf(why, len, "%s %s has %u usable backends, min-up %u",
 				 proto_name(svc->proto),
-				 fmt_addr_port(&svc->addr, svc->port), usable,
+				 fmt_svc_addr(svc), usable,
 				 a->min_up);
 			return false;
 		}
