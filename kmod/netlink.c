@@ -855,6 +855,42 @@ static int fallback_refuses(struct nlattr **tb, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/*
+ * Would backend @addr:@port of @svc answer from a port another backend of
+ * its address and protocol answers from (a portless backend from every
+ * port of its service)? Their replies could not tell their service. A
+ * port asks the table once; a portless backend, rare, walks the backends.
+ * Caller holds &l4lb_net.lock.
+ */
+static bool be_ports_clash(struct l4lb_net *ln, struct l4lb_service *svc,
+			   const union nf_inet_addr *addr, __be16 port)
+{
+	struct l4lb_backend *be;
+	struct l4lb_service *s;
+	struct l4lb_be_key k;
+	bool clash;
+
+	if (port) {
+		k = (struct l4lb_be_key){ .addr = *addr, .proto = svc->key.proto,
+					  .family = svc->key.family };
+		rcu_read_lock();
+		be = l4lb_backend_lookup(ln, &k);
+		clash = be && l4lb_svc_has_port(be->svc, port);
+		rcu_read_unlock();
+		return clash;
+	}
+	list_for_each_entry(s, &ln->svc_list, list) {
+		if (s->key.proto != svc->key.proto ||
+		    s->key.family != svc->key.family)
+			continue;
+		list_for_each_entry(be, &s->backends, list)
+			if (be->key.port && nf_inet_addr_cmp(&be->key.addr, addr) &&
+			    l4lb_svc_has_port(svc, be->key.port))
+				return true;
+	}
+	return false;
+}
+
 static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
@@ -897,6 +933,12 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_PORT],
 				    "a port range's backends have no port (be-port 0): give the address alone, each flow keeps its port");
 		ret = -EINVAL;
+		goto out;
+	}
+	if (be_ports_clash(ln, svc, &addr, port)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_PORT],
+				    "a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service");
+		ret = -EEXIST;
 		goto out;
 	}
 	ret = check_limits(svc, &lim, tb, info->extack);

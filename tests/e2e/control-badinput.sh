@@ -49,6 +49,7 @@ check "its backend" l4lbadm backend add udp 10.0.0.1:53 10.0.2.11:53
 check "a second stateless service" l4lbadm service add udp 10.0.0.2:53 stateless
 check "a second tcp service" l4lbadm service add tcp 10.0.0.2:80
 check "a tcp port range" l4lbadm service add tcp 10.0.0.1:5060-5080
+check "its portless backend" l4lbadm backend add tcp 10.0.0.1:5060-5080 10.0.2.11
 
 TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
 RANGE="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060 SVC_PORT_LAST=u16:5080"
@@ -83,6 +84,7 @@ a range over a single-port service | EEXIST: its ports overlap another service's
 a range over a range | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5080 SVC_PORT_LAST=u16:6000
 a single port inside a range | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5070
 a range named by its first port alone | ENOENT: no such service: the service of that first port is a port range, named by all its ports (FIRST-LAST) | SERVICE_GET SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060
+a port a portless backend of that address answers from | EEXIST attr=BE_PORT: a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:5070
 a single port named as a range | ENOENT: no such service: the service of that first port has that port alone | SERVICE_DEL $TCP SVC_PORT_LAST=u16:90
 max-flows 0 | ERANGE attr=MAX_FLOWS: integer out of range | SETTINGS_SET MAX_FLOWS=u32:0
 health past down | ERANGE attr=BE_HEALTH: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_HEALTH=u8:2

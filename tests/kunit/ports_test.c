@@ -249,10 +249,10 @@ static unsigned int send4(struct kunit *test, const struct kpkt *p, bool in,
 
 static void ports_of(struct sk_buff *skb, u16 *sport, u16 *dport)
 {
-	__be16 ports[2];
+	__be16 ports[2] = {};
 
 	if (skb_copy_bits(skb, ip_hdrlen(skb), ports, sizeof(ports)))
-		ports[0] = ports[1] = 0;
+		memset(ports, 0, sizeof(ports));
 	*sport = ntohs(ports[0]);
 	*dport = ntohs(ports[1]);
 }
@@ -297,8 +297,8 @@ static void ports_flow_per_port(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		p.dport = 5061 + i;
 		KUNIT_ASSERT_EQ(test, send4(test, &p, true, &skb), NF_ACCEPT);
-		KUNIT_EXPECT_TRUE(test, ip_hdr(skb)->daddr == htonl(BE1) ||
-					ip_hdr(skb)->daddr == htonl(BE2));
+		KUNIT_EXPECT_TRUE(test, (ip_hdr(skb)->daddr == htonl(BE1) ||
+					 ip_hdr(skb)->daddr == htonl(BE2)));
 		ports_of(skb, &sport, &dport);
 		KUNIT_EXPECT_EQ(test, sport, 4000);
 		KUNIT_EXPECT_EQ(test, dport, 5061 + i);
@@ -543,8 +543,8 @@ static void ports_fuzz(struct kunit *test)
 	}
 	/* Flows of the range's ports only. */
 	for (i = 19990; i < 20118; i++)
-		KUNIT_EXPECT_TRUE(test, !flow_of(f, svc, CLIENT, 1000, i) ||
-					l4lb_svc_has_port(svc, htons(i)));
+		KUNIT_EXPECT_TRUE(test, (!flow_of(f, svc, CLIENT, 1000, i) ||
+					 l4lb_svc_has_port(svc, htons(i))));
 }
 
 static struct kunit_case l4lb_ports_cases[] = {
