@@ -41,7 +41,7 @@
 for a in "$@"; do
 	case $a in
 	ROUNDS=* | SIZES=* | CONFIGS=* | MEASURES=* | PROFILE=* | OUT=* | N=* | \
-	SCALE=*)
+	SCALE=* | RANGE=*)
 		declare "$a" ;;
 	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
 	esac
@@ -52,6 +52,9 @@ CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
+# RANGE=1: l4lb's services are port ranges (PORT-PORT+1) with portless
+# backends: what the ranges' established path costs against one port's.
+RANGE=${RANGE:-0}
 N=${N:-1}
 OUT=$L4LB_REPO/${OUT:-tests/bench/results/raw-1.jsonl}
 TXN=$L4LB_REPO/tests/bench/txn
@@ -211,20 +214,25 @@ services_of() {
 }
 
 setup() {
-	local be=plain proto port ip=ip
+	local be=plain proto port ip=ip svc bport
 
 	case $1 in *6) be=plain6 ip=ip6 ;; esac
 	case $1 in
 	l4lb | l4lb6)
 		lb set max-flows 4194304
 		while read -r proto port; do
-			if [ "$proto" = udp ]; then
-				lb service add udp "$(vip_port "$1" "$port")" timeout 600
-			else
-				lb service add tcp "$(vip_port "$1" "$port")"
+			svc=$(vip_port "$1" "$port")
+			bport=$(vip_port $be "$port")
+			if [ "$RANGE" = 1 ]; then
+				svc=$svc-$((port + 1))
+				bport=$(vip $be)
 			fi
-			lb backend add "$proto" "$(vip_port "$1" "$port")" \
-				"$(vip_port $be "$port")"
+			if [ "$proto" = udp ]; then
+				lb service add udp "$svc" timeout 600
+			else
+				lb service add tcp "$svc"
+			fi
+			lb backend add "$proto" "$svc" "$bport"
 		done <<< "$(services_of "$1")"
 		;;
 	ipvs | ipvs6)
@@ -256,7 +264,11 @@ teardown() {
 	case $1 in
 	l4lb | l4lb6)
 		while read -r proto port; do
-			lb service del "$proto" "$(vip_port "$1" "$port")"
+			if [ "$RANGE" = 1 ]; then
+				lb service del "$proto" "$(vip_port "$1" "$port")-$((port + 1))"
+			else
+				lb service del "$proto" "$(vip_port "$1" "$port")"
+			fi
 		done <<< "$(services_of "$1")"
 		;;
 	ipvs | ipvs6) ip netns exec lb ipvsadm -C ;;

@@ -50,7 +50,7 @@ struct ports_fixture {
  * backends @nbe of BE1, BE2 (be6 for IPv6); its key is remembered for the
  * exit. Returns it, or NULL with @err set.
  */
-static struct l4lb_service *add_range(struct kunit *test, u8 proto,
+static struct l4lb_service *ports_add(struct kunit *test, u8 proto,
 				      u16 first, u16 last, u8 sched,
 				      u8 flags, unsigned int nbe, bool v6,
 				      int *err)
@@ -122,8 +122,8 @@ static void ports_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ln->svc_ranges.nelems), 0);
 }
 
-static struct l4lb_service *lookup(struct ports_fixture *f, u8 proto,
-				   u16 port)
+static struct l4lb_service *ports_lookup(struct ports_fixture *f,
+					 u8 proto, u16 port)
 {
 	struct l4lb_service *svc;
 	struct l4lb_svc_key k;
@@ -142,29 +142,29 @@ static void ports_range_lookup(struct kunit *test)
 	struct l4lb_service *sip, *one, *rtp;
 	int err;
 
-	sip = add_range(test, IPPROTO_TCP, 5060, 5080, L4LB_SCHED_RR, 0, 1,
+	sip = ports_add(test, IPPROTO_TCP, 5060, 5080, L4LB_SCHED_RR, 0, 1,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, sip);
-	one = add_range(test, IPPROTO_TCP, 5000, 5000, L4LB_SCHED_RR, 0, 0,
+	one = ports_add(test, IPPROTO_TCP, 5000, 5000, L4LB_SCHED_RR, 0, 0,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, one);
-	rtp = add_range(test, IPPROTO_TCP, 6000, 6010, L4LB_SCHED_RR, 0, 0,
+	rtp = ports_add(test, IPPROTO_TCP, 6000, 6010, L4LB_SCHED_RR, 0, 0,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, rtp);
 	KUNIT_EXPECT_TRUE(test, l4lb_svc_ranged(sip));
 	KUNIT_EXPECT_FALSE(test, l4lb_svc_ranged(one));
 
-	KUNIT_EXPECT_PTR_EQ(test, lookup(f, IPPROTO_TCP, 5060), sip);
-	KUNIT_EXPECT_PTR_EQ(test, lookup(f, IPPROTO_TCP, 5071), sip);
-	KUNIT_EXPECT_PTR_EQ(test, lookup(f, IPPROTO_TCP, 5080), sip);
-	KUNIT_EXPECT_PTR_EQ(test, lookup(f, IPPROTO_TCP, 5000), one);
-	KUNIT_EXPECT_PTR_EQ(test, lookup(f, IPPROTO_TCP, 6005), rtp);
-	KUNIT_EXPECT_NULL(test, lookup(f, IPPROTO_TCP, 5059));
-	KUNIT_EXPECT_NULL(test, lookup(f, IPPROTO_TCP, 5081));
-	KUNIT_EXPECT_NULL(test, lookup(f, IPPROTO_TCP, 4999));
-	KUNIT_EXPECT_NULL(test, lookup(f, IPPROTO_TCP, 6011));
+	KUNIT_EXPECT_PTR_EQ(test, ports_lookup(f, IPPROTO_TCP, 5060), sip);
+	KUNIT_EXPECT_PTR_EQ(test, ports_lookup(f, IPPROTO_TCP, 5071), sip);
+	KUNIT_EXPECT_PTR_EQ(test, ports_lookup(f, IPPROTO_TCP, 5080), sip);
+	KUNIT_EXPECT_PTR_EQ(test, ports_lookup(f, IPPROTO_TCP, 5000), one);
+	KUNIT_EXPECT_PTR_EQ(test, ports_lookup(f, IPPROTO_TCP, 6005), rtp);
+	KUNIT_EXPECT_NULL(test, ports_lookup(f, IPPROTO_TCP, 5059));
+	KUNIT_EXPECT_NULL(test, ports_lookup(f, IPPROTO_TCP, 5081));
+	KUNIT_EXPECT_NULL(test, ports_lookup(f, IPPROTO_TCP, 4999));
+	KUNIT_EXPECT_NULL(test, ports_lookup(f, IPPROTO_TCP, 6011));
 	/* Another protocol on the same address: none of them. */
-	KUNIT_EXPECT_NULL(test, lookup(f, IPPROTO_UDP, 5071));
+	KUNIT_EXPECT_NULL(test, ports_lookup(f, IPPROTO_UDP, 5071));
 }
 
 /*
@@ -179,44 +179,44 @@ static void ports_overlap_refused(struct kunit *test)
 	unsigned int i;
 	int err;
 
-	KUNIT_ASSERT_NOT_NULL(test, add_range(test, IPPROTO_TCP, 5060, 5080,
+	KUNIT_ASSERT_NOT_NULL(test, ports_add(test, IPPROTO_TCP, 5060, 5080,
 					      L4LB_SCHED_RR, 0, 0, false,
 					      &err));
-	KUNIT_ASSERT_NOT_NULL(test, add_range(test, IPPROTO_TCP, 7000, 7000,
+	KUNIT_ASSERT_NOT_NULL(test, ports_add(test, IPPROTO_TCP, 7000, 7000,
 					      L4LB_SCHED_RR, 0, 0, false,
 					      &err));
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 5070, 5090,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 5070, 5090,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 5065, 5065,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 5065, 5065,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 5000, 5060,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 5000, 5060,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 6990, 7010,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 6990, 7010,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 1, 65535,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 1, 65535,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 5090, 5085,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 5090, 5085,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
-	KUNIT_EXPECT_NOT_NULL(test, add_range(test, IPPROTO_TCP, 5081, 5090,
+	KUNIT_EXPECT_NOT_NULL(test, ports_add(test, IPPROTO_TCP, 5081, 5090,
 					      L4LB_SCHED_RR, 0, 0, false,
 					      &err));
-	KUNIT_EXPECT_NOT_NULL(test, add_range(test, IPPROTO_UDP, 1, 65535,
+	KUNIT_EXPECT_NOT_NULL(test, ports_add(test, IPPROTO_UDP, 1, 65535,
 					      L4LB_SCHED_SH, 0, 0, false,
 					      &err));
 	/* Two ranges so far: the address takes L4LB_MAX_RANGES at most. */
 	for (i = 2; i < L4LB_MAX_RANGES; i++)
-		KUNIT_EXPECT_NOT_NULL(test, add_range(test, IPPROTO_TCP,
+		KUNIT_EXPECT_NOT_NULL(test, ports_add(test, IPPROTO_TCP,
 						      8000 + 2 * i,
 						      8001 + 2 * i,
 						      L4LB_SCHED_RR, 0, 0,
 						      false, &err));
-	KUNIT_EXPECT_NULL(test, add_range(test, IPPROTO_TCP, 9000, 9001,
+	KUNIT_EXPECT_NULL(test, ports_add(test, IPPROTO_TCP, 9000, 9001,
 					  L4LB_SCHED_RR, 0, 0, false, &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	/* Without the ranges above (they fill keys[]): removed at once. */
@@ -226,7 +226,7 @@ static void ports_overlap_refused(struct kunit *test)
 							  &f->keys[--f->n]),
 				0);
 	mutex_unlock(&f->ln->lock);
-	svc = lookup(f, IPPROTO_TCP, 8005);
+	svc = ports_lookup(f, IPPROTO_TCP, 8005);
 	KUNIT_EXPECT_NULL(test, svc);
 }
 
@@ -291,7 +291,7 @@ static void ports_flow_per_port(struct kunit *test)
 	unsigned int i;
 	int err;
 
-	svc = add_range(test, IPPROTO_TCP, 5060, 5080, L4LB_SCHED_RR, 0, 2,
+	svc = ports_add(test, IPPROTO_TCP, 5060, 5080, L4LB_SCHED_RR, 0, 2,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, svc);
 	for (i = 0; i < 2; i++) {
@@ -367,7 +367,7 @@ static void ports_all_udp(struct kunit *test)
 	unsigned int i;
 	int err;
 
-	all = add_range(test, IPPROTO_UDP, 1, 65535, L4LB_SCHED_SH, 0, 1,
+	all = ports_add(test, IPPROTO_UDP, 1, 65535, L4LB_SCHED_SH, 0, 1,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, all);
 	for (i = 0; i < ARRAY_SIZE(to); i++) {
@@ -412,7 +412,7 @@ static void ports_all_udp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &f->keys[0]), 0);
 	f->n = 0;
 	mutex_unlock(&f->ln->lock);
-	dns = add_range(test, IPPROTO_UDP, 53, 54, L4LB_SCHED_RR,
+	dns = ports_add(test, IPPROTO_UDP, 53, 54, L4LB_SCHED_RR,
 			L4LB_SVC_F_STATELESS, 1, false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, dns);
 	p.dport = 54;
@@ -452,7 +452,7 @@ static void ports_single_portless(struct kunit *test)
 	u16 sport, dport;
 	int err;
 
-	svc = add_range(test, IPPROTO_TCP, 8443, 8443, L4LB_SCHED_RR, 0, 1,
+	svc = ports_add(test, IPPROTO_TCP, 8443, 8443, L4LB_SCHED_RR, 0, 1,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, svc);
 	KUNIT_ASSERT_EQ(test, send4(test, &p, true, &skb), NF_ACCEPT);
@@ -484,7 +484,7 @@ static void ports_ipv6(struct kunit *test)
 	__be16 ports[2];
 	int err;
 
-	svc = add_range(test, IPPROTO_TCP, 9000, 9100, L4LB_SCHED_RR, 0, 1,
+	svc = ports_add(test, IPPROTO_TCP, 9000, 9100, L4LB_SCHED_RR, 0, 1,
 			true, &err);
 	KUNIT_ASSERT_NOT_NULL(test, svc);
 	thoff = kpkt6_build(f->buf, &p, &len);
@@ -519,7 +519,7 @@ static void ports_fuzz(struct kunit *test)
 	unsigned int i;
 	int err;
 
-	svc = add_range(test, IPPROTO_TCP, 20000, 20100, L4LB_SCHED_SH, 0, 2,
+	svc = ports_add(test, IPPROTO_TCP, 20000, 20100, L4LB_SCHED_SH, 0, 2,
 			false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, svc);
 	for (i = 0; i < 2000; i++) {
