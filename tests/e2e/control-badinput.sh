@@ -155,7 +155,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 73
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 82
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root
