@@ -412,27 +412,46 @@ static void ports_all_udp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &f->keys[0]), 0);
 	f->n = 0;
 	mutex_unlock(&f->ln->lock);
+	/*
+	 * Its removed backend's late answers, from any port, are dropped as
+	 * stray (departed.c), as a ported backend's are from its port.
+	 */
+	{
+		struct kpkt r = { .proto = IPPROTO_UDP, .saddr = BE1,
+				  .daddr = CLIENT + 2, .sport = 12345,
+				  .dport = 3333, .payload = 64 };
+
+		KUNIT_EXPECT_EQ(test, send4(test, &r, false, NULL), NF_DROP);
+	}
 	dns = ports_add(test, IPPROTO_UDP, 53, 54, L4LB_SCHED_RR,
-			L4LB_SVC_F_STATELESS, 1, false, &err);
+			L4LB_SVC_F_STATELESS, 0, false, &err);
 	KUNIT_ASSERT_NOT_NULL(test, dns);
+	mutex_lock(&f->ln->lock);
+	{
+		union nf_inet_addr a = { .ip = htonl(BE2) };
+
+		KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, dns, &a, 0, 1), 0);
+	}
+	mutex_unlock(&f->ln->lock);
 	p.dport = 54;
 	KUNIT_ASSERT_EQ(test, send4(test, &p, true, &skb), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE1));
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE2));
 	ports_of(skb, &sport, &dport);
 	KUNIT_EXPECT_EQ(test, dport, 54);
 	kfree_skb(skb);
 	KUNIT_EXPECT_NULL(test, flow_of(f, dns, CLIENT + 2, 0, 54));
 	for (i = 53; i <= 55; i++) {
-		struct kpkt r = { .proto = IPPROTO_UDP, .saddr = BE1,
+		struct kpkt r = { .proto = IPPROTO_UDP, .saddr = BE2,
 				  .daddr = CLIENT + 2, .sport = i,
 				  .dport = 3333, .payload = 64 };
 
 		KUNIT_ASSERT_EQ(test, send4(test, &r, false, &skb), NF_ACCEPT);
 		/* 55 is no port of the service: left as it is. */
 		KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr,
-				htonl(i == 55 ? BE1 : VIP));
+				htonl(i == 55 ? BE2 : VIP));
 		ports_of(skb, &sport, &dport);
 		KUNIT_EXPECT_EQ(test, sport, i);
+		KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
 		kfree_skb(skb);
 	}
 }
