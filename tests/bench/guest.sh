@@ -53,7 +53,8 @@ MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
 # RANGE=1: l4lb's services are port ranges (PORT-PORT+1) with portless
-# backends: what the ranges' established path costs against one port's.
+# backends; configuration l4lbr is l4lb's so, on ports of its own, beside
+# l4lb in the same boot: what a range's path costs against one port's.
 RANGE=${RANGE:-0}
 N=${N:-1}
 OUT=$L4LB_REPO/${OUT:-tests/bench/results/raw-1.jsonl}
@@ -74,7 +75,7 @@ record() {	# SIZE ROUND CONFIG METRIC VALUE
 vip() {
 	case $1 in
 	plain) echo 10.0.2.11 ;;
-	l4lb) echo 10.0.0.1 ;;
+	l4lb | l4lbr) echo 10.0.0.1 ;;
 	ipvs) echo 10.0.0.2 ;;
 	nft) echo 10.0.0.3 ;;
 	plain6) echo 2001:db8:2::11 ;;
@@ -96,7 +97,7 @@ vip_port() {
 port_of() {
 	local i=0 c
 
-	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6; do
+	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbr; do
 		i=$((i + 1))
 		[ "$c" != "$1" ] || break
 	done
@@ -109,7 +110,7 @@ port_of() {
 
 cache_of() {
 	case $1 in
-	l4lb) echo l4lb_conn ;;
+	l4lb | l4lbr) echo l4lb_conn ;;
 	l4lb6) echo l4lb_conn6 ;;
 	ipvs | ipvs6) echo ip_vs_conn ;;
 	nft | nft6) echo nf_conntrack ;;
@@ -218,12 +219,12 @@ setup() {
 
 	case $1 in *6) be=plain6 ip=ip6 ;; esac
 	case $1 in
-	l4lb | l4lb6)
+	l4lb | l4lb6 | l4lbr)
 		lb set max-flows 4194304
 		while read -r proto port; do
 			svc=$(vip_port "$1" "$port")
 			bport=$(vip_port $be "$port")
-			if [ "$RANGE" = 1 ]; then
+			if [ "$RANGE" = 1 ] || [ "$1" = l4lbr ]; then
 				svc=$svc-$((port + 1))
 				bport=$(vip $be)
 			fi
@@ -262,9 +263,9 @@ teardown() {
 	local proto port
 
 	case $1 in
-	l4lb | l4lb6)
+	l4lb | l4lb6 | l4lbr)
 		while read -r proto port; do
-			if [ "$RANGE" = 1 ]; then
+			if [ "$RANGE" = 1 ] || [ "$1" = l4lbr ]; then
 				lb service del "$proto" "$(vip_port "$1" "$port")-$((port + 1))"
 			else
 				lb service del "$proto" "$(vip_port "$1" "$port")"
