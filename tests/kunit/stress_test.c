@@ -75,7 +75,8 @@ static void be_addr(union nf_inet_addr *a, unsigned int i, unsigned int b)
 /*
  * Service @i (0 TCP rr or mh, as it falls: mh adopts flows from either
  * side; 1 UDP sh, 2 stateless UDP rr; 3-5 the same over IPv6) with NR_BE
- * backends.
+ * backends; or each the same as a range of its port and the next, with
+ * portless backends.
  */
 /* Persistence of 1 to 3 s, by address or by network (/24, /64). */
 static u32 random_persist(const struct l4lb_svc_key *key)
@@ -104,6 +105,9 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 	}
 	if (!(cfg.flags & L4LB_SVC_F_STATELESS) && get_random_u32_below(2))
 		cfg.persist = random_persist(&key);
+	/* Half the time a range of two ports, its backends portless. */
+	if (get_random_u32_below(2))
+		cfg.port_last = ntohs(key.port) + 1;
 	mutex_lock(&ln->lock);
 	if (!l4lb_service_add(ln, &key, &cfg)) {
 		rcu_read_lock();
@@ -111,7 +115,8 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 		rcu_read_unlock();
 		for (b = 0; b < NR_BE; b++) {
 			be_addr(&a, i, b);
-			l4lb_backend_add(ln, svc, &a, key.port, 1);
+			l4lb_backend_add(ln, svc, &a,
+					 cfg.port_last ? 0 : key.port, 1);
 		}
 	}
 	mutex_unlock(&ln->lock);
@@ -162,6 +167,8 @@ static int packets_fn(void *arg)
 		return -ENOMEM;
 	while (!kthread_should_stop()) {
 		u32 r = get_random_u32();
+		/* The second port of a range, or of no service. */
+		u16 next = get_random_u32_below(2);
 
 		memset(&p, 0, sizeof(p));
 		p.proto = r & 1 ? IPPROTO_UDP : IPPROTO_TCP;
@@ -172,10 +179,12 @@ static int packets_fn(void *arg)
 			p.saddr = 0x0a070000 + ((r >> 11) & 31);
 			p.sport = 1000 + ((r >> 16) & 3);
 			p.daddr = VIP;
-			p.dport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+			p.dport = (p.proto == IPPROTO_UDP && (r >> 18) & 1 ?
+				   53 : 80) + next;
 		} else {
 			p.saddr = BE + ((r >> 11) % NR_BE);
-			p.sport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+			p.sport = (p.proto == IPPROTO_UDP && (r >> 18) & 1 ?
+				   53 : 80) + next;
 			p.daddr = 0x0a070000 + ((r >> 19) & 31);
 			p.dport = 1000 + ((r >> 24) & 3);
 		}
