@@ -1027,6 +1027,10 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 			       "backend is the service's fallback server already");
 	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
+	else if (ret == -EADDRINUSE && !port)
+		/* See backend_key_taken() in backend.c: port 0 is a key too. */
+		NL_SET_ERR_MSG(info->extack,
+			       "a portless backend of this address already serves another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend address");
 	else if (ret == -EADDRINUSE)
 		/* See backend_key_taken() in backend.c. */
 		NL_SET_ERR_MSG(info->extack,

@@ -51,6 +51,11 @@ check "a second tcp service" l4lbadm service add tcp 10.0.0.2:80
 check "a udp service with sessions" l4lbadm service add udp 10.0.0.3:53
 check "a tcp port range" l4lbadm service add tcp 10.0.0.1:5060-5080
 check "its portless backend" l4lbadm backend add tcp 10.0.0.1:5060-5080 10.0.2.11
+check "a second range sharing that portless server" l4lbadm service add tcp 10.0.0.3:7000-7010
+check "its backend, the same server" l4lbadm backend add tcp 10.0.0.3:7000-7010 10.0.2.11
+check "a udp port range" l4lbadm service add udp 10.0.0.1:6000-6010
+check "its portless backend" l4lbadm backend add udp 10.0.0.1:6000-6010 10.0.2.11
+check "a second udp port range" l4lbadm service add udp 10.0.0.2:6000-6010
 
 TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
 RANGE="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060 SVC_PORT_LAST=u16:5080"
@@ -86,6 +91,8 @@ a range over a range | EEXIST: its ports overlap another service's on this addre
 a single port inside a range | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5070
 a range named by its first port alone | ENOENT: no such service: the service of that first port is a port range, named by all its ports (FIRST-LAST) | SERVICE_GET SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060
 a port a portless backend of that address answers from | EEXIST attr=BE_PORT: a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:5070
+a port the second range's portless backend answers from | EEXIST attr=BE_PORT: a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:7005
+one portless backend for two udp ranges (answers name only the client) | EADDRINUSE: a portless backend of this address already serves another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend address | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:6000 SVC_PORT_LAST=u16:6010 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:0
 a single port named as a range | ENOENT: no such service: the service of that first port has that port alone | SERVICE_DEL $TCP SVC_PORT_LAST=u16:90
 max-flows 0 | ERANGE attr=MAX_FLOWS: integer out of range | SETTINGS_SET MAX_FLOWS=u32:0
 health past down | ERANGE attr=BE_HEALTH: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_HEALTH=u8:2
@@ -164,7 +171,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 90
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 92
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

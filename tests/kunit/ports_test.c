@@ -21,6 +21,7 @@
 #include "../../kmod/conn.h"
 #include "../../kmod/expiry.h"
 #include "../../kmod/netns.h"
+#include "../../kmod/persist.h"
 #include "../../kmod/service.h"
 #include "../../kmod/stats.h"
 #include "fixture.h"
@@ -525,6 +526,151 @@ static void ports_ipv6(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* @svc persistent 60 s by whole address. */
+static void ports_persist(struct ports_fixture *f, struct l4lb_service *svc)
+{
+	mutex_lock(&f->ln->lock);
+	l4lb_service_set_persist(f->ln, svc, l4lb_persist_make(60, 32));
+	mutex_unlock(&f->ln->lock);
+}
+
+/*
+ * A persistent range keeps one template a client for all its ports, as
+ * IPVS's persistent port-0 service does: two connections of one client to
+ * two ports of a TCP range go to one backend through one template (keyed
+ * by the range's first port), a second client's to the other backend. A
+ * UDP all-port service the same, its sessions answered: the answer's stamp
+ * shares the client port's room, which the template keeps its mask in.
+ */
+static void ports_persist_one_template(struct kunit *test)
+{
+	struct ports_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = CLIENT + 5,
+			  .daddr = VIP, .flags = KPKT_SYN };
+	static const u16 to[] = { 5061, 5075, 40000, 50000 };
+	union nf_inet_addr ca = { .ip = htonl(CLIENT + 5) };
+	struct l4lb_service *svc[2];
+	struct l4lb_conn *c[4], *tpl, *other;
+	struct l4lb_orig_key k;
+	struct sk_buff *skb;
+	unsigned int i;
+	int err;
+
+	svc[0] = ports_add(test, IPPROTO_TCP, 5060, 5080, L4LB_SCHED_RR, 0, 2,
+			   false, &err);
+	KUNIT_ASSERT_NOT_NULL(test, svc[0]);
+	svc[1] = ports_add(test, IPPROTO_UDP, 1, 65535, L4LB_SCHED_RR, 0, 2,
+			   false, &err);
+	KUNIT_ASSERT_NOT_NULL(test, svc[1]);
+	ports_persist(f, svc[0]);
+	ports_persist(f, svc[1]);
+	for (i = 0; i < ARRAY_SIZE(to); i++) {
+		struct l4lb_service *s = svc[i / 2];
+
+		p.proto = s->key.proto;
+		p.sport = 4100 + i;
+		p.dport = to[i];
+		KUNIT_ASSERT_EQ(test, send4(test, &p, true, &skb), NF_ACCEPT);
+		kfree_skb(skb);
+		c[i] = flow_of(f, s, CLIENT + 5,
+			       s->key.proto == IPPROTO_TCP ? 4100 + i : 0,
+			       to[i]);
+		KUNIT_ASSERT_NOT_NULL(test, c[i]);
+		KUNIT_EXPECT_EQ(test, ntohs(c[i]->vport), to[i]);
+		if (s->key.proto == IPPROTO_UDP) {
+			/* The session's answer, stamped in its cport. */
+			struct kpkt r = { .proto = IPPROTO_UDP,
+					  .saddr = ntohl(c[i]->be->key.addr.ip),
+					  .daddr = CLIENT + 5,
+					  .sport = to[i], .dport = 4100 + i,
+					  .payload = 8 };
+
+			KUNIT_ASSERT_EQ(test, send4(test, &r, false, NULL),
+					NF_ACCEPT);
+			KUNIT_EXPECT_EQ(test, READ_ONCE(c[i]->state),
+					L4LB_CONN_UDP_REPLIED);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(to); i += 2) {
+		struct l4lb_service *s = svc[i / 2];
+
+		KUNIT_EXPECT_PTR_EQ(test, c[i]->be, c[i + 1]->be);
+		tpl = c[i]->tpl;
+		KUNIT_ASSERT_NOT_NULL(test, tpl);
+		KUNIT_EXPECT_PTR_EQ(test, c[i + 1]->tpl, tpl);
+		/* One template, of the first port, with both flows on it. */
+		KUNIT_EXPECT_EQ(test, tpl->vport, s->key.port);
+		KUNIT_EXPECT_EQ(test, atomic_read(&tpl->users),
+				(int)L4LB_TPL_LINKED + 2);
+		l4lb_tpl_key(&k, s, s->persist, &ca);
+		rcu_read_lock();
+		KUNIT_EXPECT_PTR_EQ(test, l4lb_conn_lookup_orig(f->ln, &k),
+				    tpl);
+		rcu_read_unlock();
+		/* Still found by both keys once answered. */
+		KUNIT_EXPECT_PTR_EQ(test,
+				    flow_of(f, s, CLIENT + 5,
+					    s->key.proto == IPPROTO_TCP ?
+					    4100 + i + 1 : 0, to[i + 1]),
+				    c[i + 1]);
+	}
+	/* Another client: its own template, rr's other backend. */
+	p.proto = IPPROTO_TCP;
+	p.saddr = CLIENT + 6;
+	p.dport = 5080;
+	KUNIT_ASSERT_EQ(test, send4(test, &p, true, NULL), NF_ACCEPT);
+	other = flow_of(f, svc[0], CLIENT + 6, p.sport, 5080);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_PTR_NE(test, other->be, c[0]->be);
+	KUNIT_EXPECT_PTR_NE(test, other->tpl, c[0]->tpl);
+}
+
+/*
+ * A portless TCP server shared by two ranges of the VIP (one backend of
+ * each, one key): a packet of it with no flow is adopted by the range of
+ * its port (sh), whichever of the two the table holds first; from a port
+ * of neither, it is no VIP's.
+ */
+static void ports_shared_portless(struct kunit *test)
+{
+	struct ports_fixture *f = test->priv;
+	struct kpkt r = { .proto = IPPROTO_TCP, .saddr = BE1,
+			  .daddr = CLIENT + 7, .dport = 4200,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct l4lb_service *svc[2];
+	struct l4lb_conn *conn;
+	static const u16 from[] = { 1000, 2001 };
+	struct sk_buff *skb;
+	u16 sport, dport;
+	unsigned int i;
+	int err;
+
+	svc[0] = ports_add(test, IPPROTO_TCP, 1000, 1001, L4LB_SCHED_SH, 0, 1,
+			   false, &err);
+	KUNIT_ASSERT_NOT_NULL(test, svc[0]);
+	svc[1] = ports_add(test, IPPROTO_TCP, 2000, 2001, L4LB_SCHED_SH, 0, 1,
+			   false, &err);
+	KUNIT_ASSERT_NOT_NULL(test, svc[1]);
+	for (i = 0; i < ARRAY_SIZE(from); i++) {
+		r.sport = from[i];
+		KUNIT_ASSERT_EQ(test, send4(test, &r, false, &skb), NF_ACCEPT);
+		KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+		ports_of(skb, &sport, &dport);
+		KUNIT_EXPECT_EQ(test, sport, from[i]);
+		KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+		kfree_skb(skb);
+		conn = flow_of(f, svc[i], CLIENT + 7, 4200, from[i]);
+		KUNIT_ASSERT_NOT_NULL(test, conn);
+		KUNIT_EXPECT_PTR_EQ(test, conn->be->svc, svc[i]);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(conn->state),
+				L4LB_CONN_SYN_RECV);
+	}
+	r.sport = 3000;
+	KUNIT_ASSERT_EQ(test, send4(test, &r, false, &skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(BE1));
+	kfree_skb(skb);
+}
+
 /*
  * Hostile packets to a range and from its portless backends, every port
  * and flag mix of a few clients: nothing crashes, and every flow made is
@@ -573,6 +719,8 @@ static struct kunit_case l4lb_ports_cases[] = {
 	KUNIT_CASE(ports_all_udp),
 	KUNIT_CASE(ports_single_portless),
 	KUNIT_CASE(ports_ipv6),
+	KUNIT_CASE(ports_persist_one_template),
+	KUNIT_CASE(ports_shared_portless),
 	KUNIT_CASE(ports_fuzz),
 	{}
 };
