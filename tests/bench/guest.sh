@@ -50,7 +50,7 @@
 for a in "$@"; do
 	case $a in
 	ROUNDS=* | SIZES=* | CONFIGS=* | MEASURES=* | PROFILE=* | OUT=* | N=* | \
-	SCALE=* | RANGE=*)
+	SCALE=* | RANGE=* | REFILL=*)
 		declare "$a" ;;
 	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
 	esac
@@ -65,6 +65,9 @@ SCALE=${SCALE:-1}
 # backends; configuration l4lbr is l4lb's so, on ports of its own, beside
 # l4lb in the same boot: what a range's path costs against one port's.
 RANGE=${RANGE:-0}
+# REFILL=0: at 1k, measures one after another on the table as the ones
+# before left it (measure_all()); the guard's baseline was measured so.
+REFILL=${REFILL:-1}
 N=${N:-1}
 OUT=$L4LB_REPO/${OUT:-tests/bench/results/raw-1.jsonl}
 TXN=$L4LB_REPO/tests/bench/txn
@@ -290,6 +293,9 @@ teardown() {
 	case $1 in
 	l4lb | l4lb6 | l4lbp | l4lbr)
 		lb flush
+		# RCU frees them while idle, not in the next one's measures
+		# (not with REFILL=0: the guard's baseline was measured so).
+		[ "$REFILL" = 0 ] || sleep 1
 		while read -r proto port; do
 			if [ "$RANGE" = 1 ] || [ "$1" = l4lbr ]; then
 				lb service del "$proto" "$(vip_port "$1" "$port")-$((port + 1))"
@@ -373,23 +379,29 @@ measure() {
 
 # function_graph over l4lb's functions: every call's instructions, for
 # report.py to sum up by function.
-profile() {
-	local t=/sys/kernel/tracing
+profile() {	# [CONFIG FILE MEASURE...]
+	local t=/sys/kernel/tracing cfg=${1:-l4lb} file=${2:-} m
+	local measures=("${@:3}")
+
+	[ ${#measures[@]} -gt 0 ] || measures=(tcp_rr tcp_crr udp_new)
 
 	[ -e $t/trace ] || mount -t tracefs nodev $t
 	echo 0 > $t/tracing_on
 	echo function_graph > $t/current_tracer
 	echo ':mod:l4lb' > $t/set_ftrace_filter
+	# PROFILE=new's: work items too (a resize of the flow tables
+	# among them, and packets whose softirq runs in them).
+	[ -z "$file" ] || echo process_one_work >> $t/set_ftrace_filter
 	echo 1 > $t/options/funcgraph-tail
 	echo 0 > $t/options/funcgraph-irqs
 	echo 16384 > $t/buffer_size_kb
 	: > $t/trace
 	echo 1 > $t/tracing_on
-	measure l4lb tcp_rr
-	measure l4lb tcp_crr
-	measure l4lb udp_new
+	for m in "${measures[@]}"; do
+		measure "$cfg" "$m"
+	done
 	echo 0 > $t/tracing_on
-	cat $t/trace > "${OUT%.jsonl}.profile"
+	cat $t/trace > "${OUT%.jsonl}.profile$file"
 	echo nop > $t/current_tracer
 	: > $t/set_ftrace_filter
 }
@@ -398,11 +410,29 @@ load_l4lb
 modprobe -a ip_vs ip_vs_rr nf_conntrack nf_nat nft_chain_nat pktgen
 sysctl -qw net.netfilter.nf_conntrack_max=4194304
 
-# measure_all SIZE ROUND CONFIG: every measure, once.
+# measure_all SIZE ROUND CONFIG: every measure, once. At 1k, each from
+# the same table: before every measure but the first (which follows the
+# round's fill), l4lb's flows are flushed, their memory given back (an
+# idle second: RCU frees them) and the table filled again. Measured one
+# after another, a measure paid for what the ones before it left: l4lb's
+# tables double past 75% full, moving every entry, and where that landed
+# depended on them (a persistent service's table holds the filler's
+# templates too, twice the entries at the same fill: tcp_crr's 1,000 flows
+# pushed plain l4lb's past the mark there, the persistent one's in
+# udp_new). IPVS's and conntrack's tables are of a fixed size.
 measure_all() {
-	local m
+	local m first=1
 
 	for m in $MEASURES; do
+		if [ "$1" = 1k ] && [ -z "$first" ] && [ "$REFILL" = 1 ]; then
+			case $3 in
+			l4lb | l4lb6 | l4lbp | l4lbr)
+				lb flush
+				sleep 1
+				fill "$3" 1000 ;;
+			esac
+		fi
+		first=
 		measure "$3" "$m"
 		record "$1" "$2" "$3" "$m" "$value"
 	done
@@ -424,6 +454,17 @@ for size in $SIZES; do
 	1k)
 		# Figures of one round lie moments apart: paired ratios.
 		bench_up
+		# PROFILE=new: new UDP sessions of l4lb and l4lbp traced as
+		# the rounds measure them (a filled table, then the measure),
+		# in a round of their own that records nothing.
+		if [ "$PROFILE" = new ]; then
+			for cfg in l4lb l4lbp; do
+				setup "$cfg"
+				fill "$cfg" 1000
+				profile "$cfg" "-new-$cfg" udp_new
+				teardown "$cfg"
+			done
+		fi
 		for round in $(seq 1 "$ROUNDS"); do
 			for cfg in $(order "$round"); do
 				setup "$cfg"
