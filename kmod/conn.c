@@ -847,7 +847,8 @@ static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
 /*
  * A new flow to @be for the client in @key, counted on template @tpl if
  * not NULL (the caller took it; it puts it back unless *@created), or a
- * new template (@state PERSIST, @key a template's). Returns it with *@created
+ * new template (@state PERSIST, @key a template's); a local client's if
+ * @local (local.c), marked before anyone can find it. Returns it with *@created
  * true, or the flow another CPU inserted for the same key a moment
  * earlier with *@created false (the caller counts no new flow), or NULL
  * with *@why an &enum l4lb_drop_reason: the table is full (and nothing
@@ -863,8 +864,8 @@ static struct l4lb_conn *conn_alloc(struct l4lb_net *ln, bool v6)
 struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
 				       const struct l4lb_orig_key *key,
 				       struct l4lb_backend *be, u8 state,
-				       struct l4lb_conn *tpl, bool *created,
-				       int *why)
+				       struct l4lb_conn *tpl, bool local,
+				       bool *created, int *why)
 {
 	struct l4lb_conn *conn, *old = NULL, *victim = NULL;
 	struct l4lb_reply_key rkey;
@@ -886,7 +887,7 @@ struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
 	if (!conn)
 		goto err_put;
 	conn->v6 = key->v6;
-	conn->local = 0;
+	conn->local = local;
 	if (key->v6)
 		container_of(conn, struct l4lb_conn6, c)->caddr = key->ip6.caddr;
 	else

@@ -338,14 +338,15 @@ struct l4lb_conn *l4lb_conn_lookup_reply(struct l4lb_net *ln,
 struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
 				       const struct l4lb_orig_key *key,
 				       struct l4lb_backend *be, u8 state,
-				       struct l4lb_conn *tpl, bool *created,
-				       int *why);
+				       struct l4lb_conn *tpl, bool local,
+				       bool *created, int *why);
 
 static inline struct l4lb_conn *
 l4lb_conn_create(struct l4lb_net *ln, const struct l4lb_orig_key *key,
 		 struct l4lb_backend *be, u8 state, bool *created, int *why)
 {
-	return l4lb_conn_create_tpl(ln, key, be, state, NULL, created, why);
+	return l4lb_conn_create_tpl(ln, key, be, state, NULL, false, created,
+				    why);
 }
 
 void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *conn);

@@ -447,14 +447,13 @@ static struct l4lb_conn *conn_new(struct l4lb_net *ln, struct l4lb_service *svc,
 		*why = full ? L4LB_DROP_BACKENDS_FULL : L4LB_DROP_NO_BACKEND;
 		return NULL;
 	}
-	conn = l4lb_conn_create_tpl(ln, key, be, state, tpl, &created, why);
 	/*
-	 * A local client's: marked before the packet that made it leaves, so
-	 * its reply finds it marked; a forged packet from outside meeting it
-	 * unmarked in this instant is as one meeting any remote flow.
+	 * A local client's is marked before it is in the tables: another
+	 * packet of its client (a UDP session's, from any port) meeting it
+	 * unmarked would pass unbalanced, to the VIP.
 	 */
-	if (created && p->local)
-		WRITE_ONCE(conn->local, 1);
+	conn = l4lb_conn_create_tpl(ln, key, be, state, tpl, p->local, &created,
+				    why);
 	/* The template counted a flow that is not made, or not this one. */
 	if (tpl && !created)
 		l4lb_tpl_put(ln, tpl);
