@@ -279,9 +279,13 @@ static struct l4lb_backend *backend_next_of(const struct l4lb_backend *be,
 static struct l4lb_backend *backend_of(struct l4lb_net *ln,
 				       const struct l4lb_be_key *key)
 {
-	struct l4lb_backend *be = l4lb_backend_lookup(ln, key);
+	struct l4lb_backend *be;
 	struct l4lb_be_key k;
 
+	/* No backend answers from port 0: a portless one is keyed so. */
+	if (!key->port)
+		return NULL;
+	be = l4lb_backend_lookup(ln, key);
 	if (be || !l4lb_be_seen(ln, l4lb_addr_fold(&key->addr, key->family),
 				0, key->proto))
 		return be;
@@ -587,7 +591,9 @@ static unsigned int in_new(struct l4lb_net *ln, struct l4lb_service *svc,
 	    (p->rst && l4lb_sched_hashes(svc->sched)))
 		return in_stateless(ln, svc, skb, p);
 	conn = conn_new(ln, svc, key, p, &why);
-	if (!conn || !l4lb_conn_alive(conn, l4lb_now())) {
+	/* Another CPU's flow of the key, made a moment ago: of its kind only. */
+	if (!conn || READ_ONCE(conn->local) != p->local ||
+	    !l4lb_conn_alive(conn, l4lb_now())) {
 		if (conn)
 			why = L4LB_DROP_NO_FLOW;
 		else if (backend_down && why == L4LB_DROP_NO_FLOW)
@@ -647,10 +653,18 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 	 * A local client's flow is not for a packet from outside that forges
 	 * this machine's address as its source (routing drops it as a
 	 * martian after this hook: it must not close or refresh the flow
-	 * first), nor a remote client's flow for a local packet.
+	 * first). A remote flow under this machine's address was made by
+	 * such a packet: a local client's packet takes the key back, or one
+	 * forged datagram a timeout would keep the client unbalanced.
 	 */
-	if (conn && (!svc_local_ok(conn->be->svc, p) ||
-		     READ_ONCE(conn->local) != p->local))
+	if (conn && READ_ONCE(conn->local) != p->local) {
+		if (!p->local)
+			return NF_ACCEPT;
+		l4lb_conn_unlink(ln, conn);
+		/* Unlinked, it stays valid until the RCU section ends. */
+		conn = NULL;
+	}
+	if (conn && !svc_local_ok(conn->be->svc, p))
 		return NF_ACCEPT;
 	if (conn && !conn_stale(ln, conn, p, l4lb_now())) {
 		if (p->rst)

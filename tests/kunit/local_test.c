@@ -786,6 +786,45 @@ static void local_range(struct kunit *test)
 	mutex_unlock(&f->ln->lock);
 }
 
+/*
+ * A packet from outside forging this machine's address makes a remote
+ * flow before routing drops it as a martian; the local client's own
+ * packet of that key takes the key back (a local flow, balanced), where
+ * it was passed to the VIP unbalanced for as long as forged packets kept
+ * the remote flow alive.
+ */
+static void local_takes_forged_key(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
+			  .sport = 40050, .dport = PORT, .flags = KPKT_SYN };
+	struct l4lb_conn *conn;
+	struct sk_buff *skb;
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, kpkt_in_dev()), NF_ACCEPT);
+	kfree_skb(skb);
+	conn = flow_of(f, 40050);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(conn->local), 0);
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
+	kfree_skb(skb);
+	conn = flow_of(f, 40050);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(conn->local), 1);
+
+	/* And the forger's next packet no longer touches it. */
+	p.flags = KPKT_RST;
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, kpkt_in_dev()), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(conn->state), L4LB_CONN_SYN_SEEN);
+}
+
 static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_syn_and_reply),
 	KUNIT_CASE(local_gso_partial),
@@ -797,6 +836,7 @@ static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_icmp_errors),
 	KUNIT_CASE(local_reply_to_vip_port),
 	KUNIT_CASE(local_range),
+	KUNIT_CASE(local_takes_forged_key),
 	{}
 };
 
