@@ -56,10 +56,17 @@ struct l4lb_range_set {
 	struct rcu_head rcu;
 };
 
+/*
+ * Most namespaces have no port range, and one with ranges a set for each
+ * address and protocol that has some: the table starts at its smallest
+ * (4 buckets, 96 bytes) rather than rhashtable's default 64 (a 1 KiB
+ * kmalloc in every namespace), and grows with the sets.
+ */
 static const struct rhashtable_params range_params = {
 	.head_offset = offsetof(struct l4lb_range_set, node),
 	.key_offset = offsetof(struct l4lb_range_set, key),
 	.key_len = sizeof(struct l4lb_svc_key),
+	.nelem_hint = 2,
 	.automatic_shrinking = true,
 };
 
