@@ -74,7 +74,7 @@ bool l4lb_pkt_parse4(struct sk_buff *skb, struct l4lb_pkt *p)
  * An ICMP error (unreachable, time exceeded, parameter problem) quoting a
  * TCP or UDP packet: fills @in with the quoted packet's addresses and ports.
  */
-static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
+bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in)
 {
 	unsigned int off = ip_hdrlen(skb);
 	const struct icmphdr *ih;
@@ -109,11 +109,6 @@ static bool icmp_parse(struct sk_buff *skb, struct l4lb_pkt *in)
 	in->v6 = false;
 	in->thoff = off + iph->ihl * 4;
 	return true;
-}
-
-bool l4lb_icmp_parse4(struct sk_buff *skb, struct l4lb_pkt *in)
-{
-	return icmp_parse(skb, in);
 }
 
 /* The per-family keys, from addresses of either family. */
@@ -174,6 +169,17 @@ static int pkt_nat(struct sk_buff *skb, const struct l4lb_pkt *p, bool src,
 }
 
 /*
+ * An ICMP error the rewrite refused: dropped, counted as @svc's no_memory
+ * when it was; a corrupt one (-EBADMSG) is dropped as nf_nat drops it.
+ */
+static unsigned int icmp_nat_failed(struct l4lb_service *svc, int err)
+{
+	if (err == -ENOMEM)
+		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
+	return NF_DROP;
+}
+
+/*
  * An error about one of our replies (VIP to client), sent back to the VIP
  * by a router on the client's path ("fragmentation needed", "packet too
  * big" for path MTU discovery): hand it to the backend that sent the
@@ -205,12 +211,8 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	else
 		ret = l4lb_nat4_icmp_in(skb, icmpoff, be->key.addr.ip,
 					l4lb_conn_bport(conn));
-	if (ret) {
-		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
-		if (ret == -ENOMEM)
-			l4lb_stats_drop(be->svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
+	if (ret)
+		return icmp_nat_failed(be->svc, ret);
 	/* Routed anew, to the backend: see in_rewrite(). */
 	skb_dst_drop(skb);
 	return NF_ACCEPT;
@@ -328,13 +330,7 @@ static unsigned int icmp_out_nat(struct sk_buff *skb,
 	else
 		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip, port,
 					 from_be);
-	if (ret) {
-		/* A corrupt error (-EBADMSG) is dropped as nf_nat drops it. */
-		if (ret == -ENOMEM)
-			l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return ret ? icmp_nat_failed(svc, ret) : NF_ACCEPT;
 }
 
 /*
@@ -373,6 +369,33 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 }
 
 /*
+ * The local client's flow (local.c) that a packet from @baddr:@bport to
+ * @caddr:@cport answers, or NULL. Under RCU.
+ */
+static struct l4lb_conn *local_flow(struct l4lb_net *ln,
+				    const struct l4lb_pkt *p,
+				    const union nf_inet_addr *baddr,
+				    __be16 bport,
+				    const union nf_inet_addr *caddr,
+				    __be16 cport)
+{
+	struct l4lb_reply_key rkey;
+	struct l4lb_conn *conn;
+
+	pkt_reply_key(&rkey, p, baddr, bport, caddr, cport);
+	conn = l4lb_conn_lookup_reply(ln, &rkey);
+	return conn && READ_ONCE(conn->local) ? conn : NULL;
+}
+
+/* @conn is a local client's flow whose service still has local-clients. */
+static bool local_flow_on(const struct l4lb_conn *conn)
+{
+	/* The flag changes in place (l4lb_service_set_flags()). */
+	return conn &&
+	       (READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS);
+}
+
+/*
  * An error about a local client's packet (client to backend: local.c, at
  * LOCAL_IN), from the backend or a router between: rewritten as
  * l4lb_icmp_out() does, so that the client's socket, connected to the
@@ -383,14 +406,10 @@ unsigned int l4lb_local_icmp(struct l4lb_net *ln, struct sk_buff *skb,
 			     const struct l4lb_pkt *in, unsigned int icmpoff,
 			     const union nf_inet_addr *outer_saddr)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
+	struct l4lb_conn *conn = local_flow(ln, in, &in->daddr, in->dport,
+					   &in->saddr, in->sport);
 
-	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (!conn || !READ_ONCE(conn->local) ||
-	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS) ||
-	    !l4lb_conn_alive(conn, l4lb_now()))
+	if (!local_flow_on(conn) || !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
 	return icmp_out_nat(skb, in, icmpoff, conn->be, outer_saddr);
 }
@@ -620,15 +639,9 @@ static __always_inline bool svc_local_ok(const struct l4lb_service *svc,
  */
 static bool local_reply(struct l4lb_net *ln, const struct l4lb_pkt *p)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
-
-	if (!l4lb_be_port_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
-			       p->sport, p->proto))
-		return false;
-	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	return conn && READ_ONCE(conn->local);
+	return l4lb_be_port_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
+				 p->sport, p->proto) &&
+	       local_flow(ln, p, &p->saddr, p->sport, &p->daddr, p->dport);
 }
 
 /*
@@ -752,7 +765,7 @@ static unsigned int pre_routing(void *priv, struct sk_buff *skb,
 	if (!to_vip)
 		return NF_ACCEPT;
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
-		return icmp_parse(skb, &p) ?
+		return l4lb_icmp_parse4(skb, &p) ?
 		       l4lb_icmp_in(ln, skb, &p, ip_hdrlen(skb)) : NF_ACCEPT;
 	if (!pkt_parse(skb, &p) ||
 	    (!l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto) &&
@@ -979,13 +992,10 @@ flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
 unsigned int l4lb_local_reply(struct l4lb_net *ln, struct sk_buff *skb,
 			      const struct l4lb_pkt *p)
 {
-	struct l4lb_reply_key rkey;
-	struct l4lb_conn *conn;
+	struct l4lb_conn *conn = local_flow(ln, p, &p->saddr, p->sport,
+					   &p->daddr, p->dport);
 
-	pkt_reply_key(&rkey, p, &p->saddr, p->sport, &p->daddr, p->dport);
-	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (!conn || !READ_ONCE(conn->local) ||
-	    !(READ_ONCE(conn->be->svc->flags) & L4LB_SVC_F_LOCAL_CLIENTS))
+	if (!local_flow_on(conn))
 		return NF_ACCEPT;
 	return l4lb_out(ln, conn, skb, p);
 }
@@ -1010,7 +1020,7 @@ static unsigned int post_routing(void *priv, struct sk_buff *skb,
 		/* Compared whole with a backend's address: no stale words. */
 		union nf_inet_addr outer_saddr = {};
 
-		if (!icmp_parse(skb, &p))
+		if (!l4lb_icmp_parse4(skb, &p))
 			return NF_ACCEPT;
 		outer_saddr.ip = ip_hdr(skb)->saddr;
 		return l4lb_icmp_out(ln, skb, &p, ip_hdrlen(skb), &outer_saddr);

@@ -87,9 +87,11 @@ hops_are() {
 # ${EPOCHREALTIME/./}) until the router's route to the VIP lost its hop via
 # lbN, from the time stamps of `ip monitor` (/tmp/bgp-mon): the first
 # change of the route after T0 without that hop; "never" if the route
-# still has it after BOUND seconds.
+# still has it after BOUND seconds. The monitor may write its record a
+# moment after the route changed (a busy guest): the log is read again
+# until it has it, for as long as BOUND, which the figure does not count.
 gone_after() {
-	local n=$2
+	local n=$2 i got
 
 	while ip -n rt route show $VIP/32 | grep -q "via 10.0.4$n.2 "; do
 		if [ $((${EPOCHREALTIME/./} - $1)) -gt $(($3 * 1000000)) ]; then
@@ -98,7 +100,17 @@ gone_after() {
 		fi
 		sleep 0.1
 	done
-	python3 - "$1" "10.0.4$n.2" "$VIP" /tmp/bgp-mon <<-'EOF'
+	for i in $(seq 1 $(($3 * 10))); do
+		got=$(record_after "$1" "$n")
+		[ "$got" = unseen ] || break
+		sleep 0.1
+	done
+	echo "$got"
+}
+
+# record_after T0 N: gone_after()'s reading of the monitor's log.
+record_after() {
+	python3 - "$1" "10.0.4$2.2" "$VIP" /tmp/bgp-mon <<-'EOF'
 	import datetime, re, sys
 	t0, hop, vip = int(sys.argv[1]) / 1e6, "via %s " % sys.argv[2], sys.argv[3]
 	records = re.split(r"^(?=\[)", open(sys.argv[4]).read(), flags=re.M)
