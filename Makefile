@@ -80,6 +80,7 @@ dkms-check:
 # the lines come out byte for byte, healthd takes the checks.
 import-check: tools
 	tests/import/keepalived.sh
+	tests/import/ipvsadm.sh
 
 # The guest tests come last: their closing line counts them.
 check: check-build checkpatch spec-check tools import-check kunit dkms-check deb \

@@ -37,18 +37,27 @@ static struct kmem_cache *cache_of(bool v6)
 u32 l4lb_clock_offset;
 #endif
 
-/* The key of a client's flow to @svc (the caller knows the service). */
-void l4lb_orig_key_svc(struct l4lb_orig_key *k, const struct l4lb_service *svc,
-		       const union nf_inet_addr *caddr, __be16 cport)
+/* The key of a client's flow to @svc's port @vport. */
+void l4lb_orig_key_port(struct l4lb_orig_key *k,
+			const struct l4lb_service *svc,
+			const union nf_inet_addr *caddr, __be16 cport,
+			__be16 vport)
 {
 	const struct l4lb_svc_key *sk = &svc->key;
 
 	if (sk->family == AF_INET6)
 		l4lb_orig_key_init6(k, sk->proto, &caddr->in6, cport,
-				    &sk->addr.in6, sk->port);
+				    &sk->addr.in6, vport);
 	else
 		l4lb_orig_key_init4(k, sk->proto, caddr->ip, cport,
-				    sk->addr.ip, sk->port);
+				    sk->addr.ip, vport);
+}
+
+/* The same to @svc's (first) port (the caller knows the service). */
+void l4lb_orig_key_svc(struct l4lb_orig_key *k, const struct l4lb_service *svc,
+		       const union nf_inet_addr *caddr, __be16 cport)
+{
+	l4lb_orig_key_port(k, svc, caddr, cport, svc->key.port);
 }
 
 void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
@@ -65,10 +74,10 @@ static void orig_key_of(const struct l4lb_conn *conn, struct l4lb_orig_key *k)
 
 	if (conn->v6)
 		l4lb_orig_key_init6(k, sk->proto, l4lb_conn_caddr6(conn),
-				    conn->cport, &sk->addr.in6, sk->port);
+				    conn->cport, &sk->addr.in6, conn->vport);
 	else
 		l4lb_orig_key_init4(k, sk->proto, conn->caddr, conn->cport,
-				    sk->addr.ip, sk->port);
+				    sk->addr.ip, conn->vport);
 	k->tpl = l4lb_conn_is_tpl(conn);
 	/* A template's port is its mask's prefix, UDP's too (persist.c). */
 	if (k->tpl)
@@ -81,11 +90,13 @@ static void reply_key_of(const struct l4lb_conn *conn,
 	const struct l4lb_be_key *bk = &conn->be->key;
 
 	if (conn->v6)
-		l4lb_reply_key_init6(k, bk->proto, &bk->addr.in6, bk->port,
+		l4lb_reply_key_init6(k, bk->proto, &bk->addr.in6,
+				     l4lb_conn_bport(conn),
 				     l4lb_conn_caddr6(conn), conn->cport);
 	else
-		l4lb_reply_key_init4(k, bk->proto, bk->addr.ip, bk->port,
-				     conn->caddr, conn->cport);
+		l4lb_reply_key_init4(k, bk->proto, bk->addr.ip,
+				     l4lb_conn_bport(conn), conn->caddr,
+				     conn->cport);
 }
 
 /*
@@ -117,9 +128,9 @@ static int orig_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct l4lb_conn *conn = obj;
 	const struct l4lb_svc_key *sk = &conn->be->svc->key;
 
-	if (conn->v6 != k->v6 || conn->cport != k->cport ||
-	    sk->port != k->vport || sk->proto != k->proto ||
-	    l4lb_conn_is_tpl(conn) != k->tpl)
+	if (conn->v6 != k->v6 || conn->vport != k->vport ||
+	    sk->proto != k->proto || l4lb_conn_is_tpl(conn) != k->tpl ||
+	    l4lb_conn_cport(conn, k->proto) != k->cport)
 		return 1;
 	if (!k->v6)
 		return conn->caddr != k->ip.caddr || sk->addr.ip != k->ip.vaddr;
@@ -141,8 +152,9 @@ static int reply_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct l4lb_conn *conn = obj;
 	const struct l4lb_be_key *bk = &conn->be->key;
 
-	if (conn->v6 != k->v6 || conn->cport != k->cport ||
-	    bk->port != k->bport || bk->proto != k->proto)
+	if (conn->v6 != k->v6 || bk->proto != k->proto ||
+	    l4lb_conn_cport(conn, k->proto) != k->cport ||
+	    l4lb_conn_bport(conn) != k->bport)
 		return 1;
 	if (!k->v6)
 		return conn->caddr != k->ip.caddr || bk->addr.ip != k->ip.baddr;
@@ -880,10 +892,11 @@ struct l4lb_conn *l4lb_conn_create_tpl(struct l4lb_net *ln,
 		container_of(conn, struct l4lb_conn6, c)->caddr = key->ip6.caddr;
 	else
 		conn->caddr = key->ip.caddr;
+	/* A UDP session's key has port 0: its @answered starts at 0. */
 	conn->cport = key->cport;
+	conn->vport = key->vport;
 	conn->be = be;
 	conn->state = state;
-	conn->answered = 0;
 	conn->dead = 1;
 	conn->deadline = now + l4lb_conn_timeout(ln, conn);
 	if (state == L4LB_CONN_PERSIST)

@@ -111,10 +111,12 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  *	the service
  * @caddr: the client's IPv4 address (unused by an IPv6 flow)
  * @deadline: jiffies (low 32 bits) after which the conn is expired
- * @cport: the client's port, network order; 0 for a UDP session
- * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
+ * @cport: a TCP flow's client port, network order (a template's: its
+ *	mask's prefix); a UDP session has none (its key's is 0,
+ *	l4lb_conn_cport()), and keeps @answered in its place
  * @answered: the clock's low 16 bits when a UDP session's backend first
  *	answered (UDP_REPLIED); a wrap only delays the session's assurance
+ * @state: &enum l4lb_conn_state; changed with cmpxchg (see conn.c)
  * @dead: 0 while the conn is live in both tables. Whoever moves it from
  *	0 to 1 (l4lb_conn_unlink()) owns its teardown; l4lb_conn_create()
  *	makes it 1 and publishes it with 0 only once both inserts succeeded,
@@ -123,6 +125,9 @@ static inline bool l4lb_conn_state_unassured(u8 state)
  * @local: made by a client on this machine (LOCAL_OUT, local-clients): only
  *	its own packets and its replies at LOCAL_IN use it; set once, as it
  *	is made, before its first packet leaves
+ * @vport: the port the client sent to, network order: its service's port,
+ *	or, for a port range, the packet's own (a flow per port); a portless
+ *	backend (port 0) is sent to it and answers from it
  * @tpl: a flow's template (persistence), or NULL; the flow is counted in
  *	its @users until l4lb_conn_unlink(), which keeps the template's memory
  * @rcu: frees the conn once no packet can still see it; shares @tpl's
@@ -137,12 +142,15 @@ struct l4lb_conn {
 	struct l4lb_backend *be;
 	__be32 caddr;
 	u32 deadline;
-	__be16 cport;
+	union {
+		__be16 cport;
+		u16 answered;
+	};
 	u8 state;
 	u8 dead;
 	u8 v6;
 	u8 local;
-	u16 answered;
+	__be16 vport;
 	union {
 		struct l4lb_conn *tpl;
 		struct rcu_head rcu;
@@ -159,6 +167,19 @@ struct l4lb_conn6 {
 	struct l4lb_conn c;
 	struct in6_addr caddr;
 };
+
+/* The client port @conn is keyed by; @proto its service's. */
+static inline __be16 l4lb_conn_cport(const struct l4lb_conn *conn, u8 proto)
+{
+	return proto == IPPROTO_TCP || conn->state == L4LB_CONN_PERSIST ?
+	       conn->cport : 0;
+}
+
+/* The port its backend has: a portless backend's is the client's VIP port. */
+static inline __be16 l4lb_conn_bport(const struct l4lb_conn *conn)
+{
+	return conn->be->key.port ?: conn->vport;
+}
 
 static inline const struct in6_addr *l4lb_conn_caddr6(const struct l4lb_conn *c)
 {
@@ -296,6 +317,10 @@ static inline void l4lb_reply_key_init6(struct l4lb_reply_key *k, u8 proto,
 
 void l4lb_orig_key_svc(struct l4lb_orig_key *k, const struct l4lb_service *svc,
 		       const union nf_inet_addr *caddr, __be16 cport);
+void l4lb_orig_key_port(struct l4lb_orig_key *k,
+			const struct l4lb_service *svc,
+			const union nf_inet_addr *caddr, __be16 cport,
+			__be16 vport);
 void l4lb_orig_key_svc4(struct l4lb_orig_key *k,
 			const struct l4lb_service *svc, __be32 caddr,
 			__be16 cport);

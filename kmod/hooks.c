@@ -193,8 +193,10 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	struct l4lb_conn *conn;
 	int ret;
 
-	if (!l4lb_vip_seen(ln, l4lb_addr_fold(&in->saddr, pkt_family(in)),
-			   in->sport, in->proto))
+	__be32 vaddr = l4lb_addr_fold(&in->saddr, pkt_family(in));
+
+	if (!l4lb_vip_seen(ln, vaddr, in->sport, in->proto) &&
+	    !l4lb_vip_range_seen(ln, vaddr, in->proto))
 		return NF_ACCEPT;
 	/* The quoted packet is our reply: VIP to client. */
 	pkt_orig_key(&key, in, &in->daddr, in->dport, &in->saddr, in->sport);
@@ -204,10 +206,11 @@ unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	be = conn->be;
 	if (in->v6)
 		ret = l4lb_nat6_icmp_in(skb, icmpoff, in->thoff, in->proto,
-					&be->key.addr.in6, be->key.port);
+					&be->key.addr.in6,
+					l4lb_conn_bport(conn));
 	else
 		ret = l4lb_nat4_icmp_in(skb, icmpoff, be->key.addr.ip,
-					be->key.port);
+					l4lb_conn_bport(conn));
 	if (ret)
 		return icmp_nat_failed(be->svc, ret);
 	/* Routed anew, to the backend: see in_rewrite(). */
@@ -227,14 +230,83 @@ static unsigned int out_departed(struct l4lb_net *ln,
 				 const struct nf_hook_state *state)
 {
 	struct l4lb_departed *d;
+	struct l4lb_be_key k;
 
 	if (state && state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
 	d = l4lb_departed_lookup(ln, key);
-	if (!d)
-		return NF_ACCEPT;
+	if (!d) {
+		/* A portless backend's, from a port of its service. */
+		k = *key;
+		k.port = 0;
+		d = l4lb_departed_lookup(ln, &k);
+		if (!d ||
+		    !l4lb_svc_has_port(rcu_dereference(d->svc), key->port))
+			return NF_ACCEPT;
+	}
 	l4lb_stats_drop(rcu_dereference(d->svc)->stats, L4LB_DROP_STRAY);
 	return NF_DROP;
+}
+
+/*
+ * Does backend @be answer from port @port (network order): its own port,
+ * or, if it has none, any of its service's?
+ */
+static bool be_answers_from(const struct l4lb_backend *be, __be16 port)
+{
+	return be->key.port || l4lb_svc_has_port(be->svc, port);
+}
+
+/*
+ * Under RCU: of the backends sharing @be's key (a TCP server several
+ * services share), the next after @be that answers from @port, or NULL.
+ */
+static struct l4lb_backend *backend_next_of(const struct l4lb_backend *be,
+					    __be16 port)
+{
+	struct l4lb_backend *next = l4lb_backend_next(be);
+
+	while (next && !be_answers_from(next, port))
+		next = l4lb_backend_next(next);
+	return next;
+}
+
+/*
+ * The backend a packet from @key's address and port with no flow is from,
+ * the first of those sharing its key (backend_next_of() the others): one
+ * of that port, else a portless backend of that address (port 0, in the
+ * same table) whose service has that port. Only packets with no flow pay
+ * the second lookup; a flow's reply is found by its own ports.
+ */
+static struct l4lb_backend *backend_of(struct l4lb_net *ln,
+				       const struct l4lb_be_key *key)
+{
+	struct l4lb_backend *be;
+	struct l4lb_be_key k;
+
+	/* No backend answers from port 0: a portless one is keyed so. */
+	if (!key->port)
+		return NULL;
+	be = l4lb_backend_lookup(ln, key);
+	if (be || !l4lb_be_seen(ln, l4lb_addr_fold(&key->addr, key->family),
+				0, key->proto))
+		return be;
+	k = *key;
+	k.port = 0;
+	be = l4lb_backend_lookup(ln, &k);
+	if (be && !be_answers_from(be, key->port))
+		be = backend_next_of(be, key->port);
+	return be;
+}
+
+/*
+ * The port a backend's packet leaves with, as the service's: the
+ * service's own, or, from a portless backend, the one it came from (the
+ * client's VIP port).
+ */
+static __be16 svc_port_of(const struct l4lb_backend *be, __be16 port)
+{
+	return be->key.port ? be->svc->key.port : port;
 }
 
 /*
@@ -249,15 +321,15 @@ static unsigned int icmp_out_nat(struct sk_buff *skb,
 {
 	struct l4lb_service *svc = be->svc;
 	bool from_be = nf_inet_addr_cmp(outer_saddr, &be->key.addr);
+	__be16 port = svc_port_of(be, in->dport);
 	int ret;
 
 	if (in->v6)
 		ret = l4lb_nat6_icmp_out(skb, icmpoff, in->thoff, in->proto,
-					 &svc->key.addr.in6, svc->key.port,
-					 from_be);
+					 &svc->key.addr.in6, port, from_be);
 	else
-		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip,
-					 svc->key.port, from_be);
+		ret = l4lb_nat4_icmp_out(skb, icmpoff, svc->key.addr.ip, port,
+					 from_be);
 	return ret ? icmp_nat_failed(svc, ret) : NF_ACCEPT;
 }
 
@@ -283,13 +355,13 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 	} else {
 		pkt_be_key(&bkey, in, &in->daddr, in->dport);
 		if (in->proto == IPPROTO_UDP) {
-			be = l4lb_backend_lookup(ln, &bkey);
+			be = backend_of(ln, &bkey);
 			if (be && !(READ_ONCE(be->svc->flags) &
 				    L4LB_SVC_F_STATELESS))
 				be = NULL;
 		}
 		/* About a removed backend: it would show its address. */
-		if (!be && !l4lb_backend_lookup(ln, &bkey))
+		if (!be && !backend_of(ln, &bkey))
 			return out_departed(ln, &bkey, NULL);
 	}
 	return be ? icmp_out_nat(skb, in, icmpoff, be, outer_saddr) :
@@ -428,7 +500,8 @@ static __always_inline unsigned int in_rewrite(struct l4lb_backend *be,
 {
 	struct l4lb_service *svc = be->svc;
 
-	if (pkt_nat(skb, p, false, &be->key.addr, be->key.port)) {
+	/* A portless backend is sent to the port the client asked for. */
+	if (pkt_nat(skb, p, false, &be->key.addr, be->key.port ?: p->dport)) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
@@ -566,8 +639,8 @@ static __always_inline bool svc_local_ok(const struct l4lb_service *svc,
  */
 static bool local_reply(struct l4lb_net *ln, const struct l4lb_pkt *p)
 {
-	return l4lb_be_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
-			    p->sport, p->proto) &&
+	return l4lb_be_port_seen(ln, l4lb_addr_fold(&p->saddr, pkt_family(p)),
+				 p->sport, p->proto) &&
 	       local_flow(ln, p, &p->saddr, p->sport, &p->daddr, p->dport);
 }
 
@@ -633,7 +706,7 @@ static __always_inline unsigned int flow_in(struct l4lb_net *ln,
 	    !p->local && local_reply(ln, p))
 		return NF_ACCEPT;
 	pkt_svc_key(&skey, p);
-	svc = l4lb_service_lookup(ln, &skey);
+	svc = l4lb_service_lookup_pkt(ln, &skey);
 	if (!svc || !svc_local_ok(svc, p))
 		return NF_ACCEPT;
 	return in_new(ln, svc, skb, p, &key, backend_down);
@@ -695,7 +768,8 @@ static unsigned int pre_routing(void *priv, struct sk_buff *skb,
 		return l4lb_icmp_parse4(skb, &p) ?
 		       l4lb_icmp_in(ln, skb, &p, ip_hdrlen(skb)) : NF_ACCEPT;
 	if (!pkt_parse(skb, &p) ||
-	    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
+	    (!l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto) &&
+	     !l4lb_vip_range_seen(ln, p.daddr.ip, p.proto)))
 		return NF_ACCEPT;
 	return flow_in(ln, skb, &p);
 }
@@ -731,7 +805,7 @@ static __always_inline unsigned int out_rewrite(struct l4lb_backend *be,
 {
 	struct l4lb_service *svc = be->svc;
 
-	if (pkt_nat(skb, p, true, &svc->key.addr, svc->key.port)) {
+	if (pkt_nat(skb, p, true, &svc->key.addr, svc_port_of(be, p->sport))) {
 		l4lb_stats_drop(svc->stats, L4LB_DROP_NO_MEMORY);
 		return NF_DROP;
 	}
@@ -809,7 +883,8 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 		return out_rewrite(be, skb, p);
 	if (p->proto == IPPROTO_TCP)
 		state = p->synack ? L4LB_CONN_SYN_RECV : L4LB_CONN_ADOPTED_REPLY;
-	l4lb_orig_key_svc(&key, svc, &p->daddr, p->dport);
+	l4lb_orig_key_port(&key, svc, &p->daddr, p->dport,
+			   svc_port_of(be, p->sport));
 	conn = l4lb_conn_create(ln, &key, be, state, &created, &why);
 	if (!conn) {
 		l4lb_stats_drop(svc->stats, why);
@@ -831,16 +906,17 @@ static unsigned int out_adopt(struct l4lb_net *ln, struct l4lb_backend *be,
 
 /*
  * Of a TCP server several services share (@be the first of their
- * backends), the one whose service could adopt a packet with no flow: the
- * only one that hashes (sh, mh), or NULL. Services that do not hash own
+ * backends that answer from @port: backend_of()), the one whose service
+ * could adopt a packet with no flow: the only one that hashes (sh, mh),
+ * or NULL. Services that do not hash own
  * no packet without a flow; with several that do, the VIP is ambiguous.
  * Bounded by the services sharing the server, not by any table.
  */
-static struct l4lb_backend *out_owner(struct l4lb_backend *be)
+static struct l4lb_backend *out_owner(struct l4lb_backend *be, __be16 port)
 {
 	struct l4lb_backend *owner = NULL;
 
-	for (; be; be = l4lb_backend_next(be)) {
+	for (; be; be = backend_next_of(be, port)) {
 		if (!l4lb_sched_hashes(be->svc->sched))
 			continue;
 		if (owner)
@@ -878,7 +954,7 @@ static unsigned int out_no_flow(struct l4lb_net *ln, struct l4lb_backend *be,
 		return out_rewrite(be, skb, p);
 	if (state->out && (state->out->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	owner = out_owner(be);
+	owner = out_owner(be, p->sport);
 	if (owner)
 		return out_adopt(ln, owner, skb, p);
 	l4lb_stats_drop(be->svc->stats, L4LB_DROP_STRAY);
@@ -900,7 +976,7 @@ flow_reply(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *p,
 	if (conn)
 		return l4lb_out(ln, conn, skb, p);
 	pkt_be_key(&bkey, p, &p->saddr, p->sport);
-	be = l4lb_backend_lookup(ln, &bkey);
+	be = backend_of(ln, &bkey);
 	if (be)
 		return out_no_flow(ln, be, skb, p, state);
 	return out_departed(ln, &bkey, state);
@@ -951,7 +1027,7 @@ static unsigned int post_routing(void *priv, struct sk_buff *skb,
 	}
 	/* Client packets and passing traffic: not from a backend. */
 	if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) || !pkt_parse(skb, &p) ||
-	    !l4lb_be_seen(ln, p.saddr.ip, p.sport, p.proto))
+	    !l4lb_be_port_seen(ln, p.saddr.ip, p.sport, p.proto))
 		return NF_ACCEPT;
 	return flow_reply(ln, skb, &p, state);
 }

@@ -140,7 +140,9 @@ static unsigned int pre_routing6(void *priv, struct sk_buff *skb,
 		return icmp6_parse(skb, thoff, &p) ?
 		       l4lb_icmp_in(ln, skb, &p, thoff) : NF_ACCEPT;
 	if (!pkt_parse6(skb, &p, thoff, proto) ||
-	    !l4lb_vip_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.dport, p.proto))
+	    (!l4lb_vip_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.dport,
+			    p.proto) &&
+	     !l4lb_vip_range_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.proto)))
 		return NF_ACCEPT;
 	return l4lb_in(ln, skb, &p);
 }
@@ -178,7 +180,8 @@ unsigned int l4lb_post_routing6(struct l4lb_net *ln, struct sk_buff *skb,
 		return l4lb_icmp_out(ln, skb, &p, thoff, &outer_saddr);
 	}
 	if (!from_be || !pkt_parse6(skb, &p, thoff, proto) ||
-	    !l4lb_be_seen(ln, l4lb_addr_fold6(&p.saddr.in6), p.sport, p.proto))
+	    !l4lb_be_port_seen(ln, l4lb_addr_fold6(&p.saddr.in6), p.sport,
+			       p.proto))
 		return NF_ACCEPT;
 	return l4lb_reply(ln, skb, &p, state);
 }

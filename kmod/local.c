@@ -7,7 +7,8 @@
  * at LOCAL_IN, after routing: with the VIP's source they would be martians
  * before it. The hooks are registered in a namespace only while one of its
  * services of that family has the flag; other local traffic pays nothing.
- * The flow logic is hooks.c's: a local client's flow is an ordinary flow.
+ * The flow logic is hooks.c's: a local client's flow is an ordinary flow,
+ * to a port range's service too (the flow keeps the port it dialled).
  *
  * A backend on this machine (listening in the balancer's own namespace)
  * is not supported: the client's packet reaches it through the loopback
@@ -45,13 +46,16 @@ static unsigned int local_out(void *priv, struct sk_buff *skb,
 		if (!l4lb_vip_addr_seen(ln,
 					l4lb_addr_fold6(&ipv6_hdr(skb)->daddr)) ||
 		    !l4lb_pkt_parse6(skb, &p) ||
-		    !l4lb_vip_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.dport,
-				   p.proto))
+		    (!l4lb_vip_seen(ln, l4lb_addr_fold6(&p.daddr.in6), p.dport,
+				    p.proto) &&
+		     !l4lb_vip_range_seen(ln, l4lb_addr_fold6(&p.daddr.in6),
+					  p.proto)))
 			return NF_ACCEPT;
 	} else {
 		if (!l4lb_vip_addr_seen(ln, ip_hdr(skb)->daddr) ||
 		    !l4lb_pkt_parse4(skb, &p) ||
-		    !l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto))
+		    (!l4lb_vip_seen(ln, p.daddr.ip, p.dport, p.proto) &&
+		     !l4lb_vip_range_seen(ln, p.daddr.ip, p.proto)))
 			return NF_ACCEPT;
 	}
 	p.local = true;
@@ -128,13 +132,13 @@ static unsigned int local_in(void *priv, struct sk_buff *skb,
 		if (!l4lb_be_addr_seen(ln,
 				       l4lb_addr_fold6(&ipv6_hdr(skb)->saddr)) ||
 		    !l4lb_pkt_parse6(skb, &p) ||
-		    !l4lb_be_seen(ln, l4lb_addr_fold6(&p.saddr.in6), p.sport,
-				  p.proto))
+		    !l4lb_be_port_seen(ln, l4lb_addr_fold6(&p.saddr.in6),
+				       p.sport, p.proto))
 			return NF_ACCEPT;
 	} else {
 		if (!l4lb_be_addr_seen(ln, ip_hdr(skb)->saddr) ||
 		    !l4lb_pkt_parse4(skb, &p) ||
-		    !l4lb_be_seen(ln, p.saddr.ip, p.sport, p.proto))
+		    !l4lb_be_port_seen(ln, p.saddr.ip, p.sport, p.proto))
 			return NF_ACCEPT;
 	}
 	verdict = l4lb_local_reply(ln, skb, &p);

@@ -27,12 +27,13 @@ static struct genl_family l4lb_genl_family;
 	[L4LB_A_SVC_PROTO] = { .type = NLA_U8 }, \
 	[L4LB_A_SVC_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
 	[L4LB_A_SVC_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)), \
-	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
+	[L4LB_A_SVC_PORT] = NLA_POLICY_MIN(NLA_U16, 1), \
+	[L4LB_A_SVC_PORT_LAST] = NLA_POLICY_MIN(NLA_U16, 1)
 
 #define BE_KEY_POLICY \
 	[L4LB_A_BE_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)), \
 	[L4LB_A_BE_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)), \
-	[L4LB_A_BE_PORT] = NLA_POLICY_MIN(NLA_U16, 1)
+	[L4LB_A_BE_PORT] = { .type = NLA_U16 }
 
 static const struct nla_policy svc_key_policy[L4LB_A_MAX + 1] = {
 	SVC_KEY_POLICY,
@@ -192,6 +193,12 @@ static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 				    "protocol must be TCP (6) or UDP (17)");
 		return -EINVAL;
 	}
+	if (tb[L4LB_A_SVC_PORT_LAST] && nla_get_u16(tb[L4LB_A_SVC_PORT_LAST]) <
+					nla_get_u16(tb[L4LB_A_SVC_PORT])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_A_SVC_PORT_LAST],
+				    "a port range's last port is below its first");
+		return -EINVAL;
+	}
 	if (family == AF_INET6)
 		l4lb_svc_key_init6(key, proto, &addr.in6,
 				   htons(nla_get_u16(tb[L4LB_A_SVC_PORT])));
@@ -199,6 +206,13 @@ static int parse_svc_key(struct nlattr **tb, struct netlink_ext_ack *extack,
 		l4lb_svc_key_init4(key, proto, addr.ip,
 				   htons(nla_get_u16(tb[L4LB_A_SVC_PORT])));
 	return 0;
+}
+
+/* The last port of the service named in @tb (parsed into @key). */
+static u16 svc_key_last(struct nlattr **tb, const struct l4lb_svc_key *key)
+{
+	return tb[L4LB_A_SVC_PORT_LAST] ?
+	       nla_get_u16(tb[L4LB_A_SVC_PORT_LAST]) : ntohs(key->port);
 }
 
 /* The service named in @tb; caller holds &l4lb_net.lock. */
@@ -218,6 +232,16 @@ static struct l4lb_service *find_service(struct l4lb_net *ln,
 	rcu_read_unlock();
 	if (!svc) {
 		NL_SET_ERR_MSG(extack, "no such service");
+		return ERR_PTR(-ENOENT);
+	}
+	/* A range is named whole: its first port alone is not it. */
+	if (svc->port_last != svc_key_last(tb, &key)) {
+		if (l4lb_svc_ranged(svc))
+			NL_SET_ERR_MSG(extack,
+				       "no such service: the service of that first port is a port range, named by all its ports (FIRST-LAST)");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "no such service: the service of that first port has that port alone");
 		return ERR_PTR(-ENOENT);
 	}
 	return svc;
@@ -307,12 +331,21 @@ err:
 	return -EMSGSIZE;
 }
 
-static int put_svc_key(struct sk_buff *skb, const struct l4lb_svc_key *key)
+/* A service's name: its key, and its last port if it is a range. */
+struct svc_name {
+	struct l4lb_svc_key key;
+	u16 last;
+};
+
+static int put_svc_key(struct sk_buff *skb, const struct l4lb_svc_key *key,
+		       u16 last)
 {
 	if (nla_put_u8(skb, L4LB_A_SVC_PROTO, key->proto) ||
 	    put_addr(skb, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, key->family,
 		     &key->addr) ||
-	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(key->port)))
+	    nla_put_u16(skb, L4LB_A_SVC_PORT, ntohs(key->port)) ||
+	    (last != ntohs(key->port) &&
+	     nla_put_u16(skb, L4LB_A_SVC_PORT_LAST, last)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -325,7 +358,7 @@ static int put_service(struct sk_buff *skb, const struct l4lb_service *svc)
 
 	list_for_each_entry(be, &svc->backends, list)
 		active += atomic_read(&be->active);
-	if (put_svc_key(skb, &svc->key) ||
+	if (put_svc_key(skb, &svc->key, svc->port_last) ||
 	    nla_put_u8(skb, L4LB_A_SVC_SCHED, svc->sched) ||
 	    nla_put_u32(skb, L4LB_A_SVC_FLAGS, svc->flags) ||
 	    nla_put_u32(skb, L4LB_A_SVC_UDP_TIMEOUT, svc->udp_timeout / HZ) ||
@@ -344,7 +377,7 @@ static int put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 {
 	u32 since = jiffies_to_msecs(jiffies - be->health_since) / MSEC_PER_SEC;
 
-	if (put_svc_key(skb, &be->svc->key) ||
+	if (put_svc_key(skb, &be->svc->key, be->svc->port_last) ||
 	    put_addr(skb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, be->key.family,
 		     &be->key.addr) ||
 	    nla_put_u16(skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
@@ -387,9 +420,11 @@ static int fill_service(struct sk_buff *skb, const void *svc)
 	return put_service(skb, svc);
 }
 
-static int fill_svc_key(struct sk_buff *skb, const void *key)
+static int fill_svc_name(struct sk_buff *skb, const void *arg)
 {
-	return put_svc_key(skb, key);
+	const struct svc_name *name = arg;
+
+	return put_svc_key(skb, &name->key, name->last);
 }
 
 static int fill_backend(struct sk_buff *skb, const void *be)
@@ -618,8 +653,17 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 			    cfg.flags & L4LB_SVC_F_STATELESS, 0, &cfg.persist);
 	if (ret)
 		return ret;
+	cfg.port_last = svc_key_last(tb, &key);
 
 	mutex_lock(&ln->lock);
+	svc = l4lb_service_overlap(ln, &key, cfg.port_last);
+	if (svc && (svc->key.port != key.port ||
+		    svc->port_last != cfg.port_last)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap");
+		ret = -EEXIST;
+		goto out;
+	}
 	ret = l4lb_service_add(ln, &key, &cfg);
 	if (!ret) {
 		/* The lock, not RCU, keeps the new service alive here. */
@@ -628,12 +672,16 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 		rcu_read_unlock();
 		notify(info, L4LB_CMD_SERVICE_NEW, fill_service, svc);
 	}
-	mutex_unlock(&ln->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
+	else if (ret == -ENOSPC && ln->n_services < l4lb_net_max_services(ln))
+		NL_SET_ERR_MSG(info->extack,
+			       "an address has at most 16 port ranges of a protocol");
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG(info->extack,
 			       "namespace has the most services it may hold");
+out:
+	mutex_unlock(&ln->lock);
 	return ret;
 }
 
@@ -718,20 +766,23 @@ out:
 static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
-	struct l4lb_svc_key key;
+	struct l4lb_service *svc;
+	struct svc_name name;
 	int ret;
 
-	ret = parse_svc_key(info->attrs, info->extack, &key);
-	if (ret)
-		return ret;
-
 	mutex_lock(&ln->lock);
-	ret = l4lb_service_remove(ln, &key);
+	svc = find_service(ln, info->attrs, info->extack);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	name.key = svc->key;
+	name.last = svc->port_last;
+	ret = l4lb_service_remove(ln, &name.key);
 	if (!ret)
-		notify(info, L4LB_CMD_SERVICE_DEL, fill_svc_key, &key);
+		notify(info, L4LB_CMD_SERVICE_DEL, fill_svc_name, &name);
+out:
 	mutex_unlock(&ln->lock);
-	if (ret == -ENOENT)
-		NL_SET_ERR_MSG(info->extack, "no such service");
 	return ret;
 }
 
@@ -861,6 +912,46 @@ static int fallback_refuses(struct nlattr **tb, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/*
+ * Would backend @addr:@port of @svc answer from a port another backend of
+ * its address and protocol answers from (a portless backend from every
+ * port of its service)? Their replies could not tell their service. A
+ * port asks the table once (and walks the services sharing that portless
+ * server); a portless backend, rare, walks the backends.
+ * Caller holds &l4lb_net.lock.
+ */
+static bool be_ports_clash(struct l4lb_net *ln, struct l4lb_service *svc,
+			   const union nf_inet_addr *addr, __be16 port)
+{
+	struct l4lb_backend *be;
+	struct l4lb_service *s;
+	struct l4lb_be_key k;
+	bool clash;
+
+	if (port) {
+		k = (struct l4lb_be_key){ .addr = *addr, .proto = svc->key.proto,
+					  .family = svc->key.family };
+		clash = false;
+		/* The lock keeps the table; RCU is what the walk wants. */
+		rcu_read_lock();
+		for (be = l4lb_backend_lookup(ln, &k); be && !clash;
+		     be = l4lb_backend_next(be))
+			clash = l4lb_svc_has_port(be->svc, port);
+		rcu_read_unlock();
+		return clash;
+	}
+	list_for_each_entry(s, &ln->svc_list, list) {
+		if (s->key.proto != svc->key.proto ||
+		    s->key.family != svc->key.family)
+			continue;
+		list_for_each_entry(be, &s->backends, list)
+			if (be->key.port && nf_inet_addr_cmp(&be->key.addr, addr) &&
+			    l4lb_svc_has_port(svc, be->key.port))
+				return true;
+	}
+	return false;
+}
+
 static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_net(genl_info_net(info));
@@ -895,6 +986,22 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = check_family(svc, family, tb, info->extack);
 	if (ret)
 		goto out;
+	/*
+	 * A range's backend keeps each flow's port: one port of its own
+	 * could not tell its stateless replies' client ports apart.
+	 */
+	if (port && l4lb_svc_ranged(svc)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_PORT],
+				    "a port range's backends have no port (be-port 0): give the address alone, each flow keeps its port");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (be_ports_clash(ln, svc, &addr, port)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_A_BE_PORT],
+				    "a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service");
+		ret = -EEXIST;
+		goto out;
+	}
 	ret = check_limits(svc, &lim, tb, info->extack);
 	if (ret)
 		goto out;
@@ -920,6 +1027,10 @@ static int backend_new_doit(struct sk_buff *skb, struct genl_info *info)
 			       "backend is the service's fallback server already");
 	else if (ret == -EEXIST && l4lb_backend_find(svc, &addr, port))
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
+	else if (ret == -EADDRINUSE && !port)
+		/* See backend_key_taken() in backend.c: port 0 is a key too. */
+		NL_SET_ERR_MSG(info->extack,
+			       "a portless backend of this address already serves another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend address");
 	else if (ret == -EADDRINUSE)
 		/* See backend_key_taken() in backend.c. */
 		NL_SET_ERR_MSG(info->extack,
@@ -1081,14 +1192,18 @@ static int flow_dump_one(struct l4lb_conn *conn, void *arg)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(d->cb, hdr);
 	l4lb_conn_caddr(conn, &caddr);
-	if (put_svc_key(d->skb, &be->svc->key) ||
+	/* A portless backend's flow shows the port it was sent to. */
+	if (put_svc_key(d->skb, &be->svc->key, be->svc->port_last) ||
 	    put_addr(d->skb, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, be->key.family,
 		     &be->key.addr) ||
-	    nla_put_u16(d->skb, L4LB_A_BE_PORT, ntohs(be->key.port)) ||
+	    nla_put_u16(d->skb, L4LB_A_BE_PORT,
+			l4lb_conn_is_tpl(conn) ? ntohs(be->key.port) :
+			ntohs(l4lb_conn_bport(conn))) ||
 	    put_addr(d->skb, L4LB_A_FLOW_CADDR4, L4LB_A_FLOW_CADDR6,
 		     be->key.family, &caddr) ||
 	    nla_put_u16(d->skb, L4LB_A_FLOW_CPORT,
-			l4lb_conn_is_tpl(conn) ? 0 : ntohs(conn->cport)) ||
+			l4lb_conn_is_tpl(conn) ? 0 :
+			ntohs(l4lb_conn_cport(conn, be->key.proto))) ||
 	    nla_put_u8(d->skb, L4LB_A_FLOW_STATE, READ_ONCE(conn->state)) ||
 	    nla_put_u32(d->skb, L4LB_A_FLOW_EXPIRES,
 			jiffies_to_msecs(max(left, 0)))) {

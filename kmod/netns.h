@@ -107,6 +107,10 @@ struct mem_cgroup;
  *	(l4lb_vip_seen()): what is not to a VIP is passed with no lookup
  * @be_addr_seen: @be_seen by address alone (l4lb_be_addr_seen())
  * @vip_addr_seen: @vip_seen by address alone (l4lb_vip_addr_seen())
+ * @svc_ranges: the ranged services of each address and protocol
+ *	(&struct l4lb_range_set); changed under @lock, read under RCU
+ * @vip_range_seen: a filter of the address and protocol of every ranged
+ *	service ever added here (l4lb_vip_range_seen()), as @vip_seen
  * @nr_conns: flows in the tables, counted against @max_conns
  * @max_conns: no new flow beyond this many
  * @timeout: jiffies a TCP flow lives idle, by &enum l4lb_conn_timeout
@@ -143,6 +147,8 @@ struct l4lb_net {
 	DECLARE_BITMAP(vip_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(be_addr_seen, 1 << L4LB_SEEN_SHIFT);
 	DECLARE_BITMAP(vip_addr_seen, 1 << L4LB_SEEN_SHIFT);
+	struct rhashtable svc_ranges;
+	DECLARE_BITMAP(vip_range_seen, 1 << L4LB_SEEN_SHIFT);
 	atomic_t nr_conns;
 	u32 max_conns;
 	u32 timeout[L4LB_TIMEOUT_COUNT];
@@ -177,6 +183,29 @@ static inline bool l4lb_vip_seen(const struct l4lb_net *ln, __be32 addr,
 				 __be16 port, u8 proto)
 {
 	return test_bit(l4lb_seen_bit(addr, port, proto), ln->vip_seen);
+}
+
+/*
+ * A ranged service's address and protocol (its port is any): asked only of
+ * a packet to a port that no single-port filter bit claims.
+ */
+static inline bool l4lb_vip_range_seen(const struct l4lb_net *ln, __be32 addr,
+				       u8 proto)
+{
+	return test_bit(l4lb_seen_bit(addr, 0, proto), ln->vip_range_seen);
+}
+
+/*
+ * A packet from a backend's address and port, or from a portless
+ * backend's address (its port 0 in the filter: it answers from whatever
+ * port its client asked for). The second bit is only asked when the first
+ * is clear: a ported backend's replies pay nothing for it.
+ */
+static inline bool l4lb_be_port_seen(const struct l4lb_net *ln, __be32 addr,
+				     __be16 port, u8 proto)
+{
+	return l4lb_be_seen(ln, addr, port, proto) ||
+	       l4lb_be_seen(ln, addr, 0, proto);
 }
 
 static inline bool l4lb_be_addr_seen(const struct l4lb_net *ln, __be32 addr)

@@ -32,14 +32,61 @@ static const struct rhashtable_params svc_params = {
 	.automatic_shrinking = true,
 };
 
+/**
+ * struct l4lb_range_set - the ranged services of one address and protocol
+ * @node: in &l4lb_net.svc_ranges
+ * @key: the address, protocol and family; port 0
+ * @svcs: the services, by &l4lb_service.range; RCU, changed under
+ *	&l4lb_net.lock
+ * @n: how many, at most %L4LB_MAX_RANGES; under &l4lb_net.lock
+ * @rcu: frees the set once no packet can still walk it
+ *
+ * Why a list: a packet to a port that no single-port service has (an
+ * exact lookup missed) and whose address and protocol the range filter
+ * knows walks the ranges of that address, L4LB_MAX_RANGES at most: O(1)
+ * in flows and services, and an established flow never gets here (its
+ * flow is found first, by its own destination port). Ranges do not
+ * overlap, so the first that holds the port is the only one.
+ */
+struct l4lb_range_set {
+	struct rhash_head node;
+	struct l4lb_svc_key key;
+	struct hlist_head svcs;
+	unsigned int n;
+	struct rcu_head rcu;
+};
+
+/*
+ * Most namespaces have no port range, and one with ranges a set for each
+ * address and protocol that has some: the table starts at its smallest
+ * (4 buckets, 96 bytes) rather than rhashtable's default 64 (a 1 KiB
+ * kmalloc in every namespace), and grows with the sets.
+ */
+static const struct rhashtable_params range_params = {
+	.head_offset = offsetof(struct l4lb_range_set, node),
+	.key_offset = offsetof(struct l4lb_range_set, key),
+	.key_len = sizeof(struct l4lb_svc_key),
+	.nelem_hint = 2,
+	.automatic_shrinking = true,
+};
+
 int l4lb_service_table_init(struct l4lb_net *ln)
 {
-	return rhashtable_init(&ln->services, &svc_params);
+	int ret;
+
+	ret = rhashtable_init(&ln->services, &svc_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&ln->svc_ranges, &range_params);
+	if (ret)
+		rhashtable_destroy(&ln->services);
+	return ret;
 }
 
 void l4lb_service_table_uninit(struct l4lb_net *ln)
 {
-	/* Every service was unlinked by l4lb_service_flush(). */
+	/* Every service was unlinked by l4lb_service_flush(), every set too. */
+	rhashtable_destroy(&ln->svc_ranges);
 	rhashtable_destroy(&ln->services);
 }
 
@@ -82,6 +129,121 @@ struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 	return rhashtable_lookup(&ln->services, key, svc_params);
 }
 
+/* The key of the set of @key's address and protocol. */
+static void range_key(struct l4lb_svc_key *k, const struct l4lb_svc_key *key)
+{
+	*k = *key;
+	k->port = 0;
+}
+
+/* The same set, looked up under &l4lb_net.lock. */
+static struct l4lb_range_set *range_set_find(struct l4lb_net *ln,
+					     const struct l4lb_svc_key *key)
+{
+	struct l4lb_svc_key k;
+
+	range_key(&k, key);
+	return rhashtable_lookup_fast(&ln->svc_ranges, &k, range_params);
+}
+
+/*
+ * The service a new flow's packet (@key: its destination) is for: the
+ * single-port service of its port (or the range beginning there), else,
+ * only if the range filter knows its address, the range holding its port.
+ * Caller holds rcu_read_lock(), as for l4lb_service_lookup().
+ */
+struct l4lb_service *l4lb_service_lookup_pkt(struct l4lb_net *ln,
+					     const struct l4lb_svc_key *key)
+{
+	struct l4lb_service *svc = l4lb_service_lookup(ln, key);
+	struct l4lb_range_set *set;
+	struct l4lb_svc_key k;
+
+	if (svc || !l4lb_vip_range_seen(ln, l4lb_addr_fold(&key->addr,
+							   key->family),
+					key->proto))
+		return svc;
+	range_key(&k, key);
+	set = rhashtable_lookup(&ln->svc_ranges, &k, range_params);
+	if (!set)
+		return NULL;
+	hlist_for_each_entry_rcu(svc, &set->svcs, range)
+		if (l4lb_svc_has_port(svc, key->port))
+			return svc;
+	return NULL;
+}
+
+/*
+ * A service of @key's address and protocol whose ports meet @key.port to
+ * @last (host order), or NULL. Under &l4lb_net.lock. A single port asks
+ * its own key and the address's ranges; a range, rare, walks every
+ * service.
+ */
+struct l4lb_service *l4lb_service_overlap(struct l4lb_net *ln,
+					  const struct l4lb_svc_key *key,
+					  u16 last)
+{
+	u16 first = ntohs(key->port);
+	struct l4lb_range_set *set;
+	struct l4lb_service *svc;
+
+	lockdep_assert_held(&ln->lock);
+
+	if (first == last) {
+		svc = rhashtable_lookup_fast(&ln->services, key, svc_params);
+		set = svc ? NULL : range_set_find(ln, key);
+		if (set)
+			hlist_for_each_entry(svc, &set->svcs, range)
+				if (l4lb_svc_has_port(svc, key->port))
+					break;
+		return svc;
+	}
+	list_for_each_entry(svc, &ln->svc_list, list) {
+		if (svc->key.family != key->family ||
+		    svc->key.proto != key->proto ||
+		    !nf_inet_addr_cmp(&svc->key.addr, &key->addr))
+			continue;
+		if (first <= svc->port_last && ntohs(svc->key.port) <= last)
+			return svc;
+	}
+	return NULL;
+}
+
+/*
+ * The set @svc's range goes in, made and published (empty) if it is the
+ * address's first: a reader walking it finds nothing yet.
+ */
+static struct l4lb_range_set *range_set_get(struct l4lb_net *ln,
+					    const struct l4lb_svc_key *key)
+{
+	struct l4lb_range_set *set = range_set_find(ln, key);
+	int ret;
+
+	if (set)
+		return set->n < L4LB_MAX_RANGES ? set : ERR_PTR(-ENOSPC);
+	set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
+	if (!set)
+		return ERR_PTR(-ENOMEM);
+	set->key = *key;
+	set->key.port = 0;
+	INIT_HLIST_HEAD(&set->svcs);
+	ret = rhashtable_insert_fast(&ln->svc_ranges, &set->node, range_params);
+	if (ret) {
+		kfree(set);
+		return ERR_PTR(ret);
+	}
+	return set;
+}
+
+/* An empty set goes; packets walking it see an empty list. */
+static void range_set_put(struct l4lb_net *ln, struct l4lb_range_set *set)
+{
+	if (set->n)
+		return;
+	rhashtable_remove_fast(&ln->svc_ranges, &set->node, range_params);
+	kfree_rcu(set, rcu);
+}
+
 /* Rebuilds the pool after a change of backends; old readers keep theirs. */
 int l4lb_service_update_pool(struct l4lb_net *ln, struct l4lb_service *svc)
 {
@@ -121,13 +283,20 @@ static void local_count(struct l4lb_net *ln, const struct l4lb_service *svc,
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 		     const struct l4lb_svc_config *cfg)
 {
+	u16 last = cfg->port_last ?: ntohs(key->port);
+	struct l4lb_range_set *set = NULL;
 	struct l4lb_service *svc;
 	int ret;
 
 	lockdep_assert_held(&ln->lock);
 
+	if (last < ntohs(key->port))
+		return -EINVAL;
 	if (ln->n_services >= l4lb_net_max_services(ln))
 		return -ENOSPC;
+	/* Ports of one address and protocol belong to one service. */
+	if (l4lb_service_overlap(ln, key, last))
+		return -EEXIST;
 	l4lb_net_charge_caller(ln);
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
@@ -142,6 +311,7 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	svc->flags = cfg->flags;
 	svc->udp_timeout = cfg->udp_timeout * HZ;
 	svc->persist = cfg->persist;
+	svc->port_last = last;
 	INIT_LIST_HEAD(&svc->backends);
 	refcount_set(&svc->ref, 1);
 	ret = l4lb_service_update_pool(ln, svc);
@@ -161,10 +331,23 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 			      key->port, key->proto), ln->vip_seen);
 	set_bit(l4lb_addr_bit(l4lb_addr_fold(&key->addr, key->family)),
 		ln->vip_addr_seen);
+	if (l4lb_svc_ranged(svc)) {
+		set_bit(l4lb_seen_bit(l4lb_addr_fold(&key->addr, key->family),
+				      0, key->proto), ln->vip_range_seen);
+		set = range_set_get(ln, key);
+		if (IS_ERR(set)) {
+			ret = PTR_ERR(set);
+			goto err_hooks;
+		}
+	}
 	ret = rhashtable_lookup_insert_fast(&ln->services, &svc->node,
 					    svc_params);
 	if (ret)
-		goto err_hooks;
+		goto err_set;
+	if (set) {
+		hlist_add_head_rcu(&svc->range, &set->svcs);
+		set->n++;
+	}
 	list_add_tail(&svc->list, &ln->svc_list);
 	ln->n_services++;
 	if (key->family == AF_INET6)
@@ -175,6 +358,9 @@ int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 	atomic_inc(&l4lb_objects);
 	return 0;
 
+err_set:
+	if (set)
+		range_set_put(ln, set);
 err_hooks:
 	l4lb_hooks_sync(ln);
 err_pool:
@@ -264,6 +450,14 @@ static void service_unlink(struct l4lb_net *ln, struct l4lb_service *svc)
 	lockdep_assert_held(&ln->lock);
 
 	rhashtable_remove_fast(&ln->services, &svc->node, svc_params);
+	if (l4lb_svc_ranged(svc)) {
+		struct l4lb_range_set *set = range_set_find(ln, &svc->key);
+
+		/* Readers walking past it go on: @svc outlives them (RCU). */
+		hlist_del_rcu(&svc->range);
+		set->n--;
+		range_set_put(ln, set);
+	}
 	list_del(&svc->list);
 	ln->n_services--;
 	if (svc->key.family == AF_INET6)

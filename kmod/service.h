@@ -2,6 +2,7 @@
 #ifndef _L4LB_SERVICE_H
 #define _L4LB_SERVICE_H
 
+#include <asm/byteorder.h>
 #include <linux/jiffies.h>
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
@@ -18,7 +19,7 @@ extern atomic_t l4lb_objects;
  * struct l4lb_svc_key - what tells services apart: hashed and compared whole
  * @addr: the virtual address; an IPv4 address fills @addr.ip, the rest is
  *	0; an IPv6 one @addr.in6
- * @port: the virtual port, network order
+ * @port: the virtual port, network order; a range's first port
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @family: AF_INET or AF_INET6; keeps v4 and v6 keys apart
  */
@@ -54,6 +55,10 @@ struct l4lb_svc_key {
  * @dead: deleted: its flows are no longer used and get swept
  * @stats: per-CPU counters
  * @rcu: frees the service once no packet can still see it
+ * @port_last: the last port of the range the service answers to, host
+ *	order: @key.port's own for a service of one port
+ * @range: in its &struct l4lb_range_set, if it is a range; changed under
+ *	&l4lb_net.lock, walked under RCU
  */
 struct l4lb_service {
 	struct rhash_head node;
@@ -72,14 +77,42 @@ struct l4lb_service {
 	u8 dead;
 	struct l4lb_stats __percpu *stats;
 	struct rcu_head rcu;
+	u16 port_last;
+	struct hlist_node range;
 };
 
+/*
+ * @port_last: a range's last port, host order; 0 (or the key's port): the
+ * key's port alone
+ */
 struct l4lb_svc_config {
 	u8 sched;
 	u8 flags;
 	u32 udp_timeout;
 	u32 persist;
+	u16 port_last;
 };
+
+/*
+ * Ranged services of one address and protocol at most: a packet to a port
+ * no single-port service has walks them all (see l4lb_service_lookup_pkt()).
+ */
+#define L4LB_MAX_RANGES		16
+
+/* Does @svc answer to more than one port? */
+static inline bool l4lb_svc_ranged(const struct l4lb_service *svc)
+{
+	return svc->port_last != ntohs(svc->key.port);
+}
+
+/* Does @svc answer to @port (network order)? */
+static inline bool l4lb_svc_has_port(const struct l4lb_service *svc,
+				     __be16 port)
+{
+	u16 p = ntohs(port);
+
+	return p >= ntohs(svc->key.port) && p <= svc->port_last;
+}
 
 /* @persist of a service persistent @secs seconds under a /@prefix mask. */
 static inline u32 l4lb_persist_make(u32 secs, u8 prefix)
@@ -103,6 +136,11 @@ void l4lb_service_table_uninit(struct l4lb_net *ln);
 
 struct l4lb_service *l4lb_service_lookup(struct l4lb_net *ln,
 					 const struct l4lb_svc_key *key);
+struct l4lb_service *l4lb_service_lookup_pkt(struct l4lb_net *ln,
+					     const struct l4lb_svc_key *key);
+struct l4lb_service *l4lb_service_overlap(struct l4lb_net *ln,
+					  const struct l4lb_svc_key *key,
+					  u16 last);
 int l4lb_service_add(struct l4lb_net *ln, const struct l4lb_svc_key *key,
 		     const struct l4lb_svc_config *cfg);
 void l4lb_service_put(struct l4lb_service *svc);

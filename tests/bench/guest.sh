@@ -18,7 +18,9 @@
 #          connection of tcp_crr (one client) finds its template, every
 #          session of udp_new (a new client each) makes one
 #   ipvsp: VIP 10.0.0.5:8010, IPVS with persistence (-p 600), the same
-#   pass:  plain forwarding (10.0.2.11:8011) while l4lb's hooks are on for
+#   l4lbr: VIP 10.0.0.1:8011-8012, l4lb's services as port ranges with
+#          portless backends (RANGE=1 makes every l4lb configuration's so)
+#   pass:  plain forwarding (10.0.2.11:8013) while l4lb's hooks are on for
 #          a service of another VIP (10.0.0.6, a backend on no link):
 #          what passing traffic pays for them, against plain
 #
@@ -48,7 +50,7 @@
 for a in "$@"; do
 	case $a in
 	ROUNDS=* | SIZES=* | CONFIGS=* | MEASURES=* | PROFILE=* | OUT=* | N=* | \
-	SCALE=* | REFILL=*)
+	SCALE=* | RANGE=* | REFILL=*)
 		declare "$a" ;;
 	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
 	esac
@@ -59,6 +61,10 @@ CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
 SCALE=${SCALE:-1}
+# RANGE=1: l4lb's services are port ranges (PORT-PORT+1) with portless
+# backends; configuration l4lbr is l4lb's so, on ports of its own, beside
+# l4lb in the same boot: what a range's path costs against one port's.
+RANGE=${RANGE:-0}
 # REFILL=0: at 1k, measures one after another on the table as the ones
 # before left it (measure_all()); the guard's baseline was measured so.
 REFILL=${REFILL:-1}
@@ -81,7 +87,7 @@ record() {	# SIZE ROUND CONFIG METRIC VALUE
 vip() {
 	case $1 in
 	plain | pass) echo 10.0.2.11 ;;
-	l4lb) echo 10.0.0.1 ;;
+	l4lb | l4lbr) echo 10.0.0.1 ;;
 	ipvs) echo 10.0.0.2 ;;
 	nft) echo 10.0.0.3 ;;
 	plain6) echo 2001:db8:2::11 ;;
@@ -105,7 +111,9 @@ vip_port() {
 port_of() {
 	local i=0 c
 
-	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass; do
+	# l4lbr's ranges take two ports each: "-" is its second.
+	for c in plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp l4lbr - \
+		pass; do
 		i=$((i + 1))
 		[ "$c" != "$1" ] || break
 	done
@@ -118,7 +126,7 @@ port_of() {
 
 cache_of() {
 	case $1 in
-	l4lb | l4lbp) echo l4lb_conn ;;
+	l4lb | l4lbp | l4lbr) echo l4lb_conn ;;
 	l4lb6) echo l4lb_conn6 ;;
 	ipvs | ipvs6 | ipvsp) echo ip_vs_conn ;;
 	nft | nft6) echo nf_conntrack ;;
@@ -225,24 +233,28 @@ services_of() {
 }
 
 setup() {
-	local be=plain proto port ip=ip persist=()
+	local be=plain proto port ip=ip persist=() svc bport
 
 	case $1 in *6) be=plain6 ip=ip6 ;; esac
 	[ "$1" != l4lbp ] || persist=(persist 600)
 	[ "$1" != ipvsp ] || persist=(-p 600)
 	case $1 in
-	l4lb | l4lb6 | l4lbp)
+	l4lb | l4lb6 | l4lbp | l4lbr)
 		lb set max-flows 4194304
 		while read -r proto port; do
-			if [ "$proto" = udp ]; then
-				lb service add udp "$(vip_port "$1" "$port")" \
-					timeout 600 "${persist[@]}"
-			else
-				lb service add tcp "$(vip_port "$1" "$port")" \
-					"${persist[@]}"
+			svc=$(vip_port "$1" "$port")
+			bport=$(vip_port $be "$port")
+			if [ "$RANGE" = 1 ] || [ "$1" = l4lbr ]; then
+				svc=$svc-$((port + 1))
+				bport=$(vip $be)
 			fi
-			lb backend add "$proto" "$(vip_port "$1" "$port")" \
-				"$(vip_port $be "$port")"
+			if [ "$proto" = udp ]; then
+				lb service add udp "$svc" timeout 600 \
+					"${persist[@]}"
+			else
+				lb service add tcp "$svc" "${persist[@]}"
+			fi
+			lb backend add "$proto" "$svc" "$bport"
 		done <<< "$(services_of "$1")"
 		;;
 	ipvs | ipvs6 | ipvsp)
@@ -279,13 +291,17 @@ teardown() {
 	local proto port
 
 	case $1 in
-	l4lb | l4lb6 | l4lbp)
+	l4lb | l4lb6 | l4lbp | l4lbr)
 		lb flush
 		# RCU frees them while idle, not in the next one's measures
 		# (not with REFILL=0: the guard's baseline was measured so).
 		[ "$REFILL" = 0 ] || sleep 1
 		while read -r proto port; do
-			lb service del "$proto" "$(vip_port "$1" "$port")"
+			if [ "$RANGE" = 1 ] || [ "$1" = l4lbr ]; then
+				lb service del "$proto" "$(vip_port "$1" "$port")-$((port + 1))"
+			else
+				lb service del "$proto" "$(vip_port "$1" "$port")"
+			fi
 		done <<< "$(services_of "$1")"
 		;;
 	ipvs | ipvs6 | ipvsp) ip netns exec lb ipvsadm -C ;;
@@ -410,7 +426,7 @@ measure_all() {
 	for m in $MEASURES; do
 		if [ "$1" = 1k ] && [ -z "$first" ] && [ "$REFILL" = 1 ]; then
 			case $3 in
-			l4lb | l4lb6 | l4lbp)
+			l4lb | l4lb6 | l4lbp | l4lbr)
 				lb flush
 				sleep 1
 				fill "$3" 1000 ;;

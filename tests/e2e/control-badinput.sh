@@ -49,8 +49,16 @@ check "its backend" l4lbadm backend add udp 10.0.0.1:53 10.0.2.11:53
 check "a second stateless service" l4lbadm service add udp 10.0.0.2:53 stateless
 check "a second tcp service" l4lbadm service add tcp 10.0.0.2:80
 check "a udp service with sessions" l4lbadm service add udp 10.0.0.3:53
+check "a tcp port range" l4lbadm service add tcp 10.0.0.1:5060-5080
+check "its portless backend" l4lbadm backend add tcp 10.0.0.1:5060-5080 10.0.2.11
+check "a second range sharing that portless server" l4lbadm service add tcp 10.0.0.3:7000-7010
+check "its backend, the same server" l4lbadm backend add tcp 10.0.0.3:7000-7010 10.0.2.11
+check "a udp port range" l4lbadm service add udp 10.0.0.1:6000-6010
+check "its portless backend" l4lbadm backend add udp 10.0.0.1:6000-6010 10.0.2.11
+check "a second udp port range" l4lbadm service add udp 10.0.0.2:6000-6010
 
 TCP="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:80"
+RANGE="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060 SVC_PORT_LAST=u16:5080"
 NEW="SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80"
 BE="BE_ADDR4=ip:10.0.2.12 BE_PORT=u16:80"
 
@@ -74,7 +82,18 @@ unknown service flag | EINVAL attr=SVC_FLAGS: reserved bit set | SERVICE_NEW $NE
 UDP timeout 0 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:0
 UDP timeout 3601 | ERANGE attr=SVC_UDP_TIMEOUT: integer out of range | SERVICE_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.9 SVC_PORT=u16:80 SVC_UDP_TIMEOUT=u32:3601
 weight 1001 | ERANGE attr=BE_WEIGHT: integer out of range | BACKEND_NEW $TCP $BE BE_WEIGHT=u16:1001
-backend port 0 | ERANGE attr=BE_PORT: integer out of range | BACKEND_NEW $TCP BE_ADDR4=ip:10.0.2.12 BE_PORT=u16:0
+a port range's backend with a port | EINVAL attr=BE_PORT: a port range's backends have no port (be-port 0): give the address alone, each flow keeps its port | BACKEND_NEW $RANGE BE_ADDR4=ip:10.0.2.12 BE_PORT=u16:5060
+port-last 0 | ERANGE attr=SVC_PORT_LAST: integer out of range | SERVICE_NEW $NEW SVC_PORT_LAST=u16:0
+port-last below port | EINVAL attr=SVC_PORT_LAST: a port range's last port is below its first | SERVICE_NEW $NEW SVC_PORT_LAST=u16:79
+port-last as u32 | EINVAL attr=SVC_PORT_LAST: invalid attribute length | SERVICE_NEW $NEW SVC_PORT_LAST=u32:90
+a range over a single-port service | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:70 SVC_PORT_LAST=u16:90
+a range over a range | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5080 SVC_PORT_LAST=u16:6000
+a single port inside a range | EEXIST: its ports overlap another service's on this address and protocol (see service list): port ranges of one address do not overlap | SERVICE_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5070
+a range named by its first port alone | ENOENT: no such service: the service of that first port is a port range, named by all its ports (FIRST-LAST) | SERVICE_GET SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.1 SVC_PORT=u16:5060
+a port a portless backend of that address answers from | EEXIST attr=BE_PORT: a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:5070
+a port the second range's portless backend answers from | EEXIST attr=BE_PORT: a portless backend of this address answers from that port already (or a backend of it with a port in this service's ports): replies could not name their service | BACKEND_NEW SVC_PROTO=u8:6 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:80 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:7005
+one portless backend for two udp ranges (answers name only the client) | EADDRINUSE: a portless backend of this address already serves another UDP service: its answers name only the client, so l4lb could not tell which VIP to answer from; give each service its own backend address | BACKEND_NEW SVC_PROTO=u8:17 SVC_ADDR4=ip:10.0.0.2 SVC_PORT=u16:6000 SVC_PORT_LAST=u16:6010 BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:0
+a single port named as a range | ENOENT: no such service: the service of that first port has that port alone | SERVICE_DEL $TCP SVC_PORT_LAST=u16:90
 max-flows 0 | ERANGE attr=MAX_FLOWS: integer out of range | SETTINGS_SET MAX_FLOWS=u32:0
 health past down | ERANGE attr=BE_HEALTH: integer out of range | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_HEALTH=u8:2
 a check text of 64 characters | EINVAL attr=BE_CHECK: Attribute failed policy validation | BACKEND_SET $TCP BE_ADDR4=ip:10.0.2.11 BE_PORT=u16:80 BE_CHECK=str:$(printf 'x%.0s' $(seq 64))
@@ -152,7 +171,7 @@ pick of an unknown service | ENOENT: no such service | BACKEND_PICK $NEW FLOW_CA
 pick by rr for a client with no flow | ENOENT: no flow or template of this client, and rr, wrr, lc and wlc choose when a flow begins: only sh and mh pick by the client | BACKEND_PICK $TCP FLOW_CADDR4=ip:192.0.2.1 FLOW_CPORT=u16:1000
 EOF
 tap /tmp/matrix
-check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 81
+check_eq "every case was run" "$(grep -c "^ok - \|^not ok - " /tmp/matrix)" 92
 
 BASE=$(state)
 # Callers without CAP_NET_ADMIN over this namespace: a plain user, and root

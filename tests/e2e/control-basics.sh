@@ -44,7 +44,7 @@ check_err "del of unknown" "l4lbadm: service del: no such service" \
 	l4lbadm service del tcp 10.0.0.2:5432
 check_err "bad protocol word" "l4lbadm: 'sctp' is not a protocol: use tcp or udp" \
 	l4lbadm service add sctp 10.0.0.1:1
-check_err "port 0" "l4lbadm: '10.0.0.1:0' is not VIP:PORT, like 10.0.0.1:5432 or [2001:db8::1]:443" \
+check_err "port 0" "l4lbadm: '10.0.0.1:0' is not VIP:PORT, VIP:FIRST-LAST (FIRST below LAST) or VIP:*, like 10.0.0.1:5432, [2001:db8::1]:443 or 10.0.0.1:5060-5080" \
 	l4lbadm service add tcp 10.0.0.1:0
 check_err "unknown scheduler" "l4lbadm: 'fastest' is not a scheduler: use rr, wrr, lc, wlc, sh or mh" \
 	l4lbadm service add tcp 10.0.0.9:1 sched fastest

@@ -66,6 +66,8 @@ backend add tcp [$VIP6]:80 [2001:db8:2::11]:80
 backend add tcp [$VIP6]:80 [2001:db8:2::12]:80
 service add udp [$VIP6]:53 sched rr stateless
 backend add udp [$VIP6]:53 [2001:db8:2::11]:53
+service add tcp $VIP:50-79
+backend add tcp $VIP:50-79 10.0.2.12
 EOF
 configure() { lb restore /tmp/hostile.conf; }
 phase() { echo "# $SECONDS s: $*"; }

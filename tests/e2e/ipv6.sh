@@ -63,10 +63,10 @@ check_err "an IPv4 backend of an IPv6 service" \
 	"l4lbadm: backend add: backend 10.0.2.11:80 is IPv4, service $V6:80 is IPv6: a service and its backends share a family" \
 	lb backend add tcp $V6:80 10.0.2.11:80
 check_err "a malformed IPv6 VIP" \
-	"l4lbadm: '[2001:db8::1:80' is not VIP:PORT, like 10.0.0.1:5432 or [2001:db8::1]:443" \
+	"l4lbadm: '[2001:db8::1:80' is not VIP:PORT, VIP:FIRST-LAST (FIRST below LAST) or VIP:*, like 10.0.0.1:5432, [2001:db8::1]:443 or 10.0.0.1:5060-5080" \
 	lb service add tcp "[2001:db8::1:80"
 check_err "an IPv6 address with a port needs brackets" \
-	"l4lbadm: '2001:db8::1:80' is not VIP:PORT, like 10.0.0.1:5432 or [2001:db8::1]:443" \
+	"l4lbadm: '2001:db8::1:80' is not VIP:PORT, VIP:FIRST-LAST (FIRST below LAST) or VIP:*, like 10.0.0.1:5432, [2001:db8::1]:443 or 10.0.0.1:5060-5080" \
 	lb service add tcp 2001:db8::1:80
 check_eq "nothing changed" "$(lb save)" "$before"
 

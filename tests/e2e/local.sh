@@ -7,7 +7,8 @@
 # its peer (the backends' replies de-NATed at LOCAL_IN), its flows counted,
 # listed and ended by FIN. Without the flag (service set ... local-clients
 # off) it is not balanced; the flag toggled under traffic leaves the
-# kernel quiet. Then save and restore, the refusals, a namespace deleted
+# kernel quiet. Then save and restore, the refusals, a port range's local
+# client (a portless backend, the port it dialled), a namespace deleted
 # with the hooks on; IPVS in the same guest, which balances local clients
 # always (it hooks LOCAL_OUT), the same checks; last, the module unloaded
 # with the hooks registered.
@@ -195,6 +196,18 @@ check_eq "the refusals changed nothing" "$(lb save)" "$before"
 for s in "tcp $VIP:80" "udp $VIP:80" "tcp $VIP6P"; do
 	lb service del $s
 done
+
+# A port range with local-clients and a portless backend: the local
+# client reaches it on the port it dialled (its replies from the VIP: the
+# connection completes).
+check "a port range with local-clients" lb service add tcp $VIP:79-81 local-clients
+check "its portless backend" lb backend add tcp $VIP:79-81 10.0.2.12
+check_eq "range: a local client reaches the portless backend on port 80" \
+	"$(tcp_names $VIP 2)" "b2 b2 "
+check_eq "range: its two flows counted on the range" \
+	"$(lb_json "[x['stats']['conns'] for x in s if x.get('port_last') == 81]")" "[2]"
+lb flush > /dev/null
+lb service del tcp $VIP:79-81
 
 # A namespace deleted while a service there has local-clients and a
 # local client's flow (its SYN has no route to the backend from there:

@@ -18,23 +18,7 @@
 
 set -u
 cd "$(dirname "$0")/../data/keepalived" || exit 1
-L4LBADM=${L4LBADM:-$(cd ../../.. && pwd)/tools/l4lbadm/l4lbadm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 failed=0
-
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-
-# same WHAT WANT_FILE GOT_FILE
-same() {
-	if cmp -s "$2" "$3"; then
-		ok "$1"
-	else
-		bad "$1"
-		diff -u "$2" "$3" | sed 's/^/    /'
-	fi
-}
+. ../../import/lib.sh
 
 command -v keepalived > /dev/null || { echo "FAIL: keepalived is not installed (tests/deps.sh)"; exit 1; }
 [ -x "$L4LBADM" ] || { echo "FAIL: no $L4LBADM (make tools)"; exit 1; }

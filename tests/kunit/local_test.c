@@ -716,6 +716,77 @@ static void local_reply_to_vip_port(struct kunit *test)
 }
 
 /*
+ * A local client of a port range (a portless backend): its SYN to a port
+ * of the range reaches the backend on that port, in a flow of that port
+ * marked local; the backend's answer from it, at LOCAL_IN, leaves as the
+ * VIP and that port.
+ */
+static void local_range(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
+			  .sport = 40100, .dport = 9005, .flags = KPKT_SYN };
+	union nf_inet_addr a = { .ip = htonl(BE) }, ca = { .ip = htonl(LOCAL) };
+	struct l4lb_svc_config cfg;
+	struct l4lb_service *svc;
+	struct l4lb_orig_key k;
+	struct l4lb_svc_key key;
+	struct l4lb_conn *conn;
+	struct sk_buff *skb;
+	int err;
+
+	l4lb_svc_key_init4(&key, IPPROTO_TCP, htonl(VIP), htons(9000));
+	l4lb_service_default_config(IPPROTO_TCP, &cfg);
+	cfg.flags = L4LB_SVC_F_LOCAL_CLIENTS;
+	cfg.port_last = 9010;
+	mutex_lock(&f->ln->lock);
+	err = l4lb_service_add(f->ln, &key, &cfg);
+	rcu_read_lock();
+	svc = l4lb_service_lookup(f->ln, &key);
+	rcu_read_unlock();
+	if (!err)
+		KUNIT_EXPECT_EQ(test, l4lb_backend_add(f->ln, svc, &a, 0, 1),
+				0);
+	mutex_unlock(&f->ln->lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->dest, htons(9005));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	l4lb_orig_key_port(&k, svc, &ca, htons(40100), htons(9005));
+	rcu_read_lock();
+	conn = l4lb_conn_lookup_orig(f->ln, &k);
+	rcu_read_unlock();
+	/* Expected, not asserted: a failure still removes the service. */
+	KUNIT_EXPECT_NOT_NULL(test, conn);
+	if (conn) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(conn->local), 1);
+		KUNIT_EXPECT_EQ(test, ntohs(conn->vport), 9005);
+	}
+
+	p = (struct kpkt){ .proto = IPPROTO_TCP, .saddr = BE, .daddr = LOCAL,
+			   .sport = 9005, .dport = 40100,
+			   .flags = KPKT_SYN | KPKT_ACK, .payload = 10 };
+	skb = build(test, &p, 20);
+	KUNIT_EXPECT_EQ(test, local_in(skb), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, htonl(VIP));
+	KUNIT_EXPECT_EQ(test, tcp_hdr(skb)->source, htons(9005));
+	KUNIT_EXPECT_TRUE(test, kpkt_l4_csum_ok(skb));
+	kfree_skb(skb);
+	if (conn)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(conn->state),
+				L4LB_CONN_SYN_RECV);
+
+	conn_fixture_flush(f->ln);
+	mutex_lock(&f->ln->lock);
+	KUNIT_EXPECT_EQ(test, l4lb_service_remove(f->ln, &key), 0);
+	mutex_unlock(&f->ln->lock);
+}
+
+/*
  * A packet from outside forging this machine's address makes a remote
  * flow before routing drops it as a martian; the local client's own
  * packet of that key takes the key back (a local flow, balanced), where
@@ -764,6 +835,7 @@ static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_flow_not_for_forged),
 	KUNIT_CASE(local_icmp_errors),
 	KUNIT_CASE(local_reply_to_vip_port),
+	KUNIT_CASE(local_range),
 	KUNIT_CASE(local_takes_forged_key),
 	{}
 };

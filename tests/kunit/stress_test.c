@@ -34,7 +34,8 @@
 #define NR_BE	4
 /*
  * Services 0-2 IPv4, 3-5 the same over IPv6; 6 (IPv4) and 7 (IPv6) TCP
- * sh on port 81, sharing service 0's and 3's servers (their port 80).
+ * sh on port 82, sharing service 0's and 3's servers (their port 80, or
+ * the portless servers of ranges).
  */
 #define NR_SVC	8
 
@@ -64,9 +65,17 @@ static bool svc_v6(unsigned int i)
 	return i < 6 ? i >= 3 : i == 7;
 }
 
-/* Service @i's backends' port: the sharing services' is port 80. */
-static __be16 be_port(unsigned int i, const struct l4lb_svc_key *key)
+/*
+ * Service @i's backends' port: none in a range (@ranged), else the
+ * sharing services' is port 80. A range's portless server and a single
+ * port's server of the same address (services 0 and 6) at once is what
+ * netlink refuses (be_ports_clash()): the packet path must bear it too.
+ */
+static __be16 be_port(unsigned int i, const struct l4lb_svc_key *key,
+		      bool ranged)
 {
+	if (ranged)
+		return 0;
 	return i >= 6 ? htons(80) : key->port;
 }
 
@@ -74,7 +83,7 @@ static void svc_key(struct l4lb_svc_key *key, unsigned int i)
 {
 	struct in6_addr vip6 = addr6(8, 8);
 	u8 proto = svc_kind(i) ? IPPROTO_UDP : IPPROTO_TCP;
-	__be16 port = htons(i >= 6 ? 81 : svc_kind(i) == 2 ? 53 : 80);
+	__be16 port = htons(i >= 6 ? 82 : svc_kind(i) == 2 ? 53 : 80);
 
 	if (!svc_v6(i))
 		l4lb_svc_key_init4(key, proto, htonl(VIP), port);
@@ -95,7 +104,8 @@ static void be_addr(union nf_inet_addr *a, unsigned int i, unsigned int b)
 /*
  * Service @i (0 TCP rr or mh, as it falls: mh adopts flows from either
  * side; 1 UDP sh, 2 stateless UDP rr; 3-5 the same over IPv6) with NR_BE
- * backends.
+ * backends; or each the same as a range of its port and the next, with
+ * portless backends.
  */
 /* Persistence of 1 to 3 s, by address or by network (/24, /64). */
 static u32 random_persist(const struct l4lb_svc_key *key)
@@ -124,6 +134,9 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 	}
 	if (!(cfg.flags & L4LB_SVC_F_STATELESS) && get_random_u32_below(2))
 		cfg.persist = random_persist(&key);
+	/* Half the time a range of two ports, its backends portless. */
+	if (get_random_u32_below(2))
+		cfg.port_last = ntohs(key.port) + 1;
 	mutex_lock(&ln->lock);
 	if (!l4lb_service_add(ln, &key, &cfg)) {
 		rcu_read_lock();
@@ -131,7 +144,8 @@ static void svc_add(struct l4lb_net *ln, unsigned int i)
 		rcu_read_unlock();
 		for (b = 0; b < NR_BE; b++) {
 			be_addr(&a, i, b);
-			l4lb_backend_add(ln, svc, &a, be_port(i, &key), 1);
+			l4lb_backend_add(ln, svc, &a,
+					 be_port(i, &key, cfg.port_last), 1);
 		}
 	}
 	mutex_unlock(&ln->lock);
@@ -182,23 +196,27 @@ static int packets_fn(void *arg)
 		return -ENOMEM;
 	while (!kthread_should_stop()) {
 		u32 r = get_random_u32();
+		/* The second port of a range, or of no service. */
+		u16 next = get_random_u32_below(2);
+		/* Now and then the services sharing port 80's servers. */
+		bool shared = get_random_u32_below(2);
+		u16 port;
 
 		memset(&p, 0, sizeof(p));
 		p.proto = r & 1 ? IPPROTO_UDP : IPPROTO_TCP;
 		p.flags = flags[(r >> 1) % ARRAY_SIZE(flags)];
 		p.payload = (r >> 4) & 63;
+		port = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 :
+		       p.proto == IPPROTO_TCP && shared ? 82 : 80;
 		in = (r >> 10) & 1;
 		if (in) {
 			p.saddr = 0x0a070000 + ((r >> 11) & 31);
 			p.sport = 1000 + ((r >> 16) & 3);
 			p.daddr = VIP;
-			p.dport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
-			/* Now and then the services sharing port 80's servers. */
-			if (p.proto == IPPROTO_TCP && (r >> 19) & 1)
-				p.dport = 81;
+			p.dport = port + next;
 		} else {
 			p.saddr = BE + ((r >> 11) % NR_BE);
-			p.sport = p.proto == IPPROTO_UDP && (r >> 18) & 1 ? 53 : 80;
+			p.sport = port + next;
 			p.daddr = 0x0a070000 + ((r >> 19) & 31);
 			p.dport = 1000 + ((r >> 24) & 3);
 		}
@@ -236,6 +254,7 @@ static int control_fn(void *arg)
 	struct l4lb_backend *be;
 	union nf_inet_addr a;
 	struct l4lb_svc_key key;
+	bool ranged;
 
 	while (!kthread_should_stop()) {
 		u32 r = get_random_u32();
@@ -247,17 +266,20 @@ static int control_fn(void *arg)
 		rcu_read_lock();
 		svc = l4lb_service_lookup(s->ln, &key);
 		rcu_read_unlock();
-		be = svc ? l4lb_backend_find(svc, &a, be_port(i, &key)) : NULL;
+		ranged = svc && l4lb_svc_ranged(svc);
+		be = svc ? l4lb_backend_find(svc, &a,
+					     be_port(i, &key, ranged)) : NULL;
 		switch ((r >> 8) % 5) {
 		case 0:
 			if (be)
 				l4lb_backend_remove(s->ln, be);
 			else if (svc && !((r >> 12) & 3))
 				l4lb_backend_add_fallback(s->ln, svc, &a,
-							  be_port(i, &key));
+							  be_port(i, &key,
+								  ranged));
 			else if (svc)
 				l4lb_backend_add(s->ln, svc, &a,
-						 be_port(i, &key), 1);
+						 be_port(i, &key, ranged), 1);
 			break;
 		case 1:
 			if (be && !be->fallback) {

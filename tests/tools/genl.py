@@ -259,6 +259,7 @@ def fuzz_attr(rnd, depth=0):
 TYPED = {"SVC_PROTO": "u8", "SVC_ADDR4": "ip", "SVC_PORT": "u16",
          "SVC_SCHED": "u8", "SVC_FLAGS": "u32", "SVC_UDP_TIMEOUT": "u32",
          "SVC_PERSIST": "u32", "SVC_PERSIST_MASK": "u8",
+         "SVC_PORT_LAST": "u16",
          "BE_ADDR4": "ip", "BE_PORT": "u16", "BE_WEIGHT": "u16",
          "BE_HEALTH": "u8", "BE_CHECK": "str", "MAX_FLOWS": "u32",
          "TIMEOUT_SYN": "u32", "TIMEOUT_ESTABLISHED": "u32",

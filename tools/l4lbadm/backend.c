@@ -32,6 +32,8 @@ bool parse_be_msg(const struct nlmsghdr *nlh, struct be_info *info)
 		return false;
 	info->svc.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
 	info->svc.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+	if (tb[L4LB_A_SVC_PORT_LAST])
+		info->svc.last = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT_LAST]);
 	info->port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
 	if (tb[L4LB_A_BE_WEIGHT])
 		info->weight = mnl_attr_get_u16(tb[L4LB_A_BE_WEIGHT]);
@@ -87,12 +89,12 @@ void print_backend_line(const char *verb, const struct be_info *be)
 	if (be->fallback && !strcmp(verb, "add")) {
 		printf("service set %s %s fallback %s\n",
 		       proto_name(be->svc.proto),
-		       fmt_addr_port(&be->svc.addr, be->svc.port),
+		       fmt_svc_addr(&be->svc),
 		       fmt_addr_port(&be->addr, be->port));
 		return;
 	}
 	printf("backend %s %s %s %s", verb, proto_name(be->svc.proto),
-	       fmt_addr_port(&be->svc.addr, be->svc.port),
+	       fmt_svc_addr(&be->svc),
 	       fmt_addr_port(&be->addr, be->port));
 	if (strcmp(verb, "del") && !be->fallback) {
 		printf(" weight %u", be->weight);
@@ -173,9 +175,12 @@ static struct nlmsghdr *backend_msg(struct nl *nl, void *buf, int argc,
 	if (argc < 3)
 		fail("%s: name the backend as ADDRESS:PORT after the service",
 		     verb);
-	if (!parse_addr_port(argv[2], &be->addr, &be->port))
-		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432 or [2001:db8::5]:5432",
+	if (!parse_be_addr(argv[2], &be->addr, &be->port))
+		fail("'%s' is not ADDRESS:PORT or an address alone, like 10.0.0.5:5432, [2001:db8::5]:5432 or 10.0.0.5",
 		     argv[2]);
+	if (be->port && be->svc.last)
+		fail("%s: service %s is a port range: its backends have no port (give %s alone), each flow keeps the port its client sent to",
+		     verb, argv[1], fmt_addr(&be->addr));
 	if (be->addr.family != be->svc.addr.family)
 		fail("%s: backend %s is %s, service %s is %s: a service and its backends share a family",
 		     verb, argv[2], family_name(be->addr.family), argv[1],

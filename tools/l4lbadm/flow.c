@@ -60,6 +60,8 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	f.svc.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
 	f.svc.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+	if (tb[L4LB_A_SVC_PORT_LAST])
+		f.svc.last = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT_LAST]);
 	f.be_port = mnl_attr_get_u16(tb[L4LB_A_BE_PORT]);
 	if (tb[L4LB_A_FLOW_CPORT])
 		f.cport = mnl_attr_get_u16(tb[L4LB_A_FLOW_CPORT]);
@@ -94,8 +96,8 @@ static void put_filter(struct nlmsghdr *nlh, int argc, char **argv,
 		return;
 	if (argc > 3)
 		fail("%s: unexpected '%s'", verb, argv[3]);
-	if (!parse_addr_port(argv[2], &addr, &port))
-		fail("'%s' is not ADDRESS:PORT, like 10.0.0.5:5432 or [2001:db8::5]:5432",
+	if (!parse_be_addr(argv[2], &addr, &port))
+		fail("'%s' is not ADDRESS:PORT or an address alone, like 10.0.0.5:5432 or [2001:db8::5]:5432",
 		     argv[2]);
 	put_addr(nlh, L4LB_A_BE_ADDR4, L4LB_A_BE_ADDR6, &addr);
 	mnl_attr_put_u16(nlh, L4LB_A_BE_PORT, port);
@@ -122,7 +124,7 @@ static void print_flows(const struct flow_list *list)
 			    f->state != L4LB_FLOW_PERSIST)
 				printf("\"client_port\":%u,", f->cport);
 			printf("\"service\":\"%s\",",
-			       fmt_addr_port(&f->svc.addr, f->svc.port));
+			       fmt_svc_addr(&f->svc));
 			printf("\"backend\":\"%s\",\"state\":\"%s\",\"expires_ms\":%u}",
 			       fmt_addr_port(&f->be_addr, f->be_port),
 			       state_name(f->state), f->expires_ms);
@@ -134,7 +136,7 @@ static void print_flows(const struct flow_list *list)
 			 fmt_addr_port(&f->caddr, f->cport) :
 			 fmt_addr(&f->caddr);
 		printf("%-5s %-21s %-21s ", proto_name(f->svc.proto), client,
-		       fmt_addr_port(&f->svc.addr, f->svc.port));
+		       fmt_svc_addr(&f->svc));
 		printf("%-21s %-11s %us\n", fmt_addr_port(&f->be_addr, f->be_port),
 		       state_name(f->state), (f->expires_ms + 999) / 1000);
 	}

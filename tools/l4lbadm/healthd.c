@@ -158,10 +158,10 @@ static const char *parse_check(int argc, char **w, struct check *c)
 		return "a line is: check PROTO VIP:PORT [ADDRESS:PORT] connect|udp|exec ..., or announce VIP dev DEV [min-up N]";
 	if (!parse_proto(w[1], &c->svc.proto))
 		return "the protocol is tcp or udp";
-	if (!parse_addr_port(w[2], &c->svc.addr, &c->svc.port))
+	if (!parse_svc_addr(w[2], &c->svc.addr, &c->svc.port, &c->svc.last))
 		return "the service is VIP:PORT, like 10.0.0.1:80 or [2001:db8::1]:80";
 	i = 3;
-	if (parse_addr_port(w[i], &c->be_addr, &c->be_port)) {
+	if (parse_be_addr(w[i], &c->be_addr, &c->be_port)) {
 		c->one_backend = true;
 		i++;
 	}
@@ -198,6 +198,9 @@ static const char *parse_check(int argc, char **w, struct check *c)
 		else
 			return "unknown option (interval, timeout, rise, fall; port; udp: send, expect)";
 	}
+	/* A port range's backends have none: the probe needs one. */
+	if (c->svc.last && !c->port && c->type != CHECK_EXEC)
+		return "a port range's backends have no port: give the check's (port N)";
 	if (c->interval_ms < 0 || c->timeout_ms < 0)
 		return "interval and timeout are seconds from 0.01 to 3600";
 	if (!c->rise || !c->fall)
@@ -376,7 +379,7 @@ static const char *name(const struct be_info *be)
 	static char buf[128];
 
 	snprintf(buf, sizeof(buf), "%s %s", proto_name(be->svc.proto),
-		 fmt_addr_port(&be->svc.addr, be->svc.port));
+		 fmt_svc_addr(&be->svc));
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s",
 		 fmt_addr_port(&be->addr, be->port));
 	return buf;
@@ -479,7 +482,7 @@ static bool vip_ready(const struct healthd *h, const struct announce *a,
 		if (usable < a->min_up) {
 			snprintf(why, len, "%s %s has %u usable backends, min-up %u",
 				 proto_name(svc->proto),
-				 fmt_addr_port(&svc->addr, svc->port), usable,
+				 fmt_svc_addr(svc), usable,
 				 a->min_up);
 			return false;
 		}
@@ -727,8 +730,9 @@ static void run(struct healthd *h)
 			slot[i] = -1;
 			if (!t->probe.running && h->connected &&
 			    !t->missing_since && now >= t->next) {
+				/* A portless backend serves its service's. */
 				probe_start(&t->probe, &t->check, &t->be.addr,
-					    t->be.port, now);
+					    t->be.port ?: t->be.svc.port, now);
 				t->next = now + t->check.interval_ms;
 			}
 			if (t->probe.running && probe_pollfd(&t->probe,

@@ -3,8 +3,11 @@
  * import-ipvsadm [apply] [FILE]: an IPVS configuration, as `ipvsadm-save -n`
  * prints it, turned into l4lbadm's lines: printed, or with "apply" restored
  * (all or nothing, as restore). NAT-mode TCP and UDP services map one to
- * one; what l4lb has no equivalent for (direct routing and tunnel
- * forwarding, firewall-mark and SCTP services, persistence engines,
+ * one, a port 0 service (every port) to VIP:*, a port 0 real server to a
+ * backend by address alone (each flow keeps its port); what l4lb has no
+ * equivalent for (direct routing and tunnel forwarding, firewall-mark
+ * (a port range says what a mark over ports did) and SCTP services,
+ * persistence engines,
  * other schedulers) is named, one line each on stderr, and
  * nothing is printed or applied. Connection thresholds (-x, -y) are
  * max-conns and min-conns, with the same meaning (0: none, or for -y three
@@ -43,10 +46,12 @@ static bool service_words(struct ipvs *im, int no, const char *flag,
 			  const char *addr, char *buf, size_t size,
 			  struct addr *a)
 {
-	uint16_t port;
+	char all[64];
+	uint16_t port, last;
+	size_t len;
 
 	if (!strcmp(flag, "-f") || !strcmp(flag, "--fwmark-service")) {
-		refuse(im, no, "firewall-mark services have no equivalent in l4lb (a service is a protocol, address and port)");
+		refuse(im, no, "firewall-mark services have no equivalent in l4lb (the firewall's rules choose their packets): a mark over ports of one address is a port range, service add tcp VIP:FIRST-LAST (VIP:* for every port)");
 		return false;
 	}
 	if (!strcmp(flag, "--sctp-service")) {
@@ -58,7 +63,14 @@ static bool service_words(struct ipvs *im, int no, const char *flag,
 		refuse(im, no, "a service is -t or -u ADDRESS:PORT");
 		return false;
 	}
-	if (!addr || !parse_addr_port(addr, a, &port)) {
+	/* Port 0: every port (IPVS takes it with -p), l4lb's VIP:*. */
+	len = addr ? strlen(addr) : 0;
+	if (len > 2 && len < sizeof(all) && !strcmp(addr + len - 2, ":0")) {
+		snprintf(all, sizeof(all), "%.*s:*", (int)(len - 2), addr);
+		addr = all;
+	}
+	if (!addr || (!parse_addr_port(addr, a, &port) &&
+		      !parse_svc_addr(addr, a, &port, &last))) {
 		refuse(im, no, "the service is not ADDRESS:PORT (use ipvsadm-save -n)");
 		return false;
 	}
@@ -232,10 +244,11 @@ static void add_backend(struct ipvs *im, int no, int argc, char **w,
 {
 	struct rs_opts o = { .weight = "1" };
 	unsigned long v, max = 0, min = 0;
+	char svc[80], rs[80];
 	struct addr a, va;
 	const char *why;
-	char svc[80];
 	uint16_t port;
+	size_t len;
 
 	/* Its service was refused: named once, on its own line. */
 	if (im->have_svc && im->svc_refused)
@@ -246,8 +259,18 @@ static void add_backend(struct ipvs *im, int no, int argc, char **w,
 	why = backend_options(argc, w, &o);
 	if (!why && strcmp(svc, im->svc))
 		why = "a real server of a service not defined on the lines before";
-	if (!why && (!o.rs || !parse_addr_port(o.rs, &a, &port)))
+	/* Port 0: the packet's port, a backend by address alone. */
+	len = o.rs ? strlen(o.rs) : 0;
+	if (len > 2 && len < sizeof(rs) && !strcmp(o.rs + len - 2, ":0")) {
+		snprintf(rs, sizeof(rs), "%.*s", (int)(len - 2), o.rs);
+		o.rs = rs;
+	}
+	if (!why && (!o.rs || !parse_be_addr(o.rs, &a, &port)))
 		why = "the real server is not ADDRESS:PORT";
+	if (!why && port && strstr(im->svc, ":*"))
+		why = "a real server with a port on a port 0 service: l4lb's every-port service keeps each flow's port (give the real server port 0)";
+	if (!why && !port)
+		o.rs = fmt_addr(&a);
 	if (!why)
 		why = import_family(&a, &va);
 	if (!why)

@@ -429,8 +429,14 @@ static bool server(struct ka *ka, const struct ka_node *n, bool block,
 		      "is sorry_server ADDRESS [PORT]";
 	else if (!parse_addr(n->arg[0], a))
 		why = "the address is not an IP address";
-	if (!why && n->nargs == 2 && !(*port = port_of(n->arg[1])))
-		why = "the port is 1 to 65535";
+	/* Port 0: the port each client asked for (an address alone). */
+	if (!why && n->nargs == 2 && strcmp(n->arg[1], "0") &&
+	    !(*port = port_of(n->arg[1])))
+		why = "the port is 0 (the client's) or 1 to 65535";
+	else if (!why && n->nargs == 2 && !strcmp(n->arg[1], "0"))
+		*port = 0;
+	if (!why && *port && !ka->vs.port)
+		why = "a server with a port on a virtual server of every port: l4lb keeps each flow's port (omit the port, or give 0)";
 	if (!why)
 		why = import_family(a, &ka->vs.addr);
 	if (why)
@@ -493,17 +499,17 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 	ka->vs.t = no_timing;
 	ka->t = &ka->vs.t;
 	if (n->nargs >= 1 && !strcmp(n->arg[0], "fwmark"))
-		why = "firewall-mark services have no equivalent in l4lb (a service is a protocol, address and port)";
+		why = "firewall-mark services have no equivalent in l4lb (the firewall's rules choose their packets): a mark over ports of one address is a port range, virtual_server ADDRESS with no port for every port";
 	else if (n->nargs >= 1 && !strcmp(n->arg[0], "group"))
 		why = "virtual server groups have no equivalent in l4lb yet";
-	else if (n->nargs == 1 && n->block)
-		why = "a virtual server of every port has no equivalent in l4lb";
-	else if (n->nargs != 2 || !n->block)
-		why = "is virtual_server ADDRESS PORT { ... }";
+	else if ((n->nargs != 1 && n->nargs != 2) || !n->block)
+		why = "is virtual_server ADDRESS [PORT] { ... }";
 	else if (!parse_addr(n->arg[0], &ka->vs.addr))
 		why = "the address is not an IP address";
-	if (!why && !(port = port_of(n->arg[1])))
-		why = "the port is 1 to 65535";
+	/* No port, or port 0: every port (l4lb's VIP:*). */
+	if (!why && n->nargs == 2 && strcmp(n->arg[1], "0") &&
+	    !(port = port_of(n->arg[1])))
+		why = "the port is 1 to 65535 (0 or none: every port)";
 	if (why) {
 		ka_refuse(ka, n, why);
 		return;
@@ -533,7 +539,9 @@ static void virtual_server(struct ka *ka, const struct ka_node *n,
 		}
 	}
 	snprintf(svc, sizeof(svc), "%s %s", ka->vs.proto,
-		 fmt_addr_port(&ka->vs.addr, port));
+		 port ? fmt_addr_port(&ka->vs.addr, port) :
+		 fmt_svc_addr(&(struct svc_id){ .addr = ka->vs.addr, .port = 1,
+						.last = 65535 }));
 	fprintf(ka->im.mem, "service add %s sched %s", svc, ka->vs.sched);
 	if (!strcmp(ka->vs.proto, "udp"))
 		fprintf(ka->im.mem, " timeout %u", ka->udp_timeout);

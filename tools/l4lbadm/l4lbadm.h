@@ -21,12 +21,14 @@ struct addr {
 
 /*
  * What names a service: l4lbadm's words "tcp 10.0.0.1:5432" or
- * "tcp [2001:db8::1]:443".
+ * "tcp [2001:db8::1]:443"; a port range "tcp 10.0.0.1:5060-5080", every
+ * port "udp 10.0.0.1:*" (1-65535).
  */
 struct svc_id {
 	uint8_t proto;
 	struct addr addr;
 	uint16_t port;
+	uint16_t last;	/* a range's last port; 0: @port alone */
 };
 
 struct stats {
@@ -103,6 +105,10 @@ bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port);
 bool addr_eq(const struct addr *a, const struct addr *b);
 const char *fmt_addr(const struct addr *addr);
 const char *fmt_addr_port(const struct addr *addr, uint16_t port);
+bool parse_svc_addr(const char *s, struct addr *addr, uint16_t *port,
+		    uint16_t *last);
+bool parse_be_addr(const char *s, struct addr *addr, uint16_t *port);
+const char *fmt_svc_addr(const struct svc_id *id);
 const char *family_name(int family);
 bool parse_sched(const char *s, uint8_t *sched);
 const char *proto_name(uint8_t proto);

@@ -27,7 +27,7 @@ static void family(const char *name, const char *type, const char *help)
 static void svc_labels(const struct svc_id *id)
 {
 	printf("proto=\"%s\",service=\"%s\"", proto_name(id->proto),
-	       fmt_addr_port(&id->addr, id->port));
+	       fmt_svc_addr(id));
 }
 
 static void be_labels(const struct be_info *be)

@@ -36,6 +36,8 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 {
 	printf("{%s\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u", head,
 	       proto_name(s->id.proto), fmt_addr(&s->id.addr), s->id.port);
+	if (s->id.last)
+		printf(",\"port_last\":%u", s->id.last);
 	if (!strcmp(event, "service add")) {
 		printf(",\"sched\":\"%s\",\"stateless\":%s,\"hash_port\":%s",
 		       sched_name(s->sched),
@@ -56,11 +58,13 @@ static void print_svc_json(const char *event, const struct svc_info *s)
 
 static void print_be_json(const struct be_info *be)
 {
-	printf("{%s\"proto\":\"%s\",\"address\":\"%s\","
-	       "\"port\":%u,\"backend\":{\"address\":\"%s\",\"port\":%u,"
-	       "\"weight\":%u,\"flows\":%u,", head,
+	printf("{%s\"proto\":\"%s\",\"address\":\"%s\",\"port\":%u,", head,
 	       proto_name(be->svc.proto), fmt_addr(&be->svc.addr),
-	       be->svc.port, fmt_addr(&be->addr), be->port,
+	       be->svc.port);
+	if (be->svc.last)
+		printf("\"port_last\":%u,", be->svc.last);
+	printf("\"backend\":{\"address\":\"%s\",\"port\":%u,"
+	       "\"weight\":%u,\"flows\":%u,", fmt_addr(&be->addr), be->port,
 	       be->weight, be->active);
 	print_be_state_json(be);
 	putchar(',');
@@ -90,15 +94,15 @@ static void print_service_event(uint8_t cmd, const struct nlmsghdr *nlh)
 	else if (cmd == L4LB_CMD_SERVICE_SET && s.persist)
 		printf("service set %s %s persist %u netmask %u local-clients %s\n",
 		       proto_name(s.id.proto),
-		       fmt_addr_port(&s.id.addr, s.id.port), s.persist,
+		       fmt_svc_addr(&s.id), s.persist,
 		       s.netmask, local_word(&s));
 	else if (cmd == L4LB_CMD_SERVICE_SET)
 		printf("service set %s %s persist off local-clients %s\n",
 		       proto_name(s.id.proto),
-		       fmt_addr_port(&s.id.addr, s.id.port), local_word(&s));
+		       fmt_svc_addr(&s.id), local_word(&s));
 	else
 		printf("service del %s %s\n", proto_name(s.id.proto),
-		       fmt_addr_port(&s.id.addr, s.id.port));
+		       fmt_svc_addr(&s.id));
 }
 
 static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
@@ -117,7 +121,7 @@ static void print_backend_event(uint8_t cmd, const struct nlmsghdr *nlh)
 	} else if (cmd == L4LB_CMD_BACKEND_SET) {
 		/* Weight and health: the operator's, or a checker's. */
 		printf("backend set %s %s %s", proto_name(be.svc.proto),
-		       fmt_addr_port(&be.svc.addr, be.svc.port),
+		       fmt_svc_addr(&be.svc),
 		       fmt_addr_port(&be.addr, be.port));
 		/* A fallback server has no weight to set. */
 		if (!be.fallback)

@@ -53,13 +53,12 @@ bool parse_addr(const char *s, struct addr *addr)
  * "10.0.0.1:5432" or "[2001:db8::1]:443", as ip and ipvsadm write them:
  * an IPv6 address in brackets, a colon, a port from 1 to 65535.
  */
-bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port)
+static bool parse_host_port(const char *s, struct addr *addr,
+			    const char **rest)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *colon, *h = s;
-	unsigned long p;
 	size_t hlen;
-	char *end;
 
 	if (*s == '[') {
 		colon = strchr(s, ']');
@@ -81,13 +80,78 @@ bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port)
 	host[hlen] = '\0';
 	if (!parse_addr(host, addr) || (*s == '[') != (addr->family == AF_INET6))
 		return false;
-	if (colon[1] < '0' || colon[1] > '9')
+	*rest = colon + 1;
+	return true;
+}
+
+/* A port from 1 to 65535 at @s, up to @*end. */
+static bool parse_port(const char *s, char **end, uint16_t *port)
+{
+	unsigned long p;
+
+	if (*s < '0' || *s > '9')
 		return false;
-	p = strtoul(colon + 1, &end, 10);
-	if (*end || p < 1 || p > 65535)
+	p = strtoul(s, end, 10);
+	if (p < 1 || p > 65535)
 		return false;
 	*port = p;
 	return true;
+}
+
+bool parse_addr_port(const char *s, struct addr *addr, uint16_t *port)
+{
+	const char *rest;
+	char *end;
+
+	return parse_host_port(s, addr, &rest) && parse_port(rest, &end, port) &&
+	       !*end;
+}
+
+/*
+ * A service's address and ports: VIP:PORT, VIP:FIRST-LAST (a range,
+ * FIRST below LAST) or VIP:* (every port, 1-65535). *@last is 0 for a
+ * single port.
+ */
+bool parse_svc_addr(const char *s, struct addr *addr, uint16_t *port,
+		    uint16_t *last)
+{
+	const char *rest;
+	char *end;
+
+	*last = 0;
+	if (!parse_host_port(s, addr, &rest))
+		return false;
+	if (!strcmp(rest, "*")) {
+		*port = 1;
+		*last = 65535;
+		return true;
+	}
+	if (!parse_port(rest, &end, port))
+		return false;
+	if (*end == '-')
+		return parse_port(end + 1, &end, last) && !*end && *last > *port;
+	return !*end;
+}
+
+/*
+ * A backend: ADDRESS:PORT, or an address alone (port 0: each flow keeps
+ * the port its client sent to), bare or in brackets for IPv6.
+ */
+bool parse_be_addr(const char *s, struct addr *addr, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN];
+	size_t len = strlen(s);
+
+	*port = 0;
+	if (parse_addr(s, addr))
+		return true;
+	if (*s == '[' && len > 2 && s[len - 1] == ']' &&
+	    len - 2 < sizeof(host)) {
+		memcpy(host, s + 1, len - 2);
+		host[len - 2] = '\0';
+		return parse_addr(host, addr) && addr->family == AF_INET6;
+	}
+	return parse_addr_port(s, addr, port);
 }
 
 bool addr_eq(const struct addr *a, const struct addr *b)
@@ -112,16 +176,43 @@ const char *fmt_addr(const struct addr *addr)
 	return buf[which];
 }
 
-/* "10.0.0.1:80", "[2001:db8::1]:80"; four static buffers. */
+/*
+ * "10.0.0.1:80", "[2001:db8::1]:80"; port 0 (a portless backend): the
+ * address alone. Four static buffers.
+ */
 const char *fmt_addr_port(const struct addr *addr, uint16_t port)
 {
 	static char buf[4][INET6_ADDRSTRLEN + 8];
 	static int which;
 
+	if (!port)
+		return fmt_addr(addr);
 	which = (which + 1) % 4;
 	snprintf(buf[which], sizeof(buf[which]),
 		 addr->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 		 fmt_addr(addr), port);
+	return buf[which];
+}
+
+/* "10.0.0.1:80", "10.0.0.1:5060-5080", "[2001:db8::1]:*"; four buffers. */
+const char *fmt_svc_addr(const struct svc_id *id)
+{
+	static char buf[4][INET6_ADDRSTRLEN + 16];
+	static int which;
+	const char *a = fmt_addr(&id->addr);
+	const char *fmt = id->addr.family == AF_INET6 ? "[%s]:" : "%s:";
+	size_t n;
+
+	which = (which + 1) % 4;
+	n = snprintf(buf[which], sizeof(buf[which]), fmt, a);
+	if (id->last && id->port == 1 && id->last == 65535)
+		snprintf(buf[which] + n, sizeof(buf[which]) - n, "*");
+	else if (id->last)
+		snprintf(buf[which] + n, sizeof(buf[which]) - n, "%u-%u",
+			 id->port, id->last);
+	else
+		snprintf(buf[which] + n, sizeof(buf[which]) - n, "%u",
+			 id->port);
 	return buf[which];
 }
 
@@ -153,7 +244,7 @@ const char *sched_name(uint8_t sched)
 bool svc_id_eq(const struct svc_id *a, const struct svc_id *b)
 {
 	return a->proto == b->proto && addr_eq(&a->addr, &b->addr) &&
-	       a->port == b->port;
+	       a->port == b->port && a->last == b->last;
 }
 
 /* 45s, 12m, 5h, 3d: a duration in its largest whole unit (a static buffer). */

@@ -22,6 +22,7 @@ static const uint8_t attr_types[L4LB_A_MAX + 1] = {
 	[L4LB_A_SVC_PROTO] = MNL_TYPE_U8,
 	[L4LB_A_SVC_ADDR4] = MNL_TYPE_U32,
 	[L4LB_A_SVC_PORT] = MNL_TYPE_U16,
+	[L4LB_A_SVC_PORT_LAST] = MNL_TYPE_U16,
 	[L4LB_A_SVC_SCHED] = MNL_TYPE_U8,
 	[L4LB_A_SVC_FLAGS] = MNL_TYPE_U32,
 	[L4LB_A_SVC_UDP_TIMEOUT] = MNL_TYPE_U32,
@@ -172,17 +173,19 @@ void put_svc_id(struct nlmsghdr *nlh, const struct svc_id *id)
 	mnl_attr_put_u8(nlh, L4LB_A_SVC_PROTO, id->proto);
 	put_addr(nlh, L4LB_A_SVC_ADDR4, L4LB_A_SVC_ADDR6, &id->addr);
 	mnl_attr_put_u16(nlh, L4LB_A_SVC_PORT, id->port);
+	if (id->last)
+		mnl_attr_put_u16(nlh, L4LB_A_SVC_PORT_LAST, id->last);
 }
 
 /* "tcp 10.0.0.1:5432" from argv[0..1]; dies with a clear line otherwise. */
 void parse_svc_id(int argc, char **argv, struct svc_id *id)
 {
 	if (argc < 2)
-		fail("a service is named by PROTO VIP:PORT, like tcp 10.0.0.1:5432 or tcp [2001:db8::1]:443");
+		fail("a service is named by PROTO VIP:PORT, like tcp 10.0.0.1:5432, tcp [2001:db8::1]:443, tcp 10.0.0.1:5060-5080 or udp 10.0.0.1:*");
 	if (!parse_proto(argv[0], &id->proto))
 		fail("'%s' is not a protocol: use tcp or udp", argv[0]);
-	if (!parse_addr_port(argv[1], &id->addr, &id->port))
-		fail("'%s' is not VIP:PORT, like 10.0.0.1:5432 or [2001:db8::1]:443",
+	if (!parse_svc_addr(argv[1], &id->addr, &id->port, &id->last))
+		fail("'%s' is not VIP:PORT, VIP:FIRST-LAST (FIRST below LAST) or VIP:*, like 10.0.0.1:5432, [2001:db8::1]:443 or 10.0.0.1:5060-5080",
 		     argv[1]);
 }
 
@@ -198,6 +201,8 @@ bool parse_svc_msg(const struct nlmsghdr *nlh, struct svc_info *info)
 		return false;
 	info->id.proto = mnl_attr_get_u8(tb[L4LB_A_SVC_PROTO]);
 	info->id.port = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT]);
+	if (tb[L4LB_A_SVC_PORT_LAST])
+		info->id.last = mnl_attr_get_u16(tb[L4LB_A_SVC_PORT_LAST]);
 	if (tb[L4LB_A_SVC_SCHED])
 		info->sched = mnl_attr_get_u8(tb[L4LB_A_SVC_SCHED]);
 	if (tb[L4LB_A_SVC_FLAGS])
@@ -334,6 +339,9 @@ static void print_service_json(const struct svc_info *s,
 		printf(",\"netmask\":%u", s->netmask);
 	printf(",\"local_clients\":%s",
 	       s->flags & L4LB_SVC_F_LOCAL_CLIENTS ? "true" : "false");
+	/* A range: "port" is its first port, "port_last" its last. */
+	if (s->id.last)
+		printf(",\"port_last\":%u", s->id.last);
 	printf(",\"backends\":[");
 	for (i = 0; i < nbe; i++) {
 		printf("%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,"
@@ -367,7 +375,7 @@ static void print_service_text(const struct svc_info *s,
 	if (s->flags & L4LB_SVC_F_LOCAL_CLIENTS)
 		strncat(opts, " local-clients", sizeof(opts) - strlen(opts) - 1);
 	printf("%-5s %-21s %-5s %-7u %llu%s\n", proto_name(s->id.proto),
-	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched),
+	       fmt_svc_addr(&s->id), sched_name(s->sched),
 	       s->active, (unsigned long long)s->stats.conns, opts);
 	for (i = 0; i < nbe; i++) {
 		printf("  -> %-21s %-6u %-7u %-7llu %-8llu %-9llu %s",
@@ -645,7 +653,7 @@ int cmd_list(struct nl *nl, int argc, char **argv)
 void print_service_add(const struct svc_info *s)
 {
 	printf("service add %s %s sched %s", proto_name(s->id.proto),
-	       fmt_addr_port(&s->id.addr, s->id.port), sched_name(s->sched));
+	       fmt_svc_addr(&s->id), sched_name(s->sched));
 	if (s->id.proto == IPPROTO_UDP)
 		printf(" timeout %u", s->udp_timeout);
 	if (s->flags & L4LB_SVC_F_STATELESS)

@@ -104,8 +104,7 @@ int cmd_stats(struct nl *nl, int argc, char **argv)
 			print_json(&svc[i], be, nbe);
 		} else {
 			print_row(proto_name(svc[i].id.proto),
-				  fmt_addr_port(&svc[i].id.addr,
-						svc[i].id.port), &svc[i].stats);
+				  fmt_svc_addr(&svc[i].id), &svc[i].stats);
 			for (j = 0; j < nbe; j++)
 				print_row("  ->", fmt_addr_port(&be[j].addr,
 								be[j].port),

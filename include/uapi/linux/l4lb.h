@@ -301,7 +301,8 @@ enum l4lb_flow_state {
  * @L4LB_A_SVC_STATS: nest of &enum l4lb_stats_attr (replies)
  * @L4LB_A_SVC_ACTIVE: u32, the service's flows now (replies)
  * @L4LB_A_BE_ADDR4: 4 bytes, the backend's IPv4 address, network order
- * @L4LB_A_BE_PORT: u16, the backend's port, host order, 1 to 65535
+ * @L4LB_A_BE_PORT: u16, the backend's port, host order, 1 to 65535; 0:
+ *	the port the client sent to (IPVS's port 0), needed by a port range
  * @L4LB_A_BE_WEIGHT: u16, 0 (drain) to %L4LB_WEIGHT_MAX
  * @L4LB_A_BE_ACTIVE: u32, the backend's flows now (replies)
  * @L4LB_A_BE_STATS: nest of &enum l4lb_stats_attr (replies)
@@ -362,6 +363,13 @@ enum l4lb_flow_state {
  * @L4LB_A_SVC_FLAGS_MASK: u32, in %L4LB_CMD_SERVICE_SET: the flags that
  *	%L4LB_A_SVC_FLAGS sets or clears, of %L4LB_SVC_F_SETTABLE only; the
  *	others stay
+ * @L4LB_A_SVC_PORT_LAST: u16, host order: the service answers to every
+ *	port from %L4LB_A_SVC_PORT to this one (a port range; 1 to 65535 is
+ *	every port); absent: to %L4LB_A_SVC_PORT alone. A range's flows are
+ *	one per destination port; it names its service whole (both ports);
+ *	its backends have port 0 (%L4LB_A_BE_PORT): each keeps the port its
+ *	client sent to. Ranges of one address and protocol do not overlap,
+ *	nor hold a single-port service's port; at most 16 of them
  */
 enum l4lb_attr {
 	L4LB_A_UNSPEC,
@@ -405,6 +413,7 @@ enum l4lb_attr {
 	L4LB_A_SVC_PERSIST,
 	L4LB_A_SVC_PERSIST_MASK,
 	L4LB_A_SVC_FLAGS_MASK,
+	L4LB_A_SVC_PORT_LAST,
 
 	__L4LB_A_MAX
 };
