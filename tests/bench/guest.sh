@@ -50,6 +50,7 @@
 for a in "$@"; do
 	case $a in
 	ROUNDS=* | SIZES=* | CONFIGS=* | MEASURES=* | PROFILE=* | OUT=* | N=* | \
+	HOOKS=* | \
 	SCALE=* | RANGE=* | REFILL=*)
 		declare "$a" ;;
 	*) echo "guest.sh: unknown argument '$a'" >&2; exit 2 ;;
@@ -60,6 +61,7 @@ SIZES=${SIZES:-1k 1m}
 CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
+HOOKS=${HOOKS:-0}
 SCALE=${SCALE:-1}
 # RANGE=1: l4lb's services are port ranges (PORT-PORT+1) with portless
 # backends; configuration l4lbr is l4lb's so, on ports of its own, beside
@@ -406,6 +408,33 @@ profile() {	# [CONFIG FILE MEASURE...]
 	: > $t/set_ftrace_filter
 }
 
+# The balancer's netfilter hooks, l4lb's and IPVS's (IPv4), by name.
+HOOK_FUNCS="l4lb_pre_routing l4lb_post_routing ip_vs_in_hook ip_vs_out_hook"
+
+# hooks CONFIG MEASURE: the measure again, function_graph timing only the
+# balancers' hook functions (in instructions, each with what it calls), to
+# OUT.hooks-CONFIG-MEASURE for report.py: the balancer's own work, which
+# the rest of a transaction (both ends' stacks, the allocator's layout)
+# does not move. Recorded as nothing else: the tracer's cost is in it.
+hooks() {
+	local t=/sys/kernel/tracing
+
+	[ -e $t/trace ] || mount -t tracefs nodev $t
+	echo 0 > $t/tracing_on
+	echo function_graph > $t/current_tracer
+	echo "$HOOK_FUNCS" > $t/set_ftrace_filter
+	echo 1 > $t/options/funcgraph-tail
+	echo 0 > $t/options/funcgraph-irqs
+	echo 16384 > $t/buffer_size_kb
+	: > $t/trace
+	echo 1 > $t/tracing_on
+	measure "$1" "$2"
+	echo 0 > $t/tracing_on
+	cat $t/trace > "${OUT%.jsonl}.hooks-$1-$2"
+	echo nop > $t/current_tracer
+	: > $t/set_ftrace_filter
+}
+
 load_l4lb
 modprobe -a ip_vs ip_vs_rr nf_conntrack nf_nat nft_chain_nat pktgen
 sysctl -qw net.netfilter.nf_conntrack_max=4194304
@@ -474,6 +503,18 @@ for size in $SIZES; do
 				teardown "$cfg"
 			done
 		done
+		# HOOKS=1: each measure of l4lb and IPVS once more, traced
+		# (hooks()), on a table filled as the rounds' are.
+		if [ "$HOOKS" = 1 ]; then
+			for cfg in l4lb ipvs; do
+				setup "$cfg"
+				fill "$cfg" 1000
+				for m in $MEASURES; do
+					hooks "$cfg" "$m"
+				done
+				teardown "$cfg"
+			done
+		fi
 		bench_down
 		;;
 	1m)

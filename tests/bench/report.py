@@ -105,6 +105,51 @@ def settled(rows, metric):
     return (least["l4lb"] - least["plain"]) / den if den > 0 else None
 
 
+def hook_calls(path):
+    """The instructions of every outermost call of a traced hook
+    (guest.sh's hooks(): a nested one is inside its caller's), with how
+    many calls there were in all, nested ones included: (total, calls,
+    cheapest), or None where the trace lost events or is missing."""
+    if not os.path.exists(path):
+        return None
+    depth, total, calls, cheapest = 0, 0.0, 0, None
+    for line in open(path, errors="replace"):
+        if "LOST" in line:
+            return None
+        if OPEN.match(line):
+            depth += 1
+            calls += 1
+            continue
+        m = LINE.match(line)
+        if not m or m.group(1) is None:
+            continue
+        closing = m.group(2).strip().startswith("}")
+        if closing:
+            depth -= 1
+        else:
+            calls += 1
+        if depth == 0:
+            ins = float(m.group(1)) * 1000
+            total += ins
+            cheapest = ins if cheapest is None else min(cheapest, ins)
+    return (total, calls, cheapest) if calls else None
+
+
+def hooks_ratio(path, metric):
+    """l4lb's hooks' instructions over IPVS's for @metric, from the traces
+    beside @path (FILE.hooks-CONFIG-METRIC), each less the tracer's own
+    cost: every traced call pays its entry and exit, read as the cheapest
+    outermost call of the boot, which does little else."""
+    base = path[:-len(".jsonl")] if path.endswith(".jsonl") else path
+    got = {c: hook_calls("%s.hooks-%s-%s" % (base, c, metric))
+           for c in ("l4lb", "ipvs")}
+    if None in got.values():
+        return None
+    cost = min(g[2] for g in got.values())
+    work = {c: g[0] - g[1] * cost for c, g in got.items()}
+    return work["l4lb"] / work["ipvs"] if work["ipvs"] > 0 else None
+
+
 def guard(path, baseline):
     rows = load([path])
     base = json.load(open(baseline))
