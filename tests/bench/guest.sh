@@ -44,6 +44,10 @@
 #   bulk     guest Mbit/s of iperf3 (bytes per instruction)
 # With PROFILE=1, function_graph timings of l4lb's functions (in instructions)
 # over the TCP and UDP transactions, at 1k, in OUT's profile file.
+# With HOOKS="MEASURE...", at 1k after the rounds, those measures of l4lb
+# and IPVS again, only the two balancers' netfilter hooks timed (hooks()),
+# in OUT.hooks-CONFIG-MEASURE; and the flows l4lb's table holds after
+# its fill, recorded as "filled" (make bench-guard's).
 
 . "$L4LB_REPO/tests/lib/e2e.sh"
 
@@ -61,7 +65,7 @@ SIZES=${SIZES:-1k 1m}
 CONFIGS=${CONFIGS:-plain l4lb ipvs nft plain6 l4lb6 ipvs6 nft6 l4lbp ipvsp pass}
 MEASURES=${MEASURES:-tcp_rr tcp_crr udp_rr udp_new bulk}
 PROFILE=${PROFILE:-0}
-HOOKS=${HOOKS:-0}
+HOOKS=${HOOKS:-}
 SCALE=${SCALE:-1}
 # RANGE=1: l4lb's services are port ranges (PORT-PORT+1) with portless
 # backends; configuration l4lbr is l4lb's so, on ports of its own, beside
@@ -408,11 +412,15 @@ profile() {	# [CONFIG FILE MEASURE...]
 	: > $t/set_ftrace_filter
 }
 
-# The balancer's netfilter hooks, l4lb's and IPVS's (IPv4), by name.
+# The balancers' IPv4 netfilter hooks, l4lb's and IPVS's, by name: each
+# call with everything it calls (IPVS sends its packets from its hook).
+# Not what runs for a flow outside them (l4lb's sweep, its flows' freeing
+# after RCU; IPVS's connection timer): when that runs depends on when a
+# flow of an earlier measure times out, not on the measure.
 HOOK_FUNCS="l4lb_pre_routing l4lb_post_routing ip_vs_in_hook ip_vs_out_hook"
 
-# hooks CONFIG MEASURE: the measure again, function_graph timing only the
-# balancers' hook functions (in instructions, each with what it calls), to
+# hooks CONFIG MEASURE: the measure again, function_graph timing only
+# HOOK_FUNCS (in instructions, each with what it calls), to
 # OUT.hooks-CONFIG-MEASURE for report.py: the balancer's own work, which
 # the rest of a transaction (both ends' stacks, the allocator's layout)
 # does not move. Recorded as nothing else: the tracer's cost is in it.
@@ -422,7 +430,8 @@ hooks() {
 	[ -e $t/trace ] || mount -t tracefs nodev $t
 	echo 0 > $t/tracing_on
 	echo function_graph > $t/current_tracer
-	echo "$HOOK_FUNCS" > $t/set_ftrace_filter
+	# shellcheck disable=SC2086 # one name a word
+	echo $HOOK_FUNCS > $t/set_ftrace_filter
 	echo 1 > $t/options/funcgraph-tail
 	echo 0 > $t/options/funcgraph-irqs
 	echo 16384 > $t/buffer_size_kb
@@ -503,13 +512,17 @@ for size in $SIZES; do
 				teardown "$cfg"
 			done
 		done
-		# HOOKS=1: each measure of l4lb and IPVS once more, traced
-		# (hooks()), on a table filled as the rounds' are.
-		if [ "$HOOKS" = 1 ]; then
+		# HOOKS="MEASURE...": each of l4lb and IPVS once more, traced
+		# (hooks()), on a table filled as the rounds' are; and how
+		# many flows l4lb's holds after the fill.
+		if [ -n "$HOOKS" ]; then
 			for cfg in l4lb ipvs; do
 				setup "$cfg"
 				fill "$cfg" 1000
-				for m in $MEASURES; do
+				[ "$cfg" != l4lb ] || record 1k 0 l4lb filled "$(
+					lb flows udp "$(vip_port l4lb "$(port_of l4lb fill)")" |
+					tail -n +2 | wc -l)"
+				for m in $HOOKS; do
 					hooks "$cfg" "$m"
 				done
 				teardown "$cfg"
