@@ -16,8 +16,9 @@
 #                     QEMU icount measuring l4lb against IPVS, nftables and
 #                     plain forwarding in instructions (Documentation/bench/)
 #   make bench-guard  the short icount run of make check: fails when l4lb's
-#                     work above plain forwarding, over IPVS's, grew by more
-#                     than 5% over tests/bench/baseline.json
+#                     work over IPVS's (in their hooks; a request's above
+#                     plain forwarding) grew by more than 3% over
+#                     tests/bench/baseline.json
 
 # The headers of the running kernel where there are some, else those that
 # Debian's linux-headers-amd64 points at (a build machine for a guest).
