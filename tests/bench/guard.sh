@@ -38,7 +38,7 @@ boot() {
 	rm -f "$1" "${1%.jsonl}".hooks-*
 	L4LB_GUEST_ICOUNT=1 L4LB_GUEST_CPUS=1 L4LB_GUEST_NODEBUG=1 \
 		L4LB_GUEST_CMDLINE="slab_nomerge" L4LB_GUEST_TIMEOUT=2700 \
-		tests/guest/vm.sh tests/bench/guest.sh SIZES=1k ROUNDS=5 \
+		tests/guest/vm.sh tests/bench/guest.sh SIZES=1k ROUNDS=4 \
 		HOOKS="tcp_rr tcp_crr udp_new" \
 		SCALE=10 CONFIGS="plain l4lb ipvs" \
 		MEASURES="tcp_rr tcp_crr" REFILL=0 N=1 OUT="$1"
