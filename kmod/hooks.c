@@ -188,20 +188,24 @@ static unsigned int icmp_nat_failed(struct l4lb_service *svc, int err)
 unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 			  const struct l4lb_pkt *in, unsigned int icmpoff)
 {
+	__be32 vaddr = l4lb_addr_fold(&in->saddr, pkt_family(in));
 	struct l4lb_orig_key key;
 	struct l4lb_backend *be;
 	struct l4lb_conn *conn;
 	int ret;
 
-	__be32 vaddr = l4lb_addr_fold(&in->saddr, pkt_family(in));
-
 	if (!l4lb_vip_seen(ln, vaddr, in->sport, in->proto) &&
 	    !l4lb_vip_range_seen(ln, vaddr, in->proto))
 		return NF_ACCEPT;
-	/* The quoted packet is our reply: VIP to client. */
+	/*
+	 * The quoted packet is our reply: VIP to client. Not a local
+	 * client's: its replies never leave this machine, so an error about
+	 * one from outside is forged (as flow_in() refuses such packets).
+	 */
 	pkt_orig_key(&key, in, &in->daddr, in->dport, &in->saddr, in->sport);
 	conn = l4lb_conn_lookup_orig(ln, &key);
-	if (!conn || !l4lb_conn_alive(conn, l4lb_now()))
+	if (!conn || READ_ONCE(conn->local) ||
+	    !l4lb_conn_alive(conn, l4lb_now()))
 		return NF_ACCEPT;
 	be = conn->be;
 	if (in->v6)
@@ -232,7 +236,9 @@ static unsigned int out_departed(struct l4lb_net *ln,
 	struct l4lb_departed *d;
 	struct l4lb_be_key k;
 
-	if (state && state->out && (state->out->flags & IFF_LOOPBACK))
+	/* No backend answers from port 0 (backend_of()). */
+	if (!key->port ||
+	    (state && state->out && (state->out->flags & IFF_LOOPBACK)))
 		return NF_ACCEPT;
 	d = l4lb_departed_lookup(ln, key);
 	if (!d) {
@@ -343,29 +349,25 @@ unsigned int l4lb_icmp_out(struct l4lb_net *ln, struct sk_buff *skb,
 			   const struct l4lb_pkt *in, unsigned int icmpoff,
 			   const union nf_inet_addr *outer_saddr)
 {
-	struct l4lb_backend *be = NULL;
 	struct l4lb_reply_key rkey;
+	struct l4lb_backend *be;
 	struct l4lb_be_key bkey;
 	struct l4lb_conn *conn;
 
 	pkt_reply_key(&rkey, in, &in->daddr, in->dport, &in->saddr, in->sport);
 	conn = l4lb_conn_lookup_reply(ln, &rkey);
-	if (conn && l4lb_conn_alive(conn, l4lb_now())) {
-		be = conn->be;
-	} else {
-		pkt_be_key(&bkey, in, &in->daddr, in->dport);
-		if (in->proto == IPPROTO_UDP) {
-			be = backend_of(ln, &bkey);
-			if (be && !(READ_ONCE(be->svc->flags) &
-				    L4LB_SVC_F_STATELESS))
-				be = NULL;
-		}
-		/* About a removed backend: it would show its address. */
-		if (!be && !backend_of(ln, &bkey))
-			return out_departed(ln, &bkey, NULL);
-	}
-	return be ? icmp_out_nat(skb, in, icmpoff, be, outer_saddr) :
-		    NF_ACCEPT;
+	if (conn && l4lb_conn_alive(conn, l4lb_now()))
+		return icmp_out_nat(skb, in, icmpoff, conn->be, outer_saddr);
+	pkt_be_key(&bkey, in, &in->daddr, in->dport);
+	be = backend_of(ln, &bkey);
+	/* About a removed backend: it would show its address. */
+	if (!be)
+		return out_departed(ln, &bkey, NULL);
+	/* With no flow, a stateless UDP service's backend only. */
+	if (in->proto == IPPROTO_UDP &&
+	    (READ_ONCE(be->svc->flags) & L4LB_SVC_F_STATELESS))
+		return icmp_out_nat(skb, in, icmpoff, be, outer_saddr);
+	return NF_ACCEPT;
 }
 
 /*

@@ -659,6 +659,46 @@ static void local_icmp_errors(struct kunit *test)
 }
 
 /*
+ * An ICMP error from outside about a local client's flow, as if its reply
+ * (VIP to the client) had left this machine: it never does, so the error
+ * is forged, and passes PRE_ROUTING as it came, not translated to the
+ * backend.
+ */
+static void local_icmp_forged_untouched(struct kunit *test)
+{
+	struct local_fixture *f = test->priv;
+	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
+			  .sport = 40060, .dport = PORT, .flags = KPKT_SYN };
+	struct kpkt r = { .proto = IPPROTO_TCP, .saddr = VIP, .daddr = LOCAL,
+			  .sport = PORT, .dport = 40060,
+			  .flags = KPKT_SYN | KPKT_ACK };
+	struct iphdr inner;
+	struct sk_buff *skb;
+	unsigned int len;
+	u8 quote[28];
+
+	skb = build(test, &p, 40);
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
+	kfree_skb(skb);
+	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, 40060));
+
+	kpkt_build(f->buf, &r);
+	memcpy(quote, f->buf, sizeof(quote));
+	len = kpkt_build_icmp(f->buf, 0x0a0b0b0b, VIP, ICMP_DEST_UNREACH,
+			      ICMP_FRAG_NEEDED, quote, sizeof(quote));
+	skb = kpkt_skb(f->buf, len, 20, 0);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_TRUE(test, kpkt_ip_rcv(skb));
+	KUNIT_EXPECT_EQ(test, pre_routing(skb, kpkt_in_dev()), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, htonl(VIP));
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 28, &inner, sizeof(inner)),
+			0);
+	KUNIT_EXPECT_EQ(test, inner.saddr, htonl(VIP));
+	kfree_skb(skb);
+}
+
+/*
  * A local client whose source is the VIP (a socket connecting to a VIP on
  * lo takes it as its own address), from a port that is another service's:
  * its backend's SYN-ACK, to the VIP at that port, is the local client's
@@ -834,6 +874,7 @@ static struct kunit_case l4lb_local_cases[] = {
 	KUNIT_CASE(local_ipv6_udp),
 	KUNIT_CASE(local_flow_not_for_forged),
 	KUNIT_CASE(local_icmp_errors),
+	KUNIT_CASE(local_icmp_forged_untouched),
 	KUNIT_CASE(local_reply_to_vip_port),
 	KUNIT_CASE(local_range),
 	KUNIT_CASE(local_takes_forged_key),
