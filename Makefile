@@ -17,7 +17,7 @@
 #                     plain forwarding in instructions (Documentation/bench/)
 #   make bench-guard  the short icount run of make check: fails when l4lb's
 #                     work over IPVS's (in their hooks; a request's above
-#                     plain forwarding) grew by more than 3% over
+#                     plain forwarding) grew by more than 3 to 8% over
 #                     tests/bench/baseline.json
 
 # The headers of the running kernel where there are some, else those that

@@ -7,7 +7,7 @@
 # connection and TCP connect/request/close through plain forwarding, l4lb
 # and IPVS, then l4lb's and IPVS's hooks alone, traced, in those and in
 # new UDP sessions (tests/bench/guest.sh). Fails when l4lb's work over
-# IPVS's grew by more than 3% over the checked-in tests/bench/baseline.json
+# IPVS's grew by more than 3 to 8% over the checked-in baseline.json
 # (report.py's GUARD_MEASURES: ratios within one boot, so a new Debian
 # kernel, which moves every figure, moves them much less), or when l4lb's
 # table does not hold the flows it was filled with. The baseline is the

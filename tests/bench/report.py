@@ -7,9 +7,9 @@
                                     DIR/kunit.log: writes DIR/report.md and
                                     DIR/latest.json, prints the report
   report.py --guard FILE BASELINE   fails (exit 1) when l4lb's work over
-                                    IPVS's (above plain forwarding, or in
-                                    their hooks: GUARD_MEASURES) grew by
-                                    more than 3% over BASELINE's
+                                    IPVS's (in their hooks, or above plain
+                                    forwarding: GUARD_MEASURES) grew over
+                                    BASELINE's by more than its slack
   report.py --baseline BASELINE FILE...  writes BASELINE: for each
                                     measure, the median over the boots
                                     (one FILE a boot), and every boot's
@@ -46,21 +46,25 @@ RATIO_TARGET = 0.5
 # plain service's work above plain forwarding (issue 25).
 PERSIST_TARGET = 1.20
 PERSIST_MEASURES = ("tcp_crr", "udp_new")
-# The guard's figures: a transaction's work above plain (settled()) where
-# it is steady between boots, the hooks' own work (hooks_ratio()) for
-# each measure. A connection's whole transaction is not: both ends'
-# connect, accept and close allocate so much that where the boot's layout
-# puts the allocator's slow paths moved l4lb's share by up to a fifth.
+# The guard's figures, each with how far above its baseline it may read:
+# the hooks' own work (hooks_ratio()) for each measure, which the guest's
+# memory layout does not move (within 1.1% in five boots for TCP; 3.6%
+# for new UDP sessions, whose flows land in buckets of a table grown from
+# a random seed), and a request's transaction above plain (settled()),
+# which holds the cost of being a hook and work outside the hooks, and
+# moves with the layout (6.4% in the same five boots): wide, for a gross
+# regression only. A connection's whole transaction is not among them:
+# both ends' connect, accept and close allocate so much that the layout
+# moved l4lb's share by up to a fifth.
 GUARD_MEASURES = (
-    ("tcp_rr", "l4lb's work above plain / IPVS's", "tcp_rr", False),
-    ("hooks_tcp_rr", "l4lb's hooks' work / IPVS's", "tcp_rr", True),
-    ("hooks_tcp_crr", "l4lb's hooks' work / IPVS's", "tcp_crr", True),
-    ("hooks_udp_new", "l4lb's hooks' work / IPVS's", "udp_new", True),
+    ("tcp_rr", "l4lb's work above plain / IPVS's", "tcp_rr", False, 1.08),
+    ("hooks_tcp_rr", "l4lb's hooks' work / IPVS's", "tcp_rr", True, 1.03),
+    ("hooks_tcp_crr", "l4lb's hooks' work / IPVS's", "tcp_crr", True, 1.03),
+    ("hooks_udp_new", "l4lb's hooks' work / IPVS's", "udp_new", True, 1.05),
 )
 # The flows the guard's fill makes (guest.sh's fill 1000): its measures
 # are of a table that holds them.
 GUARD_FILLED = 1000
-GUARD_SLACK = 1.03
 
 
 def load(paths):
@@ -173,13 +177,13 @@ def guard(path, baseline):
     rows = load([path])
     base = json.load(open(baseline))
     bad = 0
-    for name, what, metric, hooks in GUARD_MEASURES:
+    for name, what, metric, hooks, slack in GUARD_MEASURES:
         got = guard_figure(path, rows, metric, hooks)
         want = base[name]
-        ok = got is not None and got <= want * GUARD_SLACK
+        ok = got is not None and got <= want * slack
         print("guard: %s: %s: %s (baseline %.4f, limit %.4f) %s" % (
             name, what, "-" if got is None else "%.4f" % got, want,
-            want * GUARD_SLACK, "ok" if ok else "GREW"))
+            want * slack, "ok" if ok else "GREW"))
         bad += not ok
     filled = [r["value"] for r in rows if r["metric"] == "filled"]
     ok = filled == [GUARD_FILLED]
@@ -192,11 +196,11 @@ def guard(path, baseline):
 
 def write_baseline(baseline, paths):
     """The median of the boots, not the highest: the guard then sees a
-    regression of GUARD_SLACK less how far above the median a boot may
+    regression of its slack less how far above the median a boot may
     read (the spread the boots show, kept beside it)."""
     boots = {name: [round(guard_figure(p, load([p]), metric, hooks), 4)
                     for p in paths]
-             for name, _, metric, hooks in GUARD_MEASURES}
+             for name, _, metric, hooks, _ in GUARD_MEASURES}
     out = {m: round(statistics.median(v), 4) for m, v in boots.items()}
     out["boots"] = boots
     out["spread"] = {m: round((max(v) - min(v)) / out[m], 4)
