@@ -198,6 +198,19 @@ static struct l4lb_conn *flow_of(struct local_fixture *f, u16 cport)
 	return conn;
 }
 
+/* @p, a local client's first packet, through LOCAL_OUT: the flow it made. */
+static struct l4lb_conn *local_first(struct kunit *test, const struct kpkt *p)
+{
+	struct sk_buff *skb = build(test, p, 40);
+	struct l4lb_conn *conn;
+
+	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
+	kfree_skb(skb);
+	conn = flow_of(test->priv, p->sport);
+	KUNIT_ASSERT_NOT_NULL(test, conn);
+	return conn;
+}
+
 static void set_local(struct local_fixture *f, bool on)
 {
 	mutex_lock(&f->ln->lock);
@@ -262,17 +275,13 @@ static void local_syn_and_reply(struct kunit *test)
  */
 static void local_gso_partial(struct kunit *test)
 {
-	struct local_fixture *f = test->priv;
 	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
 			  .sport = 40001, .dport = PORT, .flags = KPKT_SYN };
 	unsigned int l4len = sizeof(struct tcphdr) + 3000;
 	struct sk_buff *skb;
 	struct tcphdr *th;
 
-	skb = build(test, &p, 40);
-	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
-	kfree_skb(skb);
-	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, 40001));
+	local_first(test, &p);
 
 	p.flags = KPKT_ACK;
 	p.payload = 3000;
@@ -324,10 +333,7 @@ static void local_in_no_flow_untouched(struct kunit *test)
 	/* A flow made, then the flag off: its reply passes as it is. */
 	p = (struct kpkt){ .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
 			   .sport = 40003, .dport = PORT, .flags = KPKT_SYN };
-	skb = build(test, &p, 40);
-	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
-	kfree_skb(skb);
-	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, 40003));
+	local_first(test, &p);
 	set_local(f, false);
 	p = (struct kpkt){ .proto = IPPROTO_TCP, .saddr = BE, .daddr = LOCAL,
 			   .sport = PORT, .dport = 40003,
@@ -352,10 +358,7 @@ static void local_flag_off_untouched(struct kunit *test)
 	struct l4lb_stats_sum sum;
 	struct sk_buff *skb;
 
-	skb = build(test, &p, 40);
-	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
-	kfree_skb(skb);
-	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, 40004));
+	local_first(test, &p);
 	set_local(f, false);
 
 	p.flags = KPKT_ACK;
@@ -560,17 +563,12 @@ static void local_ipv6_udp(struct kunit *test)
  */
 static void local_flow_not_for_forged(struct kunit *test)
 {
-	struct local_fixture *f = test->priv;
 	struct kpkt p = { .proto = IPPROTO_TCP, .saddr = LOCAL, .daddr = VIP,
 			  .sport = 40010, .dport = PORT, .flags = KPKT_SYN };
 	struct l4lb_conn *conn;
 	struct sk_buff *skb;
 
-	skb = build(test, &p, 40);
-	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
-	kfree_skb(skb);
-	conn = flow_of(f, 40010);
-	KUNIT_ASSERT_NOT_NULL(test, conn);
+	conn = local_first(test, &p);
 
 	p.flags = KPKT_RST;
 	skb = build(test, &p, 40);
@@ -677,11 +675,7 @@ static void local_icmp_forged_untouched(struct kunit *test)
 	unsigned int len;
 	u8 quote[28];
 
-	skb = build(test, &p, 40);
-	KUNIT_EXPECT_EQ(test, local_out(test, skb), NF_ACCEPT);
-	KUNIT_ASSERT_EQ(test, ip_hdr(skb)->daddr, htonl(BE));
-	kfree_skb(skb);
-	KUNIT_ASSERT_NOT_NULL(test, flow_of(f, 40060));
+	local_first(test, &p);
 
 	kpkt_build(f->buf, &r);
 	memcpy(quote, f->buf, sizeof(quote));
