@@ -152,8 +152,10 @@ PY
 
 # Path MTU discovery: b1's 1500-byte replies meet the 1400 route at cl,
 # which sends Packet Too Big to the VIP; l4lb hands it to the backend.
+# The echo's 5 s a wait is a bound on a hang here, not a timing: 60 (a
+# rehearsal's slowed guest once waited longer for a segment sent again).
 check "1 MB echoed to a client behind a 1400-byte hop" \
-	ip netns exec far "$ECHO" tcp $VIP6 80 1048576
+	ip netns exec far env L4LB_ECHO_TIMEOUT=60 "$ECHO" tcp $VIP6 80 1048576
 # icmp6 COUNTER NS: a counter of nstat's.
 icmp6() { ip netns exec "$2" nstat -az "$1" | awk -v c="$1" '$1 == c {print $2}'; }
 check "a backend learnt the path MTU from the translated error" \
